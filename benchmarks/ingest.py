@@ -1,0 +1,120 @@
+"""Ingest benchmark: webhooks into a real `ponte serve`, against a no-op endpoint of the same server.
+
+    ./dev bench [--n 10000] [--concurrency 32]
+
+A message counts once it is stored and visible through the REST API, not when it is
+acknowledged. Prints messages per second, ack latency p50/p99, peak server memory,
+and each as a ratio to the no-op endpoint measured in the same run.
+"""
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.procs import Server, all_messages, isolated_env, ponte_init  # noqa: E402
+
+CONTACTS = 100
+
+
+def body(n: int) -> dict:
+    phone = f"55319{87650000 + n % CONTACTS:08d}"
+    return {"event": "onmessage", "session": "bench", "id": f"false_{phone}@c.us_BENCH{n:07d}",
+            "body": f"mensagem {n}", "type": "chat", "t": 1767225600 + n,
+            "from": f"{phone}@c.us", "to": "5511988880000@c.us", "fromMe": False,
+            "isGroupMsg": False, "chatId": f"{phone}@c.us", "notifyName": "Cliente",
+            "timestamp": 1767225600 + n}
+
+
+async def blast(url: str, total: int, concurrency: int) -> tuple[list[float], float, int]:
+    """Post `total` bodies with `concurrency` senders; returns latencies, seconds, failures."""
+    latencies: list[float] = []
+    failures = 0
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(total):
+        queue.put_nowait(n)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        async def sender() -> None:
+            nonlocal failures
+            while not queue.empty():
+                n = queue.get_nowait()
+                started = time.perf_counter()
+                response = await client.post(url, json=body(n))
+                latencies.append(time.perf_counter() - started)
+                failures += response.status_code != 200
+
+        started = time.perf_counter()
+        await asyncio.gather(*(sender() for _ in range(concurrency)))
+    return latencies, time.perf_counter() - started, failures
+
+
+def all_visible(base: str, api_key: str, total: int) -> bool:
+    """Each contact's newest message is the last one posted for it."""
+    last = {f"+55319{87650000 + c:08d}": max(n for n in range(total) if n % CONTACTS == c)
+            for c in range(min(CONTACTS, total))}
+    response = httpx.get(base + "/api/v1/conversations", params={"limit": 200},
+                         headers={"Authorization": f"Bearer {api_key}"}, timeout=30)
+    seen = {c["contact"]["e164"]: c["last_message"]["text"] for c in response.json()["items"]}
+    return all(seen.get(e164) == f"mensagem {n}" for e164, n in last.items())
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp, isolated_env(Path(tmp)) as env:
+        made = ponte_init(env, "wppconnect", org="Bench")
+        with Server(env, extra_env={"PONTE_NOOP_ENDPOINT": "1"}) as server:
+            asyncio.run(blast(server.base + "/bench/noop", 500, args.concurrency))  # warm-up
+            noop_lat, noop_secs, noop_fail = asyncio.run(
+                blast(server.base + "/bench/noop", args.n, args.concurrency))
+
+            started = time.perf_counter()
+            hook_lat, ack_secs, hook_fail = asyncio.run(
+                blast(server.base + made["webhook_url"], args.n, args.concurrency))
+            while not all_visible(server.base, made["api_key"], args.n):
+                time.sleep(0.05)
+            stored_secs = time.perf_counter() - started
+            rss = peak_rss_mb(server.proc.pid)
+            messages = all_messages(server.base, made["api_key"])
+
+    texts = [m["text"] for m in messages]
+    noop_rps = args.n / noop_secs
+    msg_rate = args.n / stored_secs
+    print(f"messages={args.n} concurrency={args.concurrency} "
+          f"database={'postgresql' if 'DATABASE_URL' in env else 'sqlite'}")
+    print(f"no-op endpoint     : {noop_rps:8.0f} req/s  p50 {pct(noop_lat, 50):6.1f} ms  "
+          f"p99 {pct(noop_lat, 99):6.1f} ms  failures {noop_fail}")
+    print(f"webhook ack        : {args.n / ack_secs:8.0f} req/s  p50 {pct(hook_lat, 50):6.1f} ms  "
+          f"p99 {pct(hook_lat, 99):6.1f} ms  failures {hook_fail}")
+    print(f"stored and visible : {msg_rate:8.0f} msg/s  ({stored_secs:.1f} s for all)")
+    print(f"ratio processed msg/s / no-op req/s : {msg_rate / noop_rps:.2f}  (aim >= 0.5)")
+    print(f"ratio ack p99 / no-op p99           : "
+          f"{pct(hook_lat, 99) / pct(noop_lat, 99):.2f}  (aim <= 1.5)")
+    print(f"stored exactly once : {len(texts) == args.n and len(set(texts)) == args.n} "
+          f"({len(texts)} rows, {len(set(texts))} distinct)")
+    print(f"server peak RSS     : {rss:.0f} MB  (aim < 150)")
+
+
+if __name__ == "__main__":
+    main()

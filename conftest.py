@@ -1,0 +1,57 @@
+"""Shared test fixtures: tenants, the engines' fixture payloads, real services."""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent
+
+
+def fixtures_dir() -> Path:
+    """The shared engine payloads: $PONTE_FIXTURES, or ../shared/fixtures beside the clone."""
+    candidates = [os.environ.get("PONTE_FIXTURES"), REPO.parent / "shared" / "fixtures"]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    raise RuntimeError("engine fixtures not found: set PONTE_FIXTURES to shared/fixtures")
+
+
+def missing_service(reason: str) -> None:
+    """Skip locally; in CI a missing PostgreSQL, Redis or Chromium is a failure."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+def webhook_fixtures(engine: str) -> list[Path]:
+    """Every webhook body of an engine (REST request/response samples excluded)."""
+    folder = fixtures_dir() / engine
+    files = sorted(folder.glob("*.json"))
+    rest = ("rest-", "rest.", "send-text.", "socket-")
+    return [f for f in files if not f.name.startswith(rest)]
+
+
+def load_fixture(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+@pytest.fixture
+def make_tenant(db):
+    """Provision an organization with an instance of the given engine."""
+    from ponte.accounts.services import do_provision_organization
+
+    def make(engine: str = "wppconnect", name: str = "Loja", **kwargs):
+        return do_provision_organization(name, engine, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        missing_service("Debian's chromium is not installed")
+    return path

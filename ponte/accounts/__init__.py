@@ -1,0 +1,1 @@
+"""Organizations (tenants), their members, API keys and WhatsApp instances."""

@@ -1,0 +1,138 @@
+import hashlib
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ponte.accounts import crypto
+from ponte.accounts.scoping import OrgQuerySet
+
+
+class Organization(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Proprietário")
+    ADMIN = "admin", _("Administrador")
+    AGENT = "agent", _("Atendente")
+
+
+class Member(models.Model):
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["org", "user"], name="one_membership")]
+
+    @property
+    def can_manage(self) -> bool:
+        return self.role in (Role.OWNER, Role.ADMIN)
+
+
+def _hash_key(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiKeyQuerySet(OrgQuerySet):
+    def authenticate(self, presented: str) -> "ApiKey | None":
+        """Find the live key for a presented bearer token; the hash is the only stored form."""
+        prefix, _, _ = presented.partition(".")
+        live = self.filter(prefix=prefix, revoked_at__isnull=True)
+        candidate = live.select_related("org").first()
+        if candidate and secrets.compare_digest(candidate.hashed, _hash_key(presented)):
+            return candidate
+        return None
+
+
+class ApiKey(models.Model):
+    """A bearer key for integrators; the plain key is shown once, at creation."""
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    hashed = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    @classmethod
+    def issue(cls, org: Organization, name: str) -> tuple["ApiKey", str]:
+        prefix = "pk_" + secrets.token_hex(6)
+        plain = f"{prefix}.{secrets.token_urlsafe(32)}"
+        return cls.objects.create(org=org, name=name, prefix=prefix, hashed=_hash_key(plain)), plain
+
+
+class Engine(models.TextChoices):
+    WPPCONNECT = "wppconnect", "WPPConnect Server"
+    EVOLUTION = "evolution", "Evolution API v2"
+    CLOUDAPI = "cloudapi", "WhatsApp Cloud API"
+
+
+class Instance(models.Model):
+    """One WhatsApp number served through one engine."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="instances")
+    name = models.CharField(max_length=100, default="WhatsApp")
+    engine = models.CharField(max_length=20, choices=Engine.choices)
+    base_url = models.URLField(blank=True)
+    # Cloud API: the phone-number id sends go to.
+    phone_number_id = models.CharField(max_length=64, blank=True)
+    secrets_encrypted = models.JSONField(default=list)
+    app_secret_encrypted = models.TextField(blank=True)
+    webhook_token_encrypted = models.TextField()
+    state = models.CharField(max_length=20, default="disconnected")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = OrgQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.engine})"
+
+    @property
+    def session_name(self) -> str:
+        """Stable across resets, so the engine's session survives Ponte's own restarts."""
+        return f"ponte-{self.id.hex}"
+
+    @property
+    def webhook_path(self) -> str:
+        return f"/webhooks/{self.id}/{self.webhook_token}"
+
+    @property
+    def webhook_token(self) -> str:
+        return crypto.decrypt(self.webhook_token_encrypted)
+
+    def rotate_webhook_token(self) -> None:
+        self.webhook_token_encrypted = crypto.encrypt(secrets.token_urlsafe(32))
+
+    def accepts_token(self, presented: str) -> bool:
+        return secrets.compare_digest(presented.encode(), self.webhook_token.encode())
+
+    @property
+    def secrets(self) -> list[str]:
+        """The primary secret first, then the alternates tried on reconnect."""
+        return [crypto.decrypt(value) for value in self.secrets_encrypted]
+
+    def set_secrets(self, values: list[str]) -> None:
+        self.secrets_encrypted = [crypto.encrypt(v) for v in values if v]
+
+    @property
+    def app_secret(self) -> str:
+        return crypto.decrypt(self.app_secret_encrypted) if self.app_secret_encrypted else ""
+
+    def set_app_secret(self, value: str) -> None:
+        self.app_secret_encrypted = crypto.encrypt(value) if value else ""

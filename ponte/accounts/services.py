@@ -1,0 +1,55 @@
+"""Creating tenants and their instances."""
+
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from ponte.accounts.models import ApiKey, Engine, Instance, Member, Organization, Role
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    org: Organization
+    instance: Instance
+    api_key: str
+    owner_email: str
+    owner_password: str
+
+
+def check_engine(engine: str) -> str:
+    if engine not in Engine.values:
+        raise ValueError(f"unknown engine {engine!r}; pick one of {', '.join(Engine.values)}")
+    return engine
+
+
+@transaction.atomic
+def do_create_instance(
+    org: Organization, engine: str, *, base_url: str = "", secrets_list: list[str] | None = None,
+    app_secret: str = "", phone_number_id: str = "", name: str = "WhatsApp",
+) -> Instance:
+    instance = Instance(org=org, engine=check_engine(engine), base_url=base_url, name=name,
+                        phone_number_id=phone_number_id)
+    instance.set_secrets(secrets_list or [])
+    instance.set_app_secret(app_secret)
+    instance.rotate_webhook_token()
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def do_provision_organization(
+    name: str, engine: str, *, engine_url: str = "", secrets_list: list[str] | None = None,
+    owner_email: str | None = None, app_secret: str = "",
+) -> Provisioned:
+    """Organization, its first instance, an owner and an API key: what `ponte init` prints."""
+    org = Organization.objects.create(name=name)
+    instance = do_create_instance(org, engine, base_url=engine_url, secrets_list=secrets_list,
+                                  app_secret=app_secret)
+    email = owner_email or f"owner-{org.id.hex[:8]}@ponte.local"
+    password = secrets.token_urlsafe(12)
+    user = get_user_model().objects.create_user(username=email, email=email, password=password)
+    Member.objects.create(org=org, user=user, role=Role.OWNER)
+    _, plain_key = ApiKey.issue(org, "ponte init")
+    return Provisioned(org, instance, plain_key, email, password)

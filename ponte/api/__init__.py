@@ -1,0 +1,1 @@
+"""The REST API for integrators (django-ninja, bearer API keys)."""

@@ -1,0 +1,44 @@
+"""Refuse oversized request bodies before they are buffered to memory or disk."""
+
+import json
+
+from django.conf import settings
+
+
+class BodyCapMiddleware:
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        limit = settings.PONTE_MAX_WEBHOOK_BYTES
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length", b"0")
+        if declared.isdigit() and int(declared) > limit:
+            await self._too_large(send, limit)
+            return
+        seen = 0
+
+        async def capped_receive():
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, capped_receive, send)
+        except BodyTooLarge:
+            await self._too_large(send, limit)
+
+    @staticmethod
+    async def _too_large(send, limit: int) -> None:
+        body = json.dumps({"error": "too_large", "detail": f"Body over {limit} bytes."}).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+class BodyTooLarge(Exception):
+    pass

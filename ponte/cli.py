@@ -1,0 +1,146 @@
+"""The `ponte` command: serve, web, worker, init, demo, migrate."""
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ponte.settings")
+    import django
+
+    django.setup()
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def _run_web(host: str, port: int, *, with_worker: bool) -> None:
+    import uvicorn
+
+    stop = None
+    if with_worker:
+        from ponte.inbox import worker
+
+        stop = worker.start_in_thread()
+    print(f"Ponte listening on http://{host}:{port}", flush=True)
+    try:
+        uvicorn.run("ponte.asgi:application", host=host, port=port, access_log=False,
+                    log_level=os.environ.get("PONTE_UVICORN_LOG_LEVEL", "warning"),
+                    lifespan="off")
+    finally:
+        if stop is not None:
+            stop.set()
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    _setup()
+    _migrate()
+    _run_web(args.host, args.port, with_worker=True)
+
+
+def cmd_web(args: argparse.Namespace) -> None:
+    _setup()
+    _run_web(args.host, args.port, with_worker=False)
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    import signal
+    import threading
+
+    _setup()
+    from ponte.inbox import worker
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print("Ponte worker draining the inbox", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        worker.run_forever(stop)
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    _setup()
+    _migrate()
+
+
+def cmd_init(args: argparse.Namespace) -> None:
+    _setup()
+    _migrate()
+    from ponte.accounts.services import check_engine, do_provision_organization
+
+    try:
+        check_engine(args.engine)
+    except ValueError as exc:
+        sys.exit(str(exc))
+    made = do_provision_organization(args.org, args.engine, engine_url=args.engine_url or "",
+                                     secrets_list=args.secret or [],
+                                     app_secret=args.app_secret or "")
+    result = {
+        "organization_id": str(made.org.id),
+        "instance_id": str(made.instance.id),
+        "webhook_url": made.instance.webhook_path,
+        "api_key": made.api_key,
+        "owner_email": made.owner_email,
+        "owner_password": made.owner_password,
+    }
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key}: {value}")
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    _setup()
+    _migrate()
+    from ponte import demo
+
+    credentials = demo.seed()
+    print("Demo organization ready. Sign in with:", flush=True)
+    print(f"  email:    {credentials.email}\n  password: {credentials.password}", flush=True)
+    if not args.no_simulator:
+        demo.start_simulated_engine(f"http://127.0.0.1:{args.port}", credentials.webhook_path)
+    _run_web(args.host, args.port, with_worker=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ponte", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def with_address(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sub.add_argument("--host", default=os.environ.get("PONTE_HOST", "127.0.0.1"))
+        sub.add_argument("--port", type=int, default=int(os.environ.get("PONTE_PORT", 8000)))
+        return sub
+
+    with_address(commands.add_parser("serve", help="migrate, then web and worker in one process"))\
+        .set_defaults(func=cmd_serve)
+    with_address(commands.add_parser("web", help="the web half only")).set_defaults(func=cmd_web)
+    commands.add_parser("worker", help="the background half only").set_defaults(func=cmd_worker)
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(
+        func=cmd_migrate)
+    demo = with_address(commands.add_parser("demo", help="seeded organization + simulated engine"))
+    demo.add_argument("--no-simulator", action="store_true")
+    demo.set_defaults(func=cmd_demo)
+    init = commands.add_parser("init", help="create an organization and its WhatsApp instance")
+    init.add_argument("--org", required=True)
+    init.add_argument("--engine", required=True)
+    init.add_argument("--engine-url")
+    init.add_argument("--secret", action="append", help="primary first, then alternates")
+    init.add_argument("--app-secret", help="Cloud API app secret for X-Hub-Signature-256")
+    init.add_argument("--json", action="store_true")
+    init.set_defaults(func=cmd_init)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from ponte.accounts.models import Instance, Organization
+from ponte.accounts.scoping import OrgQuerySet
+
+
+class Contact(models.Model):
+    """One person per organization: one canonical phone, however many WhatsApp ids."""
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="contacts")
+    # None while we only know the person by an @lid.
+    e164 = models.CharField(max_length=20, null=True, blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    push_name = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org", "e164"], condition=Q(e164__isnull=False),
+                                    name="one_contact_per_phone"),
+        ]
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.push_name or self.e164 or ""
+
+
+class ContactHandle(models.Model):
+    """A WhatsApp id seen for a contact: a phone JID's user part or an @lid."""
+
+    class Kind(models.TextChoices):
+        PHONE = "user", "phone"
+        LID = "lid", "lid"
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="handles")
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    value = models.CharField(max_length=64)
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org", "kind", "value"], name="one_owner_per_handle"),
+        ]
+
+
+class Conversation(models.Model):
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="conversations")
+    instance = models.ForeignKey(Instance, on_delete=models.CASCADE)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
+    last_message_at = models.DateTimeField(null=True, db_index=True)
+    last_message = models.ForeignKey("Message", on_delete=models.SET_NULL, null=True,
+                                     related_name="+")
+    unread_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["instance", "contact"], name="one_chat_per_contact"),
+        ]
+        indexes = [models.Index(fields=["org", "-last_message_at"])]
+
+
+class MessageStatus(models.TextChoices):
+    PENDING = "pending", "pending"
+    SENT = "sent", "sent"
+    DELIVERED = "delivered", "delivered"
+    READ = "read", "read"
+    PLAYED = "played", "played"
+    FAILED = "failed", "failed"
+
+
+# Acks only move a message forward; a late "sent" never undoes "read".
+STATUS_RANK = {"pending": 0, "failed": 1, "sent": 2, "delivered": 3, "read": 4, "played": 5}
+
+
+class Message(models.Model):
+    class Direction(models.TextChoices):
+        INBOUND = "in", "inbound"
+        OUTBOUND = "out", "outbound"
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    instance = models.ForeignKey(Instance, on_delete=models.CASCADE)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE,
+                                     related_name="messages")
+    engine_message_id = models.CharField(max_length=200, null=True, blank=True)
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    kind = models.CharField(max_length=12, default="text")
+    text = models.TextField(blank=True)
+    caption = models.TextField(blank=True)
+    media = models.JSONField(null=True, blank=True)
+    quoted_engine_message_id = models.CharField(max_length=200, null=True, blank=True)
+    status = models.CharField(max_length=10, choices=MessageStatus.choices,
+                              default=MessageStatus.SENT)
+    error = models.CharField(max_length=300, blank=True)
+    revoked = models.BooleanField(default=False)
+    sender_name = models.CharField(max_length=200, blank=True)
+    engine_timestamp = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["instance", "engine_message_id"],
+                                    condition=Q(engine_message_id__isnull=False),
+                                    name="one_row_per_engine_message"),
+        ]
+        indexes = [models.Index(fields=["conversation", "-engine_timestamp", "-id"])]
+
+
+class EarlyUpdate(models.Model):
+    """An ack or revoke that arrived before its message; applied when the message lands."""
+
+    instance = models.ForeignKey(Instance, on_delete=models.CASCADE)
+    engine_message_id = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    revoked = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["instance", "engine_message_id"])]

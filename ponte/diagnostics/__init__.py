@@ -1,0 +1,1 @@
+"""The diagnostic log of every engine call and webhook, health and metrics."""

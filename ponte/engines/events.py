@@ -1,0 +1,90 @@
+"""The canonical event model: what every engine's webhook is parsed into.
+
+Nothing outside `ponte.engines` sees an engine's own field names; the ingest
+pipeline speaks only these types.
+"""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ponte.identity import Identity
+
+MessageKind = Literal[
+    "text", "image", "audio", "voice", "video", "document", "sticker",
+    "location", "contact", "reaction", "unknown",
+]
+MessageStatus = Literal["sent", "delivered", "read", "played", "failed"]
+SessionState = Literal["starting", "qrcode", "connected", "disconnected", "notlogged"]
+
+
+class UnknownPayload(ValueError):
+    """A webhook body that no parser understands."""
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Media(_Event):
+    mimetype: str | None = None
+    filename: str | None = None
+    size: int | None = None
+    # Where the engine keeps it: a URL, a media id, or "inline" when the body carried base64.
+    engine_reference: str | None = None
+
+
+class InboundMessage(_Event):
+    """A message in a chat, typed by the customer or (from_me) on the company's side."""
+
+    type: Literal["message"] = "message"
+    engine_message_id: str
+    chat: Identity
+    sender: Identity
+    from_me: bool = False
+    timestamp: datetime
+    kind: MessageKind = "text"
+    text: str = ""
+    caption: str = ""
+    media: Media | None = None
+    quoted_engine_message_id: str | None = None
+    push_name: str | None = None
+    locked: bool = False
+    # The chat's other identity, when the engine revealed both (its @lid, or its phone).
+    alternate: Identity | None = None
+
+
+class StatusUpdate(_Event):
+    type: Literal["status"] = "status"
+    engine_message_id: str
+    status: MessageStatus
+    error: str | None = None
+
+
+class Revoked(_Event):
+    type: Literal["revoked"] = "revoked"
+    engine_message_id: str
+
+
+class SessionUpdate(_Event):
+    type: Literal["session"] = "session"
+    state: SessionState
+    qr: str | None = None
+    reason: str | None = None
+
+
+class IdentityLink(_Event):
+    """The engine told us that a @lid and a phone number are the same person."""
+
+    type: Literal["identity_link"] = "identity_link"
+    lid: Identity
+    phone: Identity
+
+
+class Ignored(_Event):
+    type: Literal["ignored"] = "ignored"
+    reason: str = Field(min_length=1)
+
+
+Event = InboundMessage | StatusUpdate | Revoked | SessionUpdate | IdentityLink | Ignored

@@ -1,0 +1,132 @@
+"""Canonical phone / WhatsApp id resolver.
+
+Every number or WhatsApp id becomes one `Identity`, so the same person typed as
+"(11) 8765-4321", written by an engine as "551187654321@s.whatsapp.net" or sent by
+Cloud API as "5511987654321" lands on the same `e164`. libphonenumber does the
+parsing; on top of it sit WhatsApp's id forms and Brazil's ninth-digit migration
+(see the notes in shared/fixtures/phones.json).
+"""
+
+import re
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberType
+
+from ponte.identity.types import Identity, IdentityKind
+
+# Longer than any phone or JID by far; refusing early keeps hostile input cheap.
+_MAX_INPUT = 256
+
+# id, optional linked-device suffix (":12"), server. ASCII digits only: a JID is
+# machine-written, so anything else is not one.
+_JID = re.compile(r"\+?(?P<id>[0-9]+(?:-[0-9]+)?|status)(?::[0-9]+)?@(?P<server>[a-z.]+)", re.I)
+
+# Digits and the punctuation people type around them. Letters are refused because
+# libphonenumber would read them as keypad digits or skip prose to find a number.
+_TYPED = re.compile(r"\+?[\d\s().\-/]+")
+
+_SERVER_KIND: dict[str, IdentityKind] = {
+    "c.us": "user",
+    "s.whatsapp.net": "user",
+    "g.us": "group",
+    "broadcast": "broadcast",
+    "newsletter": "newsletter",
+    "lid": "lid",
+}
+
+# Before 2012-2016 Brazilian mobiles had 8 digits starting with 6-9; 2-5 were and
+# are landlines. 7 counts as mobile too, though libphonenumber also accepts the
+# 8-digit 7xxx form (radio trunking), because WhatsApp accounts there are SMP.
+_LEGACY_MOBILE_FIRST_DIGITS = "6789"
+
+
+def canonicalize(raw: str) -> Identity:
+    """Resolve any typed number or WhatsApp id; never raises, `invalid` when unsure."""
+    text = raw.strip() if len(raw) <= _MAX_INPUT else ""
+    jid = _JID.fullmatch(text)
+    if jid:
+        return _from_jid(jid["id"], jid["server"].lower(), raw)
+    if not _TYPED.fullmatch(text):
+        return Identity(kind="invalid", raw=raw)
+    # Bare digits are read as Brazilian: guessing a foreign country from digit
+    # count would turn a mistyped local number into someone abroad.
+    number = _parse(text, region="BR")
+    if number is None:
+        return Identity(kind="invalid", raw=raw)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return Identity(kind="user", e164=e164, wa_user=e164[1:], raw=raw)
+
+
+def ninth_digit_variants(identity: Identity) -> list[str]:
+    """WhatsApp user digits worth asking about: both forms for a Brazilian mobile.
+
+    Accounts created before the migration may still be registered without the 9,
+    so a "check number" lookup tries the form WhatsApp wrote first, then the other.
+    """
+    if identity.kind != "user" or identity.e164 is None:
+        return []
+    digits = identity.e164[1:]
+    candidates = [identity.wa_user or digits, digits]
+    if _is_br_mobile_with_ninth_digit(digits):
+        candidates.append(digits[:4] + digits[5:])
+    return list(dict.fromkeys(candidates))
+
+
+def _from_jid(user: str, server: str, raw: str) -> Identity:
+    """A JID's digits already carry the country code, so they parse as international."""
+    kind = _SERVER_KIND.get(server)
+    if kind == "broadcast" and user.lower() == "status":
+        return Identity(kind="status", wa_user="status", raw=raw)
+    if kind is None or user.lower() == "status" or ("-" in user and kind != "group"):
+        return Identity(kind="invalid", raw=raw)
+    if kind != "user":
+        return Identity(kind=kind, wa_user=user, raw=raw)
+    number = _parse("+" + user, region=None)
+    if number is None:
+        return Identity(kind="invalid", raw=raw)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    # wa_user keeps WhatsApp's own digits: a 12-digit legacy JID is the routing alias.
+    return Identity(kind="user", e164=e164, wa_user=user, raw=raw)
+
+
+def _parse(text: str, region: str | None) -> PhoneNumber | None:
+    """A valid number, with the ninth digit restored on legacy Brazilian mobiles."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except NumberParseException:
+        return None
+    restored = _with_ninth_digit(number)
+    if restored is not None:
+        return restored
+    if phonenumbers.is_valid_number(number):
+        return number
+    # Abroad, WhatsApp has accounts in ranges libphonenumber's metadata does not know
+    # yet; a possible length is enough there. Brazil's ranges we judge ourselves.
+    international = region is None or text.startswith("+")
+    if international and number.country_code != 55 and phonenumbers.is_possible_number(number):
+        return number
+    return None
+
+
+def _with_ninth_digit(number: PhoneNumber) -> PhoneNumber | None:
+    """DDD + 8-digit mobile -> DDD + 9 + 8 digits, if that is a valid mobile today."""
+    national = str(number.national_number)
+    if (
+        number.country_code != 55
+        or len(national) != 10
+        or national[2] not in _LEGACY_MOBILE_FIRST_DIGITS
+    ):
+        return None
+    candidate = PhoneNumber(country_code=55, national_number=int(national[:2] + "9" + national[2:]))
+    is_mobile = phonenumbers.number_type(candidate) == PhoneNumberType.MOBILE
+    return candidate if is_mobile and phonenumbers.is_valid_number(candidate) else None
+
+
+def _is_br_mobile_with_ninth_digit(digits: str) -> bool:
+    """55 + DDD + 9 + a local part that could once have been an 8-digit mobile."""
+    return (
+        len(digits) == 13
+        and digits.startswith("55")
+        and digits[4] == "9"
+        and digits[5] in _LEGACY_MOBILE_FIRST_DIGITS
+    )

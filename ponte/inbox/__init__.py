@@ -1,0 +1,1 @@
+"""The webhook endpoint, the durable inbox and the ingest pipeline."""

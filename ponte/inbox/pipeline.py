@@ -1,0 +1,100 @@
+"""The ingest pipeline: a stored webhook body becomes contacts, chats and messages."""
+
+import json
+import logging
+from collections import Counter
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ponte.accounts.models import Instance
+from ponte.conversations import realtime, services
+from ponte.engines import (
+    IdentityLink,
+    Ignored,
+    InboundMessage,
+    Revoked,
+    SessionUpdate,
+    StatusUpdate,
+    UnknownPayload,
+    parse,
+)
+from ponte.engines.events import Event
+from ponte.inbox.models import InboxEvent
+from ponte.privacy.filters import do_count_dropped, drop_reason
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+
+
+def relevant_events(instance: Instance, payload: dict) -> tuple[list[Event], Counter]:
+    """Parse a body and split off what the CRM must not see, counting it by reason."""
+    kept: list[Event] = []
+    dropped: Counter = Counter()
+    for event in parse(instance.engine, payload):
+        if isinstance(event, Ignored):
+            continue
+        reason = drop_reason(event)
+        if reason:
+            dropped[reason] += 1
+        else:
+            kept.append(event)
+    return kept, dropped
+
+
+def apply_event(instance: Instance, event: Event) -> None:
+    if isinstance(event, InboundMessage):
+        message = services.do_store_inbound(instance, event)
+        if message is not None:
+            realtime.publish_on_commit(instance.org_id, "message.new", {
+                "conversation_id": message.conversation_id, "message_id": message.pk})
+    elif isinstance(event, StatusUpdate):
+        services.do_apply_status(instance, event.engine_message_id, event.status, event.error)
+    elif isinstance(event, Revoked):
+        services.do_revoke(instance, event.engine_message_id)
+    elif isinstance(event, IdentityLink):
+        services.do_link_identities(instance.org_id, event.lid, event.phone)
+    elif isinstance(event, SessionUpdate):
+        Instance.objects.filter(pk=instance.pk).update(state=event.state)
+
+
+def ingest(inbox_event: InboxEvent) -> None:
+    events, dropped = relevant_events(inbox_event.instance, json.loads(inbox_event.body))
+    for event in events:
+        apply_event(inbox_event.instance, event)
+    if dropped:
+        do_count_dropped(inbox_event.org_id, dropped)
+
+
+def drain(batch_size: int = 100) -> int:
+    """Process pending inbox events oldest first, in one transaction; returns how many."""
+    with transaction.atomic():
+        pending = InboxEvent.objects.filter(state=InboxEvent.State.PENDING).order_by("id")
+        if connection.features.has_select_for_update_skip_locked:
+            pending = pending.select_for_update(skip_locked=True, of=("self",))
+        batch = list(pending.select_related("instance")[:batch_size])
+        now = timezone.now()
+        for inbox_event in batch:
+            try:
+                with transaction.atomic():
+                    ingest(inbox_event)
+            except (UnknownPayload, json.JSONDecodeError) as exc:
+                inbox_event.state, inbox_event.error = InboxEvent.State.FAILED, str(exc)[:300]
+            except Exception as exc:  # a bug or a busy database: retried, then parked
+                log.exception("inbox event %s failed", inbox_event.pk)
+                inbox_event.attempts += 1
+                inbox_event.error = f"{type(exc).__name__}: {exc}"[:300]
+                if inbox_event.attempts >= MAX_ATTEMPTS:
+                    inbox_event.state = InboxEvent.State.FAILED
+            else:
+                inbox_event.state = InboxEvent.State.DONE
+            inbox_event.processed_at = now
+        InboxEvent.objects.bulk_update(batch, ["state", "error", "attempts", "processed_at"])
+    return len(batch)
+
+
+def purge_processed_bodies(older_than) -> int:
+    """Raw payloads hold message content: keep them only for the retention window."""
+    return InboxEvent.objects.filter(
+        state=InboxEvent.State.DONE, processed_at__lt=older_than,
+    ).delete()[0]

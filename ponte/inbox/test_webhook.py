@@ -1,0 +1,169 @@
+"""The webhook endpoint's promises: durable, idempotent, and polite to bad input."""
+
+import hashlib
+import hmac
+import json
+
+import pytest
+from django.test import Client, override_settings
+
+from conftest import fixtures_dir, load_fixture, webhook_fixtures
+from ponte.conversations.models import Contact, Conversation, Message
+from ponte.diagnostics.models import DiagnosticEntry
+from ponte.inbox.models import InboxEvent
+from ponte.inbox.pipeline import drain
+from ponte.privacy.models import DroppedCount
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def post(client: Client, path: str, body, **headers):
+    data = body if isinstance(body, bytes | str) else json.dumps(body)
+    return client.post(path, data=data, content_type="application/json", headers=headers)
+
+
+def api_get(client: Client, key: str, path: str):
+    return client.get(path, headers={"Authorization": f"Bearer {key}"})
+
+
+def text_message(phone: str = "5531987654321", message_id: str = "ABC123", body: str = "Oi"):
+    return {"event": "onmessage", "session": "s", "id": f"false_{phone}@c.us_{message_id}",
+            "body": body, "type": "chat", "t": 1701717487, "from": f"{phone}@c.us",
+            "to": "5511988880000@c.us", "fromMe": False, "isGroupMsg": False,
+            "chatId": f"{phone}@c.us", "notifyName": "Maria", "timestamp": 1701717487}
+
+
+def test_wrong_or_missing_token_gets_404_and_stores_nothing(make_tenant):
+    tenant = make_tenant()
+    client = Client()
+    wrong = f"/webhooks/{tenant.instance.id}/not-the-token"
+    assert post(client, wrong, text_message()).status_code == 404
+    other = "/webhooks/00000000-0000-0000-0000-000000000000/x"
+    assert post(client, other, text_message()).status_code == 404
+    assert client.post(f"/webhooks/{tenant.instance.id}/").status_code == 404
+    assert InboxEvent.objects.count() == 0
+    assert DiagnosticEntry.objects.count() == 0
+
+
+def test_accepted_body_is_committed_before_the_answer(make_tenant):
+    tenant = make_tenant()
+    response = post(Client(), tenant.instance.webhook_path, text_message())
+    assert response.status_code == 200
+    assert response.json() == {"status": "accepted"}
+    assert InboxEvent.objects.filter(state="pending").count() == 1
+
+
+def test_same_message_delivered_twice_is_stored_once(make_tenant):
+    tenant = make_tenant()
+    client = Client()
+    for _ in range(2):
+        assert post(client, tenant.instance.webhook_path, text_message()).status_code == 200
+    drain()
+    assert Message.objects.count() == 1
+    assert Conversation.objects.get().unread_count == 1
+
+
+@override_settings(PONTE_MAX_WEBHOOK_BYTES=1000)
+def test_body_over_the_cap_gets_413(make_tenant):
+    tenant = make_tenant()
+    response = post(Client(), tenant.instance.webhook_path, text_message(body="x" * 2000))
+    assert response.status_code == 413
+    assert response.json()["error"] == "too_large"
+    assert InboxEvent.objects.count() == 0
+
+
+def test_malformed_json_gets_400_and_a_diagnostic_entry(make_tenant):
+    tenant = make_tenant()
+    response = post(Client(), tenant.instance.webhook_path, b'{"event": "onmessage",')
+    assert response.status_code == 400
+    assert response.json()["error"] == "malformed_json"
+    entry = DiagnosticEntry.objects.get()
+    assert (entry.status_code, entry.outcome) == (400, "malformed_json")
+    assert tenant.instance.webhook_token not in entry.path
+    assert InboxEvent.objects.count() == 0
+
+
+def test_json_list_gets_400(make_tenant):
+    tenant = make_tenant()
+    response = post(Client(), tenant.instance.webhook_path, [text_message()])
+    assert response.status_code == 400
+    assert response.json()["error"] == "not_an_object"
+
+
+def test_unknown_event_is_acknowledged_and_kept_for_review(make_tenant):
+    tenant = make_tenant()
+    response = post(Client(), tenant.instance.webhook_path, {"event": "brand-new", "x": 1})
+    assert response.status_code == 200
+    assert response.json()["status"] == "ignored"
+    kept = InboxEvent.objects.get()
+    assert kept.state == "failed" and "brand-new" in kept.body
+    assert DiagnosticEntry.objects.get().outcome == "unknown_event"
+    assert Message.objects.count() == 0
+
+
+def test_hostile_bytes_never_cause_a_500(make_tenant):
+    tenant = make_tenant()
+    client = Client()
+    for body in [b"", b"\xff\xfe\x00", b"null", b"42", b'"text"', b"{}", b'{"event": null}',
+                 json.dumps({"event": "onmessage", "id": {"nested": [1, 2]}}).encode()]:
+        assert post(client, tenant.instance.webhook_path, body).status_code < 500
+
+
+def test_group_message_leaves_only_a_counter(make_tenant):
+    tenant = make_tenant()
+    group = load_fixture(fixtures_dir() / "wppconnect" / "onmessage-group-text-quoted.json")
+    response = post(Client(), tenant.instance.webhook_path, group)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ignored"}
+    assert InboxEvent.objects.count() == 0
+    assert Contact.objects.count() == 0
+    assert DroppedCount.objects.get(reason="group").count == 1
+
+
+@pytest.mark.parametrize("engine", ["wppconnect", "evolution", "cloudapi"])
+def test_every_fixture_is_accepted_and_a_second_round_adds_nothing(make_tenant, engine):
+    tenant = make_tenant(engine)
+    client = Client()
+
+    def post_all() -> None:
+        for path in webhook_fixtures(engine):
+            response = post(client, tenant.instance.webhook_path, path.read_bytes())
+            assert response.status_code == 200, (path.name, response.content)
+        while drain():
+            pass
+
+    post_all()
+    first = api_get(client, tenant.api_key, "/api/v1/conversations").json()["items"]
+    stored = Message.objects.count()
+    assert first and stored
+    for chat in first:
+        assert chat["contact"]["e164"] is None or chat["contact"]["e164"].startswith("+")
+    post_all()
+    assert Message.objects.count() == stored
+    assert api_get(client, tenant.api_key, "/api/v1/conversations").json()["items"] == first
+    assert not InboxEvent.objects.filter(state="failed").exists()
+
+
+def test_cloud_api_signature_is_checked_when_an_app_secret_is_set(make_tenant):
+    tenant = make_tenant("cloudapi", app_secret="test-app-secret")
+    body = (fixtures_dir() / "cloudapi" / "text.json").read_bytes()
+    client = Client()
+    unsigned = post(client, tenant.instance.webhook_path, body)
+    assert unsigned.status_code == 401
+    bad = post(client, tenant.instance.webhook_path, body, **{"X-Hub-Signature-256": "sha256=00"})
+    assert bad.status_code == 401
+    good_sig = "sha256=" + hmac.new(b"test-app-secret", body, hashlib.sha256).hexdigest()
+    good = post(client, tenant.instance.webhook_path, body, **{"X-Hub-Signature-256": good_sig})
+    assert good.status_code == 200
+    assert InboxEvent.objects.count() == 1
+
+
+def test_cloud_api_verification_handshake_echoes_the_challenge(make_tenant):
+    tenant = make_tenant("cloudapi")
+    client = Client()
+    params = {"hub.mode": "subscribe", "hub.challenge": "1158201444",
+              "hub.verify_token": tenant.instance.webhook_token}
+    response = client.get(tenant.instance.webhook_path, params)
+    assert response.status_code == 200 and response.content == b"1158201444"
+    params["hub.verify_token"] = "wrong"
+    assert client.get(tenant.instance.webhook_path, params).status_code == 403

@@ -1,0 +1,1 @@
+"""What the CRM may never see: groups, broadcasts, status, newsletters, locked chats."""

@@ -1,0 +1,142 @@
+"""Django settings: SQLite in PONTE_DATA_DIR by default; DATABASE_URL and REDIS_URL scale out."""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("PONTE_DATA_DIR", Path.cwd() / ".ponte")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _persistent_secret(name: str) -> str:
+    """A random secret kept in the data dir, so a bare `ponte serve` needs no setup."""
+    path = DATA_DIR / name
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = os.environ.get("PONTE_SECRET_KEY") or _persistent_secret("secret_key")
+DEBUG = os.environ.get("PONTE_DEBUG", "") == "1"
+ALLOWED_HOSTS = os.environ.get("PONTE_ALLOWED_HOSTS", "*").split(",")
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("PONTE_CSRF_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "channels",
+    "ponte.accounts",
+    "ponte.diagnostics",
+    "ponte.conversations",
+    "ponte.inbox",
+    "ponte.privacy",
+    "ponte.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "ponte.urls"
+ASGI_APPLICATION = "ponte.asgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+SQLITE_PATH = DATA_DIR / "ponte.sqlite3"
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": SQLITE_PATH,
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL;"
+                    "PRAGMA synchronous=NORMAL;"
+                    "PRAGMA busy_timeout=20000;"
+                    "PRAGMA foreign_keys=ON;"
+                ),
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "pt-br"
+LANGUAGES = [("pt-br", "Português (Brasil)"), ("en", "English")]
+TIME_ZONE = os.environ.get("PONTE_TIME_ZONE", "America/Sao_Paulo")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+MEDIA_ROOT = DATA_DIR / "media"
+
+# Engine secrets are encrypted at rest with this key (Fernet, urlsafe base64, 32 bytes).
+PONTE_ENCRYPTION_KEY = os.environ.get("PONTE_ENCRYPTION_KEY", "")
+PONTE_MAX_WEBHOOK_BYTES = int(os.environ.get("PONTE_MAX_WEBHOOK_BYTES", 5 * 1024 * 1024))
+# Raw webhook bodies are dropped this long after they were processed.
+PONTE_INBOX_RETENTION_HOURS = int(os.environ.get("PONTE_INBOX_RETENTION_HOURS", 72))
+PONTE_PUBLIC_URL = os.environ.get("PONTE_PUBLIC_URL", "")
+# The benchmark's baseline: a POST endpoint that reads the body and does nothing.
+PONTE_NOOP_ENDPOINT = os.environ.get("PONTE_NOOP_ENDPOINT", "") == "1"
+# Body cap above Django's own, so our view answers 413 itself.
+DATA_UPLOAD_MAX_MEMORY_SIZE = None
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "ponte": {"handlers": ["console"], "level": os.environ.get("PONTE_LOG_LEVEL", "INFO")},
+    },
+}
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "inbox"
+LOGOUT_REDIRECT_URL = "login"

@@ -1,0 +1,15 @@
+from django.conf import settings
+from django.urls import include, path
+
+from ponte.api.views import api
+from ponte.diagnostics.views import healthz
+from ponte.inbox.views import noop, webhook
+
+urlpatterns = [
+    path("webhooks/<uuid:instance_id>/<str:token>", webhook, name="webhook"),
+    path("api/v1/", api.urls),
+    path("healthz", healthz, name="healthz"),
+    path("", include("ponte.web.urls")),
+]
+if settings.PONTE_NOOP_ENDPOINT:
+    urlpatterns.append(path("bench/noop", noop))

@@ -1,0 +1,1 @@
+"""Pages for attendants and managers."""

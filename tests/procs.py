@@ -1,0 +1,111 @@
+"""Real `ponte` processes for end-to-end tests and benchmarks."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+PONTE = [sys.executable, "-m", "ponte"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def isolated_env(data_dir: Path):
+    """Environment for a fresh Ponte: its own data dir, and its own PostgreSQL database."""
+    env = dict(os.environ, PONTE_DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1")
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        yield env
+        return
+    import psycopg
+
+    name = f"ponte_proc_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env["DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + name
+    try:
+        yield env
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def ponte_init(env: dict, engine: str, org: str = "Loja") -> dict:
+    out = subprocess.run([*PONTE, "init", "--org", org, "--engine", engine, "--json"],
+                         env=env, check=True, capture_output=True, text=True, timeout=120)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+class Server:
+    def __init__(self, env: dict, port: int | None = None, extra_env: dict | None = None):
+        self.env = env | (extra_env or {})
+        self.port = port or free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60) -> "Server":
+        log = open(Path(self.env["PONTE_DATA_DIR"]) / f"serve-{self.port}.log", "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen([*PONTE, "serve", "--port", str(self.port)], env=self.env,
+                                     stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"ponte serve exited with {self.proc.returncode}")
+            try:
+                if httpx.get(self.base + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("ponte serve did not become healthy")
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def __enter__(self) -> "Server":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def all_messages(base: str, api_key: str) -> list[dict]:
+    """Every message of every conversation, through the public API."""
+    headers = {"Authorization": f"Bearer {api_key}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+        chats = client.get("/api/v1/conversations", params={"limit": 200}).json()["items"]
+        messages: list[dict] = []
+        for chat in chats:
+            before = None
+            while True:
+                params = {"limit": 200} | ({"before": before} if before else {})
+                page = client.get(f"/api/v1/conversations/{chat['id']}/messages",
+                                  params=params).json()
+                messages += [m | {"e164": chat["contact"]["e164"]} for m in page["items"]]
+                before = page["next_before"]
+                if before is None:
+                    break
+    return messages
