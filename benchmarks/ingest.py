@@ -1,4 +1,4 @@
-"""Ingest benchmark: webhooks into a real `ponte serve`, against a no-op endpoint of the same server.
+"""Ingest benchmark: webhooks into a real `ponte serve`, beside a no-op endpoint of it.
 
     ./dev bench [--n 10000] [--concurrency 32]
 
@@ -9,6 +9,7 @@ and each as a ratio to the no-op endpoint measured in the same run.
 
 import argparse
 import asyncio
+import json
 import statistics
 import sys
 import tempfile
@@ -32,26 +33,55 @@ def body(n: int) -> dict:
             "timestamp": 1767225600 + n}
 
 
-async def blast(url: str, total: int, concurrency: int) -> tuple[list[float], float, int]:
+class Connection:
+    """A minimal keep-alive HTTP/1.1 client: httpx's own overhead would dwarf the server's."""
+
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, payload: bytes) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        head = (f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n")
+        self.writer.write(head.encode() + payload)
+        status_line = await self.reader.readline()
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        await self.reader.readexactly(length)
+        return int(status_line.split()[1])
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+async def blast(base: str, path: str, total: int, concurrency: int,
+                ) -> tuple[list[float], float, int]:
     """Post `total` bodies with `concurrency` senders; returns latencies, seconds, failures."""
+    host, port = base.removeprefix("http://").split(":")
     latencies: list[float] = []
     failures = 0
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for n in range(total):
-        queue.put_nowait(n)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        async def sender() -> None:
-            nonlocal failures
-            while not queue.empty():
-                n = queue.get_nowait()
-                started = time.perf_counter()
-                response = await client.post(url, json=body(n))
-                latencies.append(time.perf_counter() - started)
-                failures += response.status_code != 200
+    numbers = iter(range(total))
 
-        started = time.perf_counter()
-        await asyncio.gather(*(sender() for _ in range(concurrency)))
+    async def sender() -> None:
+        nonlocal failures
+        connection = Connection(host, int(port))
+        for n in numbers:
+            payload = json.dumps(body(n)).encode()
+            started = time.perf_counter()
+            status = await connection.post(path, payload)
+            latencies.append(time.perf_counter() - started)
+            failures += status != 200
+        await connection.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(sender() for _ in range(concurrency)))
     return latencies, time.perf_counter() - started, failures
 
 
@@ -85,13 +115,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, isolated_env(Path(tmp)) as env:
         made = ponte_init(env, "wppconnect", org="Bench")
         with Server(env, extra_env={"PONTE_NOOP_ENDPOINT": "1"}) as server:
-            asyncio.run(blast(server.base + "/bench/noop", 500, args.concurrency))  # warm-up
+            asyncio.run(blast(server.base, "/bench/noop", 500, args.concurrency))  # warm-up
             noop_lat, noop_secs, noop_fail = asyncio.run(
-                blast(server.base + "/bench/noop", args.n, args.concurrency))
+                blast(server.base, "/bench/noop", args.n, args.concurrency))
 
             started = time.perf_counter()
             hook_lat, ack_secs, hook_fail = asyncio.run(
-                blast(server.base + made["webhook_url"], args.n, args.concurrency))
+                blast(server.base, made["webhook_url"], args.n, args.concurrency))
             while not all_visible(server.base, made["api_key"], args.n):
                 time.sleep(0.05)
             stored_secs = time.perf_counter() - started

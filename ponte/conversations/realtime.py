@@ -1,6 +1,7 @@
 """Live updates for open tabs, sent only once the change is committed."""
 
 import logging
+from collections import defaultdict
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -14,15 +15,26 @@ def org_group(org_id) -> str:
     return f"org-{org_id}"
 
 
-def publish_on_commit(org_id, kind: str, data: dict[str, Any]) -> None:
-    def send() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        try:
-            async_to_sync(layer.group_send)(org_group(org_id), {"type": "ponte.event",
-                                                                 "kind": kind, "data": data})
-        except Exception:  # a realtime hiccup never undoes a stored message
-            log.warning("realtime publish failed", exc_info=True)
+def publish(org_id, kind: str, data: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(org_group(org_id), {"type": "ponte.event",
+                                                             "kind": kind, "data": data})
+    except Exception:  # a realtime hiccup never undoes a stored message
+        log.warning("realtime publish failed", exc_info=True)
 
-    transaction.on_commit(send)
+
+def publish_on_commit(org_id, kind: str, data: dict[str, Any]) -> None:
+    transaction.on_commit(lambda: publish(org_id, kind, data))
+
+
+def publish_new_messages(messages) -> None:
+    """One event per organization for a whole ingest batch, after it committed."""
+    by_org: dict[Any, list[dict[str, int]]] = defaultdict(list)
+    for message in messages:
+        by_org[message.org_id].append({"conversation_id": message.conversation_id,
+                                       "message_id": message.pk})
+    for org_id, items in by_org.items():
+        publish(org_id, "messages.new", {"messages": items})

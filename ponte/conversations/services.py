@@ -1,7 +1,7 @@
 """Storing what engines report: contacts by canonical identity, messages once each."""
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, models, transaction
+from django.db.models import Case, F, Q, Value, When
 
 from ponte.accounts.models import Instance, Organization
 from ponte.conversations.models import (
@@ -22,45 +22,36 @@ def _handle_for(identity: Identity) -> tuple[str, str] | None:
     return None
 
 
-def _attach_handle(contact: Contact, identity: Identity) -> None:
-    handle = _handle_for(identity)
-    if handle is None:
-        return
-    kind, value = handle
-    owner = (ContactHandle.objects.for_org(contact.org_id)
-             .filter(kind=kind, value=value).select_related("contact").first())
-    if owner is None:
-        ContactHandle.objects.create(org_id=contact.org_id, contact=contact, kind=kind,
-                                     value=value)
-    elif owner.contact_id != contact.id and owner.contact.e164 is None:
-        do_merge_contacts(source=owner.contact, target=contact)
-
-
 def resolve_contact(org: Organization | int, identity: Identity,
                     alternate: Identity | None = None, push_name: str | None = None) -> Contact:
-    """The one contact for a person, creating it and recording every id seen for it."""
+    """The one contact for a person, creating it and recording every id seen for it.
+
+    The common case, a phone already seen, costs one query: its handle.
+    """
     org_id = getattr(org, "pk", org)
-    phone = identity if identity.kind == "user" else alternate
-    if phone is not None and phone.kind != "user":
-        phone = None
+    seen = {h: i for i in (identity, alternate) if i is not None and (h := _handle_for(i))}
+    if not seen:
+        raise ValueError(f"no person behind identity of kind {identity.kind!r}")
+    phone = next((i for i in (identity, alternate) if i is not None and i.kind == "user"), None)
+    handle_filter = Q()
+    for kind, value in seen:
+        handle_filter |= Q(kind=kind, value=value)
+    owners = {(h.kind, h.value): h.contact for h in ContactHandle.objects.for_org(org_id)
+              .filter(handle_filter).select_related("contact")}
     if phone is not None:
-        contact, _ = Contact.objects.get_or_create(org_id=org_id, e164=phone.e164)
-        for seen in (identity, alternate):
-            if seen is not None:
-                _attach_handle(contact, seen)
+        contact = owners.get(_handle_for(phone))
+        if contact is None or contact.e164 != phone.e164:
+            contact, _ = Contact.objects.get_or_create(org_id=org_id, e164=phone.e164)
     else:
-        handle = _handle_for(identity)
-        if handle is None:
-            raise ValueError(f"no person behind identity of kind {identity.kind!r}")
-        owner = (ContactHandle.objects.for_org(org_id)
-                 .filter(kind=handle[0], value=handle[1]).select_related("contact").first())
-        if owner is not None:
-            contact = owner.contact
-        else:
-            contact = Contact.objects.create(org_id=org_id)
+        contact = owners.get(next(iter(seen))) or Contact.objects.create(org_id=org_id)
+    for handle in seen:
+        owner = owners.get(handle)
+        if owner is None:
             ContactHandle.objects.create(org_id=org_id, contact=contact, kind=handle[0],
                                          value=handle[1])
-    if push_name and contact.push_name != push_name:
+        elif owner.pk != contact.pk and owner.e164 is None:
+            do_merge_contacts(source=owner, target=contact)
+    if push_name and contact.push_name != push_name[:200]:
         contact.push_name = push_name[:200]
         contact.save(update_fields=["push_name"])
     return contact
@@ -125,14 +116,16 @@ def do_store_inbound(instance: Instance, event: InboundMessage) -> Message | Non
 
 
 def _bump_conversation(chat: Conversation, message: Message) -> None:
+    """One UPDATE: newest message wins the preview; an answer from our side clears unread."""
     newer = Q(last_message_at__isnull=True) | Q(last_message_at__lte=message.engine_timestamp)
-    chats = Conversation.objects.filter(pk=chat.pk)
-    chats.filter(newer).update(last_message=message, last_message_at=message.engine_timestamp)
-    if message.direction == Message.Direction.INBOUND:
-        chats.update(unread_count=F("unread_count") + 1)
-    else:
-        # The company answered, from Ponte or from the phone: the chat has been seen.
-        chats.update(unread_count=0)
+    inbound = message.direction == Message.Direction.INBOUND
+    Conversation.objects.filter(pk=chat.pk).update(
+        last_message=Case(When(newer, then=Value(message.pk)), default=F("last_message"),
+                          output_field=models.BigIntegerField()),
+        last_message_at=Case(When(newer, then=Value(message.engine_timestamp)),
+                             default=F("last_message_at"), output_field=models.DateTimeField()),
+        unread_count=F("unread_count") + 1 if inbound else Value(0),
+    )
 
 
 def _apply_early_updates(message: Message) -> None:

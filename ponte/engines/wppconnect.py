@@ -15,8 +15,8 @@ Choices worth knowing:
   onrevokedmessage, reactions, quotes and the send-message response, and the
   `fromMe` prefix and the participant suffix differ between those reports.
   The bare `<id>` part is the one thing they all share, so it is our
-  `engine_message_id`. WhatsApp makes it random per message (16-32 hex
-  characters), so dropping the chat costs nothing in practice.
+  `engine_message_id`. WhatsApp draws it at random per message (20 to 32 hex
+  characters in the samples), so dropping the chat costs nothing in practice.
 - **Media.** With the server's default `autoDownload`, `body` holds the whole
   file as base64; with it off, `body` holds a JPEG thumbnail. Neither ever
   becomes text. `engine_reference` is the server's S3 `fileUrl` when it

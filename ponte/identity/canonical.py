@@ -8,6 +8,7 @@ parsing; on top of it sit WhatsApp's id forms and Brazil's ninth-digit migration
 """
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberType
@@ -42,7 +43,15 @@ _LEGACY_MOBILE_FIRST_DIGITS = "6789"
 
 def canonicalize(raw: str) -> Identity:
     """Resolve any typed number or WhatsApp id; never raises, `invalid` when unsure."""
-    text = raw.strip() if len(raw) <= _MAX_INPUT else ""
+    if len(raw) > _MAX_INPUT:
+        return Identity(kind="invalid", raw=raw)
+    return _canonicalize(raw)
+
+
+# Engines repeat the same few JIDs all day; parsing them is the costly part of ingest.
+@lru_cache(maxsize=8192)
+def _canonicalize(raw: str) -> Identity:
+    text = raw.strip()
     jid = _JID.fullmatch(text)
     if jid:
         return _from_jid(jid["id"], jid["server"].lower(), raw)

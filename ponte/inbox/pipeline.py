@@ -2,6 +2,7 @@
 
 import json
 import logging
+import time
 from collections import Counter
 
 from django.db import connection, transaction
@@ -9,6 +10,8 @@ from django.utils import timezone
 
 from ponte.accounts.models import Instance
 from ponte.conversations import realtime, services
+from ponte.conversations.models import Message
+from ponte.db import serialized_writes
 from ponte.engines import (
     IdentityLink,
     Ignored,
@@ -42,13 +45,11 @@ def relevant_events(instance: Instance, payload: dict) -> tuple[list[Event], Cou
     return kept, dropped
 
 
-def apply_event(instance: Instance, event: Event) -> None:
+def apply_event(instance: Instance, event: Event) -> Message | None:
+    """Apply one event; returns the message it stored, if it stored one."""
     if isinstance(event, InboundMessage):
-        message = services.do_store_inbound(instance, event)
-        if message is not None:
-            realtime.publish_on_commit(instance.org_id, "message.new", {
-                "conversation_id": message.conversation_id, "message_id": message.pk})
-    elif isinstance(event, StatusUpdate):
+        return services.do_store_inbound(instance, event)
+    if isinstance(event, StatusUpdate):
         services.do_apply_status(instance, event.engine_message_id, event.status, event.error)
     elif isinstance(event, Revoked):
         services.do_revoke(instance, event.engine_message_id)
@@ -56,28 +57,38 @@ def apply_event(instance: Instance, event: Event) -> None:
         services.do_link_identities(instance.org_id, event.lid, event.phone)
     elif isinstance(event, SessionUpdate):
         Instance.objects.filter(pk=instance.pk).update(state=event.state)
+    return None
 
 
-def ingest(inbox_event: InboxEvent) -> None:
+def ingest(inbox_event: InboxEvent) -> list[Message]:
     events, dropped = relevant_events(inbox_event.instance, json.loads(inbox_event.body))
-    for event in events:
-        apply_event(inbox_event.instance, event)
+    stored = [apply_event(inbox_event.instance, event) for event in events]
     if dropped:
         do_count_dropped(inbox_event.org_id, dropped)
+    return [message for message in stored if message is not None]
 
 
-def drain(batch_size: int = 100) -> int:
-    """Process pending inbox events oldest first, in one transaction; returns how many."""
-    with transaction.atomic():
+def drain(batch_size: int = 100, budget_seconds: float = 0.05) -> int:
+    """Process pending inbox events oldest first, in one transaction; returns how many.
+
+    The budget keeps each write transaction short, so webhooks waiting to commit
+    their own InboxEvent are not held up behind a long batch.
+    """
+    stored: list[Message] = []
+    with serialized_writes(), transaction.atomic():
         pending = InboxEvent.objects.filter(state=InboxEvent.State.PENDING).order_by("id")
         if connection.features.has_select_for_update_skip_locked:
             pending = pending.select_for_update(skip_locked=True, of=("self",))
         batch = list(pending.select_related("instance")[:batch_size])
         now = timezone.now()
-        for inbox_event in batch:
+        deadline = time.monotonic() + budget_seconds
+        for index, inbox_event in enumerate(batch):
+            if time.monotonic() > deadline:
+                batch = batch[:index]
+                break
             try:
                 with transaction.atomic():
-                    ingest(inbox_event)
+                    stored += ingest(inbox_event)
             except (UnknownPayload, json.JSONDecodeError) as exc:
                 inbox_event.state, inbox_event.error = InboxEvent.State.FAILED, str(exc)[:300]
             except Exception as exc:  # a bug or a busy database: retried, then parked
@@ -90,6 +101,7 @@ def drain(batch_size: int = 100) -> int:
                 inbox_event.state = InboxEvent.State.DONE
             inbox_event.processed_at = now
         InboxEvent.objects.bulk_update(batch, ["state", "error", "attempts", "processed_at"])
+    realtime.publish_new_messages(stored)
     return len(batch)
 
 

@@ -10,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from ponte.accounts.models import Engine, Instance
+from ponte.db import serialized_writes
 from ponte.diagnostics.services import record_webhook
 from ponte.engines import UnknownPayload
 from ponte.engines.cloudapi import verify_signature
@@ -74,7 +75,7 @@ def webhook(request: HttpRequest, instance_id, token: str) -> HttpResponse:
         return JsonResponse({"status": "ignored", "detail": "Unknown event; kept for review."})
 
     latency = (time.perf_counter() - started) * 1000
-    with transaction.atomic():
+    with serialized_writes(), transaction.atomic():
         if events:
             InboxEvent.objects.create(org_id=instance.org_id, instance=instance, body=text)
             transaction.on_commit(worker.wake)
