@@ -100,7 +100,11 @@ def drain(batch_size: int = 100, budget_seconds: float = 0.05) -> int:
             else:
                 inbox_event.state = InboxEvent.State.DONE
             inbox_event.processed_at = now
-        InboxEvent.objects.bulk_update(batch, ["state", "error", "attempts", "processed_at"])
+        done = [e.pk for e in batch if e.state == InboxEvent.State.DONE]
+        InboxEvent.objects.filter(pk__in=done).update(state=InboxEvent.State.DONE,
+                                                      processed_at=now)
+        troubled = [e for e in batch if e.state != InboxEvent.State.DONE]
+        InboxEvent.objects.bulk_update(troubled, ["state", "error", "attempts", "processed_at"])
     realtime.publish_new_messages(stored)
     return len(batch)
 
