@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from ponte.accounts import crypto
@@ -112,12 +113,13 @@ class Instance(models.Model):
     def webhook_path(self) -> str:
         return f"/webhooks/{self.id}/{self.webhook_token}"
 
-    @property
+    @cached_property
     def webhook_token(self) -> str:
         return crypto.decrypt(self.webhook_token_encrypted)
 
     def rotate_webhook_token(self) -> None:
         self.webhook_token_encrypted = crypto.encrypt(secrets.token_urlsafe(32))
+        self.__dict__.pop("webhook_token", None)
 
     def accepts_token(self, presented: str) -> bool:
         return secrets.compare_digest(presented.encode(), self.webhook_token.encode())
@@ -130,9 +132,10 @@ class Instance(models.Model):
     def set_secrets(self, values: list[str]) -> None:
         self.secrets_encrypted = [crypto.encrypt(v) for v in values if v]
 
-    @property
+    @cached_property
     def app_secret(self) -> str:
         return crypto.decrypt(self.app_secret_encrypted) if self.app_secret_encrypted else ""
 
     def set_app_secret(self, value: str) -> None:
         self.app_secret_encrypted = crypto.encrypt(value) if value else ""
+        self.__dict__.pop("app_secret", None)

@@ -1,0 +1,121 @@
+"""Group commit for webhook arrivals.
+
+Each webhook waits until its InboxEvent is durable before it is answered, but
+many webhooks share one transaction: a writer thread commits whatever has
+queued up while the previous commit ran. Under load that turns hundreds of
+small transactions into a few large ones, without answering anyone early.
+"""
+
+import asyncio
+import contextlib
+import logging
+import queue
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db import close_old_connections, transaction
+
+from ponte.db import serialized_writes
+from ponte.diagnostics.models import DiagnosticEntry
+from ponte.diagnostics.services import redact_path
+from ponte.inbox.models import InboxEvent
+from ponte.privacy.filters import do_count_dropped
+
+log = logging.getLogger(__name__)
+MAX_BATCH = 500
+
+
+@dataclass
+class Arrival:
+    """What one webhook leaves behind: maybe a body to process, always a diagnostic entry."""
+
+    org_id: object
+    instance_id: object
+    path: str
+    status_code: int
+    outcome: str
+    latency_ms: float
+    error: str = ""
+    body: str | None = None
+    state: str = InboxEvent.State.PENDING
+    dropped: Counter = field(default_factory=Counter)
+
+
+class GroupCommitter:
+    def __init__(self, on_commit=None) -> None:
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._on_commit = on_commit
+
+    async def submit(self, arrival: Arrival) -> None:
+        """Return once the arrival is committed; raise if the commit failed."""
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        self._ensure_thread()
+        self._queue.put((arrival, loop, done))
+        await done
+
+    def _ensure_thread(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="ponte-committer",
+                                                daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < MAX_BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            failure = None
+            try:
+                self._commit([arrival for arrival, _, _ in batch])
+            except Exception as exc:
+                log.exception("webhook commit failed; %d arrivals answered 503", len(batch))
+                failure = exc
+                close_old_connections()
+            for _, loop, done in batch:
+                # RuntimeError: the request's loop is gone, the client hung up.
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(_settle, done, failure)
+            if failure is None and self._on_commit and any(a.body for a, _, _ in batch):
+                self._on_commit()
+
+    @staticmethod
+    def _commit(arrivals: list[Arrival]) -> None:
+        dropped: dict[object, Counter] = {}
+        with serialized_writes(), transaction.atomic():
+            InboxEvent.objects.bulk_create([
+                InboxEvent(org_id=a.org_id, instance_id=a.instance_id, body=a.body,
+                           state=a.state, error=a.error[:300] if a.state == "failed" else "")
+                for a in arrivals if a.body is not None
+            ])
+            DiagnosticEntry.objects.bulk_create([
+                DiagnosticEntry(org_id=a.org_id, instance_id=a.instance_id,
+                                direction=DiagnosticEntry.Direction.INBOUND, method="POST",
+                                path=redact_path(a.path), status_code=a.status_code,
+                                latency_ms=round(a.latency_ms, 2), outcome=a.outcome,
+                                error=a.error[:300])
+                for a in arrivals
+            ])
+            for a in arrivals:
+                if a.dropped:
+                    dropped.setdefault(a.org_id, Counter()).update(a.dropped)
+            for org_id, reasons in dropped.items():
+                do_count_dropped(org_id, reasons)
+
+
+def _settle(done: asyncio.Future, failure: Exception | None) -> None:
+    if done.done():
+        return
+    if failure is None:
+        done.set_result(None)
+    else:
+        done.set_exception(failure)
