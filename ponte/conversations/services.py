@@ -1,6 +1,6 @@
 """Storing what engines report: contacts by canonical identity, messages once each."""
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from ponte.accounts.models import Instance, Organization
@@ -92,27 +92,85 @@ def do_link_identities(org_id, lid: Identity, phone: Identity) -> Contact:
 
 def do_store_inbound(instance: Instance, event: InboundMessage) -> Message | None:
     """Insert the message once; a second delivery of the same engine id returns None."""
-    contact = resolve_contact(instance.org_id, event.chat, event.alternate,
-                              None if event.from_me else event.push_name)
-    chat, _ = Conversation.objects.get_or_create(
-        instance=instance, contact=contact, defaults={"org_id": instance.org_id})
-    message = Message(
-        org_id=instance.org_id, instance=instance, conversation=chat,
-        engine_message_id=event.engine_message_id,
-        direction=Message.Direction.OUTBOUND if event.from_me else Message.Direction.INBOUND,
-        kind=event.kind, text=event.text, caption=event.caption,
-        media=event.media.model_dump(exclude_none=True) if event.media else None,
-        quoted_engine_message_id=event.quoted_engine_message_id,
-        sender_name=(event.push_name or "")[:200], engine_timestamp=event.timestamp,
-    )
-    try:
-        with transaction.atomic():
-            message.save()
-    except IntegrityError:
-        return None
-    _apply_early_updates(message)
-    _bump_conversation(chat, message)
-    return message
+    stored = do_store_inbound_many(instance, [event])
+    return stored[0] if stored else None
+
+
+def do_store_inbound_many(instance: Instance, events: list[InboundMessage]) -> list[Message]:
+    """Store a run of messages of one instance, each once, with a few queries for all.
+
+    Returns the messages that were new. Contacts already known by their handles are
+    found with one query; only new people take the per-message path.
+    """
+    runs = {event.engine_message_id: event for event in reversed(events)}
+    existing = set(Message.objects.filter(instance=instance, engine_message_id__in=runs)
+                   .values_list("engine_message_id", flat=True))
+    fresh = [event for event in events
+             if event.engine_message_id not in existing and runs.get(event.engine_message_id)
+             is event]
+    if not fresh:
+        return []
+    contacts = _contacts_for(instance.org_id, fresh)
+    chats = _conversations_for(instance, {c.pk: c for c in contacts.values()})
+    rows = [
+        Message(
+            org_id=instance.org_id, instance=instance,
+            conversation=chats[contacts[event.engine_message_id].pk],
+            engine_message_id=event.engine_message_id,
+            direction=Message.Direction.OUTBOUND if event.from_me else Message.Direction.INBOUND,
+            kind=event.kind, text=event.text, caption=event.caption,
+            media=event.media.model_dump(exclude_none=True) if event.media else None,
+            quoted_engine_message_id=event.quoted_engine_message_id,
+            sender_name=(event.push_name or "")[:200], engine_timestamp=event.timestamp,
+        )
+        for event in fresh
+    ]
+    Message.objects.bulk_create(rows, ignore_conflicts=True)
+    ids = {m.engine_message_id: m.pk for m in Message.objects.filter(
+        instance=instance, engine_message_id__in=[r.engine_message_id for r in rows]).only("id")}
+    for row in rows:
+        row.pk = ids.get(row.engine_message_id)
+    stored = [row for row in rows if row.pk is not None]
+    _apply_early_updates(instance, stored)
+    _bump_conversations(stored)
+    return stored
+
+
+def _contacts_for(org_id, events: list[InboundMessage]) -> dict[str, Contact]:
+    """The contact of each message, keyed by engine message id."""
+    wanted = {h for e in events for i in (e.chat, e.alternate) if i and (h := _handle_for(i))}
+    handle_filter = Q()
+    for kind, value in wanted:
+        handle_filter |= Q(kind=kind, value=value)
+    owners = {(h.kind, h.value): h.contact for h in ContactHandle.objects.for_org(org_id)
+              .filter(handle_filter).select_related("contact")}
+    found: dict[str, Contact] = {}
+    renamed: dict[int, Contact] = {}
+    for event in events:
+        identities = [i for i in (event.chat, event.alternate) if i is not None]
+        known = {owners.get(_handle_for(i)) for i in identities}
+        contact = known.pop() if len(known) == 1 else None
+        phone = next((i for i in identities if i.kind == "user"), None)
+        if contact is None or (phone is not None and contact.e164 != phone.e164):
+            contact = resolve_contact(org_id, event.chat, event.alternate)
+            owners.update({_handle_for(i): contact for i in identities})
+        name = None if event.from_me else (event.push_name or "")[:200]
+        if name and contact.push_name != name:
+            contact.push_name = name
+            renamed[contact.pk] = contact
+        found[event.engine_message_id] = contact
+    if renamed:
+        Contact.objects.bulk_update(renamed.values(), ["push_name"])
+    return found
+
+
+def _conversations_for(instance: Instance, contacts: dict[int, Contact]) -> dict[int, Conversation]:
+    chats = {c.contact_id: c for c in Conversation.objects.filter(
+        instance=instance, contact_id__in=contacts)}
+    for contact_id in contacts.keys() - chats.keys():
+        chats[contact_id], _ = Conversation.objects.get_or_create(
+            instance=instance, contact_id=contact_id, defaults={"org_id": instance.org_id})
+    return chats
 
 
 _BUMP_SQL = """
@@ -121,33 +179,44 @@ _BUMP_SQL = """
                           THEN %s ELSE last_message_id END,
         last_message_at = CASE WHEN last_message_at IS NULL OR last_message_at <= %s
                           THEN %s ELSE last_message_at END,
-        unread_count = CASE WHEN %s THEN unread_count + 1 ELSE 0 END
+        unread_count = CASE WHEN %s THEN %s ELSE unread_count + %s END
     WHERE id = %s
 """
 
 
-def _bump_conversation(chat: Conversation, message: Message) -> None:
+def _bump_conversations(messages: list[Message]) -> None:
     """Newest message wins the preview; an answer from our side clears unread.
 
-    One atomic statement, in SQL because it runs for every message and the ORM's
-    Case/When compiles to the same thing at ten times the cost.
+    One atomic statement per conversation, in SQL because it runs for every ingest
+    batch and the ORM's Case/When compiles to the same thing at ten times the cost.
     """
-    at = connection.ops.adapt_datetimefield_value(message.engine_timestamp)
-    inbound = message.direction == Message.Direction.INBOUND
+    by_chat: dict[int, list[Message]] = {}
+    for message in messages:
+        by_chat.setdefault(message.conversation_id, []).append(message)
     with connection.cursor() as cursor:
-        cursor.execute(_BUMP_SQL, [at, message.pk, at, at, inbound, chat.pk])
+        for chat_id, run in by_chat.items():
+            newest = max(run, key=lambda m: (m.engine_timestamp, m.pk))
+            at = connection.ops.adapt_datetimefield_value(newest.engine_timestamp)
+            answered = [i for i, m in enumerate(run) if m.direction == Message.Direction.OUTBOUND]
+            after = run[answered[-1] + 1:] if answered else run
+            unread = sum(m.direction == Message.Direction.INBOUND for m in after)
+            cursor.execute(_BUMP_SQL, [at, newest.pk, at, at, bool(answered), unread, unread,
+                                       chat_id])
 
 
-def _apply_early_updates(message: Message) -> None:
-    early = list(EarlyUpdate.objects.filter(instance_id=message.instance_id,
-                                            engine_message_id=message.engine_message_id))
+def _apply_early_updates(instance: Instance, messages: list[Message]) -> None:
+    by_id = {m.engine_message_id: m for m in messages}
+    early = list(EarlyUpdate.objects.filter(instance=instance, engine_message_id__in=by_id))
+    changed = {}
     for update in early:
+        message = by_id[update.engine_message_id]
         if update.revoked:
             message.revoked = True
         if update.status and STATUS_RANK[update.status] > STATUS_RANK[message.status]:
             message.status, message.error = update.status, update.error
+        changed[message.pk] = message
     if early:
-        message.save(update_fields=["revoked", "status", "error"])
+        Message.objects.bulk_update(changed.values(), ["revoked", "status", "error"])
         EarlyUpdate.objects.filter(pk__in=[u.pk for u in early]).delete()
 
 

@@ -167,3 +167,18 @@ def test_cloud_api_verification_handshake_echoes_the_challenge(make_tenant):
     assert response.status_code == 200 and response.content == b"1158201444"
     params["hub.verify_token"] = "wrong"
     assert client.get(tenant.instance.webhook_path, params).status_code == 403
+
+
+def test_one_bad_stored_body_does_not_hold_back_the_rest_of_its_batch(make_tenant):
+    tenant = make_tenant()
+    good = [InboxEvent.objects.create(org_id=tenant.org.pk, instance=tenant.instance,
+                                      body=json.dumps(text_message(message_id=f"OK{n}")))
+            for n in range(3)]
+    bad = InboxEvent.objects.create(org_id=tenant.org.pk, instance=tenant.instance,
+                                    body="{truncated")
+    assert drain() == 4
+    assert Message.objects.count() == 3
+    assert set(InboxEvent.objects.filter(pk__in=[e.pk for e in good])
+               .values_list("state", flat=True)) == {"done"}
+    bad.refresh_from_db()
+    assert bad.state == "failed" and bad.error
