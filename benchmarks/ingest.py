@@ -10,7 +10,10 @@ and each as a ratio to the no-op endpoint measured in the same run.
 import argparse
 import asyncio
 import json
+import os
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -119,6 +122,12 @@ def main() -> None:
             noop_lat, noop_secs, noop_fail = asyncio.run(
                 blast(server.base, "/bench/noop", args.n, args.concurrency))
 
+            profiler = None
+            if os.environ.get("PONTE_BENCH_PROFILE"):
+                profiler = subprocess.Popen(
+                    ["py-spy", "record", "-f", "speedscope",
+                     "-o", os.environ["PONTE_BENCH_PROFILE"],
+                     "--threads", "-p", str(server.proc.pid)])
             started = time.perf_counter()
             hook_lat, ack_secs, hook_fail = asyncio.run(
                 blast(server.base, made["webhook_url"], args.n, args.concurrency))
@@ -126,6 +135,9 @@ def main() -> None:
                 time.sleep(0.05)
             stored_secs = time.perf_counter() - started
             rss = peak_rss_mb(server.proc.pid)
+            if profiler is not None:
+                profiler.send_signal(signal.SIGINT)
+                profiler.wait()
             messages = all_messages(server.base, made["api_key"])
 
     texts = [m["text"] for m in messages]

@@ -5,6 +5,7 @@ stack: each sync middleware costs two thread hops per request under ASGI, and
 sessions, CSRF and messages mean nothing to an engine or an integrator.
 """
 
+import asyncio
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ponte.settings")
@@ -19,8 +20,10 @@ from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 from django.core.handlers.exception import convert_exception_to_response  # noqa: E402
 
 from ponte.bodycap import BodyCapMiddleware  # noqa: E402
+from ponte.conversations import realtime  # noqa: E402
 
-MACHINE_PREFIXES = ("/webhooks/", "/api/", "/healthz", "/bench/")
+WEBHOOK_PREFIXES = ("/webhooks/", "/bench/")
+MACHINE_PREFIXES = ("/api/", "/healthz")
 
 
 class BareASGIHandler(ASGIHandler):
@@ -40,12 +43,31 @@ class BareASGIHandler(ASGIHandler):
         self._middleware_chain = convert_exception_to_response(with_length)
 
 
-class SplitByPath:
-    def __init__(self, machine, browser):
-        self.machine, self.browser = machine, browser
+class WebhookASGIHandler(BareASGIHandler):
+    """No per-request thread context either: webhook views are async, and Django's
+    ThreadSensitiveContext would start a fresh thread per request just to send the
+    request_started/finished signals."""
 
     async def __call__(self, scope, receive, send):
-        app = self.machine if scope["path"].startswith(MACHINE_PREFIXES) else self.browser
+        await self.handle(scope, receive, send)
+
+
+class SplitByPath:
+    def __init__(self, webhooks, machine, browser):
+        self.webhooks, self.machine, self.browser = webhooks, machine, browser
+        self.loop_bound = False
+
+    async def __call__(self, scope, receive, send):
+        if not self.loop_bound:
+            realtime.bind_server_loop(asyncio.get_running_loop())
+            self.loop_bound = True
+        path = scope["path"]
+        if path.startswith(WEBHOOK_PREFIXES):
+            app = self.webhooks
+        elif path.startswith(MACHINE_PREFIXES):
+            app = self.machine
+        else:
+            app = self.browser
         await app(scope, receive, send)
 
 
@@ -53,5 +75,5 @@ browser_app = get_asgi_application()
 machine_app = BareASGIHandler()
 
 application = ProtocolTypeRouter({
-    "http": BodyCapMiddleware(SplitByPath(machine_app, browser_app)),
+    "http": BodyCapMiddleware(SplitByPath(WebhookASGIHandler(), machine_app, browser_app)),
 })

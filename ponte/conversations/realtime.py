@@ -1,5 +1,11 @@
-"""Live updates for open tabs, sent only once the change is committed."""
+"""Live updates for open tabs, sent only once the change is committed.
 
+Events are handed to the channel layer on the server's own event loop, which
+the ASGI app records on its first request: background threads (the inbox
+drainer) then publish without spinning up an event loop of their own.
+"""
+
+import asyncio
 import logging
 from collections import defaultdict
 from typing import Any
@@ -9,6 +15,12 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 log = logging.getLogger(__name__)
+_server_loop: asyncio.AbstractEventLoop | None = None
+
+
+def bind_server_loop(loop: asyncio.AbstractEventLoop) -> None:
+    global _server_loop
+    _server_loop = loop
 
 
 def org_group(org_id) -> str:
@@ -19,9 +31,13 @@ def publish(org_id, kind: str, data: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    message = {"type": "ponte.event", "kind": kind, "data": data}
+    loop = _server_loop
     try:
-        async_to_sync(layer.group_send)(org_group(org_id), {"type": "ponte.event",
-                                                             "kind": kind, "data": data})
+        if loop is not None and loop.is_running():
+            asyncio.run_coroutine_threadsafe(layer.group_send(org_group(org_id), message), loop)
+        else:
+            async_to_sync(layer.group_send)(org_group(org_id), message)
     except Exception:  # a realtime hiccup never undoes a stored message
         log.warning("realtime publish failed", exc_info=True)
 

@@ -126,8 +126,9 @@ def do_store_inbound_many(instance: Instance, events: list[InboundMessage]) -> l
         for event in fresh
     ]
     Message.objects.bulk_create(rows, ignore_conflicts=True)
-    ids = {m.engine_message_id: m.pk for m in Message.objects.filter(
-        instance=instance, engine_message_id__in=[r.engine_message_id for r in rows]).only("id")}
+    ids = dict(Message.objects.filter(
+        instance=instance, engine_message_id__in=[r.engine_message_id for r in rows],
+    ).values_list("engine_message_id", "id"))
     for row in rows:
         row.pk = ids.get(row.engine_message_id)
     stored = [row for row in rows if row.pk is not None]
