@@ -125,16 +125,12 @@ def do_store_inbound_many(instance: Instance, events: list[InboundMessage]) -> l
         )
         for event in fresh
     ]
-    Message.objects.bulk_create(rows, ignore_conflicts=True)
-    ids = dict(Message.objects.filter(
-        instance=instance, engine_message_id__in=[r.engine_message_id for r in rows],
-    ).values_list("engine_message_id", "id"))
-    for row in rows:
-        row.pk = ids.get(row.engine_message_id)
-    stored = [row for row in rows if row.pk is not None]
-    _apply_early_updates(instance, stored)
-    _bump_conversations(stored)
-    return stored
+    # Two workers racing on one message hit the unique constraint: IntegrityError,
+    # the caller retries event by event, and the copy is then found existing.
+    Message.objects.bulk_create(rows)
+    _apply_early_updates(instance, rows)
+    _bump_conversations(rows)
+    return rows
 
 
 def _contacts_for(org_id, events: list[InboundMessage]) -> dict[str, Contact]:

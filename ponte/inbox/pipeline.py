@@ -102,9 +102,12 @@ def drain(batch_size: int = 100) -> int:
         pending = InboxEvent.objects.filter(state=InboxEvent.State.PENDING).order_by("id")
         if connection.features.has_select_for_update_skip_locked:
             pending = pending.select_for_update(skip_locked=True, of=("self",))
-        batch = list(pending.select_related("instance")[:batch_size])
+        batch = list(pending[:batch_size])
         if not batch:
             return 0
+        instances = Instance.objects.in_bulk({e.instance_id for e in batch})
+        for inbox_event in batch:
+            inbox_event.instance = instances[inbox_event.instance_id]
         now = timezone.now()
         try:
             with transaction.atomic():
