@@ -127,7 +127,7 @@ def main() -> None:
                 profiler = subprocess.Popen(
                     ["py-spy", "record", "-f", "speedscope",
                      "-o", os.environ["PONTE_BENCH_PROFILE"],
-                     "--threads", "-p", str(server.proc.pid)])
+                     "--threads", "--gil", "-p", str(server.proc.pid)])
             started = time.perf_counter()
             hook_lat, ack_secs, hook_fail = asyncio.run(
                 blast(server.base, made["webhook_url"], args.n, args.concurrency))

@@ -1,7 +1,6 @@
 """Storing what engines report: contacts by canonical identity, messages once each."""
 
 from django.db import connection, transaction
-from django.db.models import Q
 
 from ponte.accounts.models import Instance, Organization
 from ponte.conversations.models import (
@@ -22,6 +21,14 @@ def _handle_for(identity: Identity) -> tuple[str, str] | None:
     return None
 
 
+def _owners(org_id, handles) -> dict[tuple[str, str], Contact]:
+    """The contacts already holding these handles (filtered by value: one cheap IN)."""
+    handles = set(handles)
+    rows = (ContactHandle.objects.for_org(org_id)
+            .filter(value__in={value for _, value in handles}).select_related("contact"))
+    return {(h.kind, h.value): h.contact for h in rows if (h.kind, h.value) in handles}
+
+
 def resolve_contact(org: Organization | int, identity: Identity,
                     alternate: Identity | None = None, push_name: str | None = None) -> Contact:
     """The one contact for a person, creating it and recording every id seen for it.
@@ -33,11 +40,7 @@ def resolve_contact(org: Organization | int, identity: Identity,
     if not seen:
         raise ValueError(f"no person behind identity of kind {identity.kind!r}")
     phone = next((i for i in (identity, alternate) if i is not None and i.kind == "user"), None)
-    handle_filter = Q()
-    for kind, value in seen:
-        handle_filter |= Q(kind=kind, value=value)
-    owners = {(h.kind, h.value): h.contact for h in ContactHandle.objects.for_org(org_id)
-              .filter(handle_filter).select_related("contact")}
+    owners = _owners(org_id, seen)
     if phone is not None:
         contact = owners.get(_handle_for(phone))
         if contact is None or contact.e164 != phone.e164:
@@ -136,11 +139,7 @@ def do_store_inbound_many(instance: Instance, events: list[InboundMessage]) -> l
 def _contacts_for(org_id, events: list[InboundMessage]) -> dict[str, Contact]:
     """The contact of each message, keyed by engine message id."""
     wanted = {h for e in events for i in (e.chat, e.alternate) if i and (h := _handle_for(i))}
-    handle_filter = Q()
-    for kind, value in wanted:
-        handle_filter |= Q(kind=kind, value=value)
-    owners = {(h.kind, h.value): h.contact for h in ContactHandle.objects.for_org(org_id)
-              .filter(handle_filter).select_related("contact")}
+    owners = _owners(org_id, wanted)
     found: dict[str, Contact] = {}
     renamed: dict[int, Contact] = {}
     for event in events:
