@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.procs import Server, all_messages, isolated_env, ponte_init  # noqa: E402
+from tests.procs import PONTE, Server, all_messages, isolated_env, ponte_init  # noqa: E402
 
 CONTACTS = 100
 
@@ -113,10 +113,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=0,
+                        help="extra `ponte worker` processes (PostgreSQL only)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp, isolated_env(Path(tmp)) as env:
         made = ponte_init(env, "wppconnect", org="Bench")
+        workers = [subprocess.Popen([*PONTE, "worker"], env=env, stdout=subprocess.DEVNULL)
+                   for _ in range(args.workers)]
         with Server(env, extra_env={"PONTE_NOOP_ENDPOINT": "1"}) as server:
             asyncio.run(blast(server.base, "/bench/noop", 500, args.concurrency))  # warm-up
             noop_lat, noop_secs, noop_fail = asyncio.run(
@@ -139,11 +143,14 @@ def main() -> None:
                 profiler.send_signal(signal.SIGINT)
                 profiler.wait()
             messages = all_messages(server.base, made["api_key"])
+        for worker in workers:
+            worker.terminate()
+            worker.wait(10)
 
     texts = [m["text"] for m in messages]
     noop_rps = args.n / noop_secs
     msg_rate = args.n / stored_secs
-    print(f"messages={args.n} concurrency={args.concurrency} "
+    print(f"messages={args.n} concurrency={args.concurrency} extra workers={args.workers} "
           f"database={'postgresql' if 'DATABASE_URL' in env else 'sqlite'}")
     print(f"no-op endpoint     : {noop_rps:8.0f} req/s  p50 {pct(noop_lat, 50):6.1f} ms  "
           f"p99 {pct(noop_lat, 99):6.1f} ms  failures {noop_fail}")
