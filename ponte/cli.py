@@ -96,6 +96,7 @@ def cmd_init(args: argparse.Namespace) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
+    os.environ["PONTE_DEMO"] = "1"
     _setup()
     _migrate()
     from ponte import demo

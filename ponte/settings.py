@@ -65,6 +65,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "ponte.web.context.ponte",
             ],
         },
     },
@@ -122,6 +123,8 @@ PONTE_MAX_WEBHOOK_BYTES = int(os.environ.get("PONTE_MAX_WEBHOOK_BYTES", 5 * 1024
 # Raw webhook bodies are dropped this long after they were processed.
 PONTE_INBOX_RETENTION_HOURS = int(os.environ.get("PONTE_INBOX_RETENTION_HOURS", 72))
 PONTE_PUBLIC_URL = os.environ.get("PONTE_PUBLIC_URL", "")
+# Set by `ponte demo`: pages say that messages come from a simulated engine.
+PONTE_DEMO = os.environ.get("PONTE_DEMO", "") == "1"
 # The benchmark's baseline: a POST endpoint that reads the body and does nothing.
 PONTE_NOOP_ENDPOINT = os.environ.get("PONTE_NOOP_ENDPOINT", "") == "1"
 # Body cap above Django's own, so our view answers 413 itself.

@@ -1,5 +1,6 @@
 """Real processes: `ponte init` + `ponte serve`, fixtures posted over HTTP, SIGKILL mid-load."""
 
+import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -42,6 +43,9 @@ def test_fixtures_posted_to_a_running_server_appear_once_through_the_api(tmp_pat
             post_all()
             time.sleep(1.5)
             assert all_messages(server.base, made["api_key"]) == first
+        if "DATABASE_URL" not in env:
+            with sqlite3.connect(tmp_path / "ponte.sqlite3") as db:
+                assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def onmessage(n: int) -> dict:

@@ -1,0 +1,21 @@
+"""Headless Chromium (Debian's binary) driven by Playwright for Python."""
+
+from contextlib import contextmanager
+
+from playwright.sync_api import Browser, sync_playwright
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@contextmanager
+def chromium(executable_path: str):
+    with sync_playwright() as playwright:
+        browser: Browser = playwright.chromium.launch(executable_path=executable_path,
+                                                      headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
