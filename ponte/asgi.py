@@ -21,9 +21,9 @@ from django.core.handlers.exception import convert_exception_to_response  # noqa
 
 from ponte.bodycap import BodyCapMiddleware  # noqa: E402
 from ponte.conversations import realtime  # noqa: E402
+from ponte.errors import MACHINE_PREFIXES  # noqa: E402
 
 WEBHOOK_PREFIXES = ("/webhooks/", "/bench/")
-MACHINE_PREFIXES = ("/api/", "/healthz")
 
 
 class BareASGIHandler(ASGIHandler):
@@ -64,7 +64,7 @@ class SplitByPath:
         path = scope["path"]
         if path.startswith(WEBHOOK_PREFIXES):
             app = self.webhooks
-        elif path.startswith(MACHINE_PREFIXES):
+        elif path.startswith(MACHINE_PREFIXES):  # the rest: /api/, /healthz
             app = self.machine
         else:
             app = self.browser

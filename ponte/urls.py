@@ -13,3 +13,6 @@ urlpatterns = [
 ]
 if settings.PONTE_NOOP_ENDPOINT:
     urlpatterns.append(path("bench/noop", noop))
+
+handler404 = "ponte.errors.not_found"
+handler500 = "ponte.errors.server_error"

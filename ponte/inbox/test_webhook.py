@@ -40,7 +40,9 @@ def test_wrong_or_missing_token_gets_404_and_stores_nothing(make_tenant):
     assert post(client, wrong, text_message()).status_code == 404
     other = "/webhooks/00000000-0000-0000-0000-000000000000/x"
     assert post(client, other, text_message()).status_code == 404
-    assert client.post(f"/webhooks/{tenant.instance.id}/").status_code == 404
+    missing = client.post(f"/webhooks/{tenant.instance.id}/")
+    assert missing.status_code == 404
+    assert missing.json()["error"] == "not_found"
     assert InboxEvent.objects.count() == 0
     assert DiagnosticEntry.objects.count() == 0
 
