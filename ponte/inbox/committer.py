@@ -14,7 +14,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connections, transaction
 
 from ponte.db import serialized_writes
 from ponte.diagnostics.models import DiagnosticEntry
@@ -24,6 +24,7 @@ from ponte.privacy.filters import do_count_dropped
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 500
+IDLE_SECONDS = 1.0
 
 
 @dataclass
@@ -68,7 +69,12 @@ class GroupCommitter:
 
     def _run(self) -> None:
         while True:
-            batch = [self._queue.get()]
+            try:
+                batch = [self._queue.get(timeout=IDLE_SECONDS)]
+            except queue.Empty:
+                # Idle: let go of the database connection (a PostgreSQL slot, a test DB).
+                connections.close_all()
+                continue
             while len(batch) < MAX_BATCH:
                 try:
                     batch.append(self._queue.get_nowait())
