@@ -55,3 +55,12 @@ def chromium_path() -> str:
     if not path:
         missing_service("Debian's chromium is not installed")
     return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _release_background_connections(django_db_setup):
+    """The webhook committer's thread holds a connection; drop it before the test DB goes."""
+    yield
+    from ponte.inbox.views import committer
+
+    committer.release_connections()

@@ -30,7 +30,7 @@ async def webhook_instance(instance_id) -> Instance | None:
     hit = _cache.get(key)
     if hit is not None and hit[0] > now:
         return hit[1]
-    instance = await sync_to_async(_load, thread_sensitive=False)(key)
+    instance = await sync_to_async(_load)(key)
     if len(_cache) > 10_000:
         _cache.clear()
     _cache[key] = (now + TTL_SECONDS, instance)

@@ -58,6 +58,13 @@ class GroupCommitter:
         self._queue.put((arrival, loop, done))
         await done
 
+    def release_connections(self, timeout: float = 5.0) -> None:
+        """Have the writer thread close its database connections now (tests, shutdown)."""
+        if self._thread is not None and self._thread.is_alive():
+            released = threading.Event()
+            self._queue.put(released)
+            released.wait(timeout)
+
     def _ensure_thread(self) -> None:
         if self._thread is not None and self._thread.is_alive():
             return
@@ -68,31 +75,46 @@ class GroupCommitter:
                 self._thread.start()
 
     def _run(self) -> None:
+        """Commit whatever queued up while the last commit ran; release markers close up."""
         while True:
             try:
-                batch = [self._queue.get(timeout=IDLE_SECONDS)]
+                first = self._queue.get(timeout=IDLE_SECONDS)
             except queue.Empty:
                 # Idle: let go of the database connection (a PostgreSQL slot, a test DB).
                 connections.close_all()
                 continue
-            while len(batch) < MAX_BATCH:
+            batch, releases = [], []
+            item = first
+            while True:
+                (releases if isinstance(item, threading.Event) else batch).append(item)
+                if len(batch) >= MAX_BATCH:
+                    break
                 try:
-                    batch.append(self._queue.get_nowait())
+                    item = self._queue.get_nowait()
                 except queue.Empty:
                     break
-            failure = None
-            try:
-                self._commit([arrival for arrival, _, _ in batch])
-            except Exception as exc:
-                log.exception("webhook commit failed; %d arrivals answered 503", len(batch))
-                failure = exc
-                close_old_connections()
-            for _, loop, done in batch:
-                # RuntimeError: the request's loop is gone, the client hung up.
-                with contextlib.suppress(RuntimeError):
-                    loop.call_soon_threadsafe(_settle, done, failure)
-            if failure is None and self._on_commit and any(a.body for a, _, _ in batch):
-                self._on_commit()
+            if batch:
+                self._commit_and_answer(batch)
+            if releases:
+                connections.close_all()
+                for released in releases:
+                    released.set()
+
+    def _commit_and_answer(self, batch: list) -> None:
+        failure = None
+        try:
+            self._commit([arrival for arrival, _, _ in batch])
+        except Exception as exc:
+            log.exception("webhook commit failed; %d arrivals answered 503", len(batch))
+            failure = exc
+            close_old_connections()
+        for _, loop, done in batch:
+            # RuntimeError: the request's loop is gone, the client hung up.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_settle, done, failure)
+        if failure is None and self._on_commit and any(a.body for a, _, _ in batch):
+            self._on_commit()
+
 
     @staticmethod
     def _commit(arrivals: list[Arrival]) -> None:
