@@ -2,15 +2,14 @@
 
 import copy
 import json
-import os
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import fixtures_dir
 from ponte.engines import registry
 from ponte.engines.events import (
     IdentityLink,
@@ -23,8 +22,7 @@ from ponte.engines.events import (
 )
 from ponte.engines.evolution import parse
 
-REPO = Path(__file__).resolve().parents[2]
-FIXTURES = Path(os.environ.get("PONTE_FIXTURES") or REPO / ".." / "shared" / "fixtures")
+FIXTURES = fixtures_dir()
 EVOLUTION = FIXTURES / "evolution"
 # REST exchanges (`rest.*`) are the client's business, not the webhook parser's.
 WEBHOOK_FILES = sorted(p.name for p in EVOLUTION.glob("*.json") if not p.name.startswith("rest."))

@@ -3,7 +3,6 @@
 import contextlib
 import copy
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import fixtures_dir
 from ponte.engines import cloudapi, registry
 from ponte.engines.events import (
     Ignored,
@@ -22,8 +22,7 @@ from ponte.engines.events import (
 )
 from ponte.identity import canonicalize
 
-REPO = Path(__file__).resolve().parents[2]
-FIXTURES = Path(os.environ.get("PONTE_FIXTURES") or REPO.parent / "shared" / "fixtures")
+FIXTURES = fixtures_dir()
 CLOUDAPI = FIXTURES / "cloudapi"
 REST_SAMPLES = {"send-text.request.json", "send-text.response.json"}
 WEBHOOKS = sorted(p.name for p in CLOUDAPI.glob("*.json") if p.name not in REST_SAMPLES)

@@ -3,7 +3,6 @@
 import base64
 import copy
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import fixtures_dir
 from ponte.engines import registry, wppconnect
 from ponte.engines.events import (
     Event,
@@ -24,8 +24,7 @@ from ponte.engines.events import (
     UnknownPayload,
 )
 
-REPO = Path(__file__).resolve().parents[2]
-FIXTURES = Path(os.environ.get("PONTE_FIXTURES") or REPO / ".." / "shared" / "fixtures")
+FIXTURES = fixtures_dir()
 FOLDER = FIXTURES / "wppconnect"
 CAPTURED = FOLDER / "captured" / "webhooks"
 

@@ -1,0 +1,5 @@
+"""Evolution API v2: webhook parsing and REST client."""
+
+from ponte.engines.evolution.webhook import parse
+
+__all__ = ["parse"]

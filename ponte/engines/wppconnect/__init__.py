@@ -1,0 +1,5 @@
+"""WPPConnect Server: webhook parsing and REST client."""
+
+from ponte.engines.wppconnect.webhook import parse
+
+__all__ = ["parse"]
