@@ -1,0 +1,183 @@
+"""The one interface Ponte uses to talk to any engine's REST API.
+
+Each engine package has a `client.py` with an `EngineClient` subclass. Callers
+never see an engine's paths or field names; they see these results and one
+error type whose flags drive the retry policy.
+"""
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import httpx
+
+from ponte.engines.events import SessionState
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=10.0, pool=5.0)
+
+
+class EngineError(Exception):
+    """An engine call that did not do what was asked.
+
+    transient: worth retrying as is (refused connection, 5xx, 504, timeout before
+        the request went out).
+    outcome_unknown: the request went out and no answer came back (read timeout):
+        a send may or may not have reached WhatsApp, so it must be reconciled, not
+        blindly retried.
+    auth: the engine refused our credentials (expired token, wrong secret).
+    """
+
+    def __init__(self, detail: str, *, status_code: int | None = None, transient: bool = False,
+                 outcome_unknown: bool = False, auth: bool = False) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.status_code = status_code
+        self.transient = transient
+        self.outcome_unknown = outcome_unknown
+        self.auth = auth
+
+
+@dataclass(frozen=True)
+class Sent:
+    engine_message_id: str
+    wa_id: str  # the WhatsApp id the engine actually delivered to
+
+
+@dataclass(frozen=True)
+class NumberCheck:
+    exists: bool
+    wa_id: str | None  # e.g. "553187654321" for an account registered without the ninth digit
+
+
+@dataclass(frozen=True)
+class SessionStatus:
+    state: SessionState
+    qr: str | None = None  # a displayable image: "data:image/png;base64,..."
+    detail: str = ""  # the engine's own word for the state, for the diagnostic log
+
+
+@dataclass(frozen=True)
+class OutboundMedia:
+    kind: Literal["image", "document", "voice"]
+    filename: str
+    mimetype: str
+    data: bytes | None = None  # from a file
+    url: str | None = None  # or from a URL the engine fetches
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One engine call, as the diagnostic log keeps it: no content, no secret."""
+
+    method: str
+    path: str  # secrets already redacted by the client
+    status_code: int | None
+    latency_ms: float
+    outcome: str  # "ok", "http_error", "timeout", "refused", "auth", ...
+    error: str = ""
+
+
+Recorder = Callable[[CallRecord], None]
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a client needs to reach one instance's session."""
+
+    base_url: str
+    session: str  # the UUID-derived session (instance) name
+    secret: str  # WPPConnect SECRET_KEY / Evolution apikey / Cloud API access token
+    phone_number_id: str = ""  # Cloud API only
+
+
+class EngineClient(ABC):
+    """Async client of one engine, for one instance; every call is recorded."""
+
+    def __init__(self, credentials: Credentials, *, http: httpx.AsyncClient | None = None,
+                 recorder: Recorder | None = None, timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+                 ) -> None:
+        self.credentials = credentials
+        self.http = http or httpx.AsyncClient(timeout=timeout)
+        self.recorder = recorder
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    # Messages
+    @abstractmethod
+    async def send_text(self, wa_id: str, text: str) -> Sent: ...
+
+    @abstractmethod
+    async def send_media(self, wa_id: str, media: OutboundMedia) -> Sent: ...
+
+    @abstractmethod
+    async def check_number(self, digits: str) -> NumberCheck:
+        """Which WhatsApp id exists for these digits (the engine answers the ninth-digit
+        question)."""
+
+    @abstractmethod
+    async def recent_message_ids(self, wa_id: str, limit: int = 20) -> list[str]:
+        """Ids of the chat's latest messages, to reconcile a send whose outcome is unknown."""
+
+    # Session
+    @abstractmethod
+    async def authenticate(self, secret: str) -> None:
+        """Prove this secret works (WPPConnect: generate a token with it), or raise auth."""
+
+    @abstractmethod
+    async def session_status(self) -> SessionStatus: ...
+
+    @abstractmethod
+    async def start_session(self, webhook_url: str) -> SessionStatus: ...
+
+    @abstractmethod
+    async def qr_code(self) -> SessionStatus: ...
+
+    @abstractmethod
+    async def close_session(self) -> None: ...
+
+    @abstractmethod
+    async def logout(self) -> None: ...
+
+    @abstractmethod
+    async def configure_webhook(self, url: str) -> None: ...
+
+    # Shared plumbing
+    async def request(self, method: str, path: str, *, redacted_path: str | None = None,
+                      unknown_outcome_on_timeout: bool = False, **kwargs: Any) -> httpx.Response:
+        """Send one request, record it, and turn transport failures into EngineError.
+
+        Status codes are left to the subclass: only it knows which bodies mean what.
+        """
+        shown = redacted_path or path
+        started = time.perf_counter()
+
+        def record(status: int | None, outcome: str, error: str = "") -> None:
+            if self.recorder is not None:
+                self.recorder(CallRecord(method, shown, status, (time.perf_counter() - started)
+                                         * 1000, outcome, error[:300]))
+
+        try:
+            response = await self.http.request(method, self.credentials.base_url.rstrip("/")
+                                               + path, **kwargs)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            record(None, "refused", type(exc).__name__)
+            raise EngineError(f"engine unreachable: {type(exc).__name__}",
+                              transient=True) from exc
+        except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.RemoteProtocolError) as exc:
+            record(None, "timeout", type(exc).__name__)
+            raise EngineError(f"no answer from the engine: {type(exc).__name__}",
+                              transient=not unknown_outcome_on_timeout,
+                              outcome_unknown=unknown_outcome_on_timeout) from exc
+        except httpx.HTTPError as exc:
+            record(None, "error", type(exc).__name__)
+            raise EngineError(f"engine call failed: {type(exc).__name__}",
+                              transient=True) from exc
+        outcome = "ok" if response.is_success else (
+            "auth" if response.status_code in (401, 403) else "http_error")
+        record(response.status_code, outcome,
+               "" if response.is_success else response.text[:200])
+        return response
