@@ -20,31 +20,43 @@ def _migrate() -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
+def _start_background() -> list:
+    """The inbox drainer, the outbound sender and the session supervisor."""
+    from ponte.conversations import sender
+    from ponte.inbox import worker
+    from ponte.sessions import supervisor
+
+    return [worker.start_in_thread(), sender.start_in_thread(), supervisor.start_in_thread()]
+
+
 def _run_web(host: str, port: int, *, with_worker: bool) -> None:
     import uvicorn
 
-    stop = None
-    if with_worker:
-        from ponte.inbox import worker
-
-        stop = worker.start_in_thread()
+    stops = _start_background() if with_worker else []
     print(f"Ponte listening on http://{host}:{port}", flush=True)
     try:
         uvicorn.run("ponte.asgi:application", host=host, port=port, access_log=False,
                     log_level=os.environ.get("PONTE_UVICORN_LOG_LEVEL", "warning"),
                     lifespan="off")
     finally:
-        if stop is not None:
+        for stop in stops:
             stop.set()
 
 
+def _default_public_url(host: str, port: int) -> None:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    os.environ.setdefault("PONTE_PUBLIC_URL", f"http://{shown}:{port}")
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
+    _default_public_url(args.host, args.port)
     _setup()
     _migrate()
     _run_web(args.host, args.port, with_worker=True)
 
 
 def cmd_web(args: argparse.Namespace) -> None:
+    _default_public_url(args.host, args.port)
     _setup()
     _run_web(args.host, args.port, with_worker=False)
 
@@ -54,13 +66,14 @@ def cmd_worker(args: argparse.Namespace) -> None:
     import threading
 
     _setup()
-    from ponte.inbox import worker
-
+    stops = _start_background()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    print("Ponte worker draining the inbox", flush=True)
+    print("Ponte worker: inbox, sends and session supervision", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
-        worker.run_forever(stop)
+        stop.wait()
+    for background in stops:
+        background.set()
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -97,6 +110,7 @@ def cmd_init(args: argparse.Namespace) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> None:
     os.environ["PONTE_DEMO"] = "1"
+    _default_public_url(args.host, args.port)
     _setup()
     _migrate()
     from ponte import demo

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "ponte.conversations",
     "ponte.inbox",
     "ponte.privacy",
+    "ponte.sessions",
     "ponte.web",
 ]
 
@@ -122,7 +123,8 @@ PONTE_ENCRYPTION_KEY = os.environ.get("PONTE_ENCRYPTION_KEY", "")
 PONTE_MAX_WEBHOOK_BYTES = int(os.environ.get("PONTE_MAX_WEBHOOK_BYTES", 5 * 1024 * 1024))
 # Raw webhook bodies are dropped this long after they were processed.
 PONTE_INBOX_RETENTION_HOURS = int(os.environ.get("PONTE_INBOX_RETENTION_HOURS", 72))
-PONTE_PUBLIC_URL = os.environ.get("PONTE_PUBLIC_URL", "")
+# Where engines reach Ponte's webhooks; `ponte serve` defaults it to its own address.
+PONTE_PUBLIC_URL = os.environ.get("PONTE_PUBLIC_URL", "http://127.0.0.1:8000")
 # Set by `ponte demo`: pages say that messages come from a simulated engine.
 PONTE_DEMO = os.environ.get("PONTE_DEMO", "") == "1"
 # The benchmark's baseline: a POST endpoint that reads the body and does nothing.
@@ -143,3 +145,20 @@ LOGGING = {
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "inbox"
 LOGOUT_REDIRECT_URL = "login"
+
+# Outbound sends: transient failures are retried with exponential backoff and jitter.
+PONTE_SEND_MAX_ATTEMPTS = int(os.environ.get("PONTE_SEND_MAX_ATTEMPTS", 5))
+PONTE_SEND_BACKOFF_SECONDS = float(os.environ.get("PONTE_SEND_BACKOFF_SECONDS", 2.0))
+PONTE_SEND_BACKOFF_MAX_SECONDS = float(os.environ.get("PONTE_SEND_BACKOFF_MAX_SECONDS", 300))
+# A send whose answer never came is looked for in the chat this many times before resending.
+PONTE_RECONCILE_CHECKS = int(os.environ.get("PONTE_RECONCILE_CHECKS", 3))
+PONTE_RECONCILE_DELAY_SECONDS = float(os.environ.get("PONTE_RECONCILE_DELAY_SECONDS", 5.0))
+# Session supervision.
+PONTE_SUPERVISOR_PERIOD_SECONDS = float(os.environ.get("PONTE_SUPERVISOR_PERIOD_SECONDS", 30))
+PONTE_RECONNECT_ATTEMPTS = 3
+# Diagnostic log retention, per instance.
+PONTE_DIAGNOSTICS_KEEP = int(os.environ.get("PONTE_DIAGNOSTICS_KEEP", 5000))
+PONTE_DIAGNOSTICS_MAX_AGE_DAYS = int(os.environ.get("PONTE_DIAGNOSTICS_MAX_AGE_DAYS", 14))
+# Engine HTTP timeouts (seconds).
+PONTE_ENGINE_CONNECT_TIMEOUT = float(os.environ.get("PONTE_ENGINE_CONNECT_TIMEOUT", 5))
+PONTE_ENGINE_READ_TIMEOUT = float(os.environ.get("PONTE_ENGINE_READ_TIMEOUT", 30))

@@ -83,6 +83,15 @@ class Engine(models.TextChoices):
     CLOUDAPI = "cloudapi", "WhatsApp Cloud API"
 
 
+class SessionState(models.TextChoices):
+    STARTING = "starting", _("Iniciando")
+    QRCODE = "qrcode", _("Aguardando leitura do QR code")
+    CONNECTED = "connected", _("Conectado")
+    DISCONNECTED = "disconnected", _("Desconectado")
+    NOTLOGGED = "notlogged", _("Sessão encerrada no celular")
+    NEEDS_RESET = "needs_reset", _("Precisa de reset total")
+
+
 class Instance(models.Model):
     """One WhatsApp number served through one engine."""
 
@@ -96,13 +105,28 @@ class Instance(models.Model):
     secrets_encrypted = models.JSONField(default=list)
     app_secret_encrypted = models.TextField(blank=True)
     webhook_token_encrypted = models.TextField()
-    state = models.CharField(max_length=20, default="disconnected")
+    state = models.CharField(max_length=20, choices=SessionState.choices,
+                             default=SessionState.DISCONNECTED)
+    qr = models.TextField(blank=True)  # the latest QR code image while the engine waits for a scan
+    # The engine's session token (WPPConnect), kept so a restart does not regenerate it.
+    token_encrypted = models.TextField(blank=True)
+    reconnect_attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = OrgQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"{self.name} ({self.engine})"
+
+    @property
+    def is_configured(self) -> bool:
+        """Enough to talk to the engine: its address, or for the Cloud API a token and number."""
+        if self.engine == Engine.CLOUDAPI:
+            return bool(self.secrets_encrypted and self.phone_number_id)
+        return bool(self.base_url)
 
     @property
     def session_name(self) -> str:

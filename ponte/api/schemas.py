@@ -45,3 +45,40 @@ class MessagePage(Schema):
 class ErrorOut(Schema):
     error: str
     detail: str
+
+
+class SendIn(Schema):
+    to: str | None = None
+    conversation_id: int | None = None
+    text: str
+
+
+class InstanceOut(Schema):
+    id: str
+    name: str
+    engine: str
+    state: str
+    state_label: str
+    session_name: str
+    webhook_url: str
+    reconnect_attempts: int
+    last_error: str
+    last_error_at: datetime | None
+    last_success_at: datetime | None
+
+
+class DiagnosticOut(Schema):
+    id: int
+    created_at: datetime
+    direction: str
+    method: str
+    path: str
+    status_code: int | None
+    latency_ms: float | None
+    outcome: str
+    error: str
+
+
+class DiagnosticPage(Schema):
+    items: list[DiagnosticOut]
+    next_before: int | None

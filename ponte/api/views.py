@@ -4,9 +4,17 @@ from django.http import HttpRequest
 from ninja import NinjaAPI, Query
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from ponte.accounts.models import Instance
 from ponte.api import schemas
 from ponte.api.auth import ApiKeyAuth
 from ponte.conversations import queries
+from ponte.conversations.outbound import (
+    SendRejected,
+    check_send_message,
+    do_queue_message,
+    do_retry_message,
+)
+from ponte.diagnostics.models import DiagnosticEntry
 
 api = NinjaAPI(title="Ponte", version="1", auth=ApiKeyAuth(), urls_namespace="api")
 
@@ -28,6 +36,12 @@ def _http_error(request: HttpRequest, exc: HttpError):
     code = {404: "not_found", 400: "bad_request"}.get(exc.status_code, "error")
     return api.create_response(request, {"error": code, "detail": str(exc)},
                                status=exc.status_code)
+
+
+@api.exception_handler(SendRejected)
+def _rejected(request: HttpRequest, exc: SendRejected):
+    return api.create_response(request, {"error": exc.code, "detail": exc.detail},
+                               status=exc.status)
 
 
 def _message_out(message) -> dict:
@@ -68,3 +82,73 @@ def list_messages(request: HttpRequest, conversation_id: int, before: int | None
     messages = messages[:limit]
     return {"items": [_message_out(m) for m in messages],
             "next_before": messages[-1].pk if has_more else None}
+
+
+@api.post("/messages", response={202: schemas.MessageOut, 400: schemas.ErrorOut,
+                                 404: schemas.ErrorOut, 409: schemas.ErrorOut})
+def send_message(request: HttpRequest, payload: schemas.SendIn):
+    """Queue a text message; it is returned at once as `pending` and sent by the worker."""
+    chat = check_send_message(request.auth, text=payload.text, to=payload.to,
+                              conversation_id=payload.conversation_id)
+    return 202, _message_out(do_queue_message(chat, payload.text))
+
+
+@api.post("/messages/{message_id}/retry", response={202: schemas.MessageOut,
+                                                    404: schemas.ErrorOut, 409: schemas.ErrorOut})
+def retry_message(request: HttpRequest, message_id: int):
+    message = queries.message_or_none(request.auth, message_id)
+    if message is None:
+        raise HttpError(404, "No such message.")
+    return 202, _message_out(do_retry_message(message))
+
+
+@api.get("/messages/{message_id}", response={200: schemas.MessageOut, 404: schemas.ErrorOut})
+def get_message(request: HttpRequest, message_id: int):
+    message = queries.message_or_none(request.auth, message_id)
+    if message is None:
+        raise HttpError(404, "No such message.")
+    return _message_out(message)
+
+
+def _instance_out(instance: Instance) -> dict:
+    return {
+        "id": str(instance.pk), "name": instance.name, "engine": instance.engine,
+        "state": instance.state, "state_label": instance.get_state_display(),
+        "session_name": instance.session_name, "webhook_url": instance.webhook_path,
+        "reconnect_attempts": instance.reconnect_attempts, "last_error": instance.last_error,
+        "last_error_at": instance.last_error_at, "last_success_at": instance.last_success_at,
+    }
+
+
+def _instance(request: HttpRequest) -> Instance:
+    instance = Instance.objects.for_org(request.auth).order_by("created_at").first()
+    if instance is None:
+        raise HttpError(404, "This organization has no WhatsApp instance.")
+    return instance
+
+
+@api.get("/instance", response={200: schemas.InstanceOut, 404: schemas.ErrorOut})
+def get_instance(request: HttpRequest):
+    """State, last error and last success of the organization's WhatsApp instance."""
+    return _instance_out(_instance(request))
+
+
+@api.get("/instance/diagnostics", response={200: schemas.DiagnosticPage, 404: schemas.ErrorOut})
+def list_diagnostics(request: HttpRequest, outcome: str | None = None, errors_only: bool = False,
+                     before: int | None = None, limit: int = Query(50, ge=1, le=500)):
+    """The diagnostic log, newest first: every engine call and webhook, secrets redacted."""
+    entries = DiagnosticEntry.objects.for_org(request.auth).filter(instance=_instance(request))
+    if outcome:
+        entries = entries.filter(outcome=outcome)
+    if errors_only:
+        entries = entries.exclude(outcome__in=("ok", "accepted", "ignored"))
+    if before is not None:
+        entries = entries.filter(id__lt=before)
+    page = list(entries.order_by("-id")[: limit + 1])
+    has_more = len(page) > limit
+    page = page[:limit]
+    return {"items": [{
+        "id": e.pk, "created_at": e.created_at, "direction": e.direction, "method": e.method,
+        "path": e.path, "status_code": e.status_code, "latency_ms": e.latency_ms,
+        "outcome": e.outcome, "error": e.error,
+    } for e in page], "next_before": page[-1].pk if has_more else None}

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -14,6 +15,9 @@ class Contact(models.Model):
     e164 = models.CharField(max_length=20, null=True, blank=True)
     name = models.CharField(max_length=200, blank=True)
     push_name = models.CharField(max_length=200, blank=True)
+    # The WhatsApp id the engine's number check said exists (ninth digit or not).
+    wa_id = models.CharField(max_length=32, blank=True)
+    wa_checked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = OrgQuerySet.as_manager()
@@ -104,6 +108,13 @@ class Message(models.Model):
     sender_name = models.CharField(max_length=200, blank=True)
     engine_timestamp = models.DateTimeField()
     created_at = models.DateTimeField(default=timezone.now)
+    # Outbound queue: a pending message is due at next_attempt_at; a send whose answer
+    # never came (outcome unknown) is reconciled before anything is sent again.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    outcome_unknown_at = models.DateTimeField(null=True, blank=True)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                blank=True, related_name="+")
 
     objects = OrgQuerySet.as_manager()
 
@@ -113,7 +124,10 @@ class Message(models.Model):
                                     condition=Q(engine_message_id__isnull=False),
                                     name="one_row_per_engine_message"),
         ]
-        indexes = [models.Index(fields=["conversation", "-engine_timestamp", "-id"])]
+        indexes = [
+            models.Index(fields=["conversation", "-engine_timestamp", "-id"]),
+            models.Index(fields=["status", "next_attempt_at"]),
+        ]
 
 
 class EarlyUpdate(models.Model):

@@ -26,3 +26,7 @@ def messages_page(chat: Conversation, *, before: int | None, limit: int) -> list
         messages = messages.filter(engine_timestamp__lte=anchor).exclude(
             engine_timestamp=anchor, id__gte=before)
     return list(messages.order_by("-engine_timestamp", "-id")[: limit + 1])
+
+
+def message_or_none(org: Organization, message_id: int) -> Message | None:
+    return Message.objects.for_org(org).filter(pk=message_id).first()

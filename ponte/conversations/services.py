@@ -10,6 +10,7 @@ from ponte.conversations.models import (
     Conversation,
     EarlyUpdate,
     Message,
+    MessageStatus,
 )
 from ponte.engines.events import InboundMessage
 from ponte.identity import Identity
@@ -115,6 +116,11 @@ def do_store_inbound_many(instance: Instance, events: list[InboundMessage]) -> l
         return []
     contacts = _contacts_for(instance.org_id, fresh)
     chats = _conversations_for(instance, {c.pk: c for c in contacts.values()})
+    echoed = _claim_echoes(instance, [(e, chats[contacts[e.engine_message_id].pk]) for e in fresh
+                                      if e.from_me])
+    fresh = [e for e in fresh if e.engine_message_id not in echoed]
+    if not fresh:
+        return []
     rows = [
         Message(
             org_id=instance.org_id, instance=instance,
@@ -131,9 +137,63 @@ def do_store_inbound_many(instance: Instance, events: list[InboundMessage]) -> l
     # Two workers racing on one message hit the unique constraint: IntegrityError,
     # the caller retries event by event, and the copy is then found existing.
     Message.objects.bulk_create(rows)
-    _apply_early_updates(instance, rows)
+    _apply_early_updates(instance.pk, rows)
     _bump_conversations(rows)
     return rows
+
+
+def _claim_echoes(instance: Instance, mine: list[tuple[InboundMessage, Conversation]]
+                  ) -> set[str]:
+    """Our own sends coming back from the engine: attach their ids to the queued rows.
+
+    Engines echo what Ponte sent (WPPConnect's self-message, Evolution's send.message);
+    when the echo beats the send's answer, or the answer never came, the echo is how
+    the queued message learns its engine id, and no second row is stored.
+    """
+    if not mine:
+        return set()
+    waiting = list(Message.objects.filter(
+        instance=instance, direction=Message.Direction.OUTBOUND, engine_message_id__isnull=True,
+        conversation__in={chat.pk for _, chat in mine},
+        text__in={event.text for event, _ in mine},
+    ).order_by("id"))
+    claimed: set[str] = set()
+    for event, chat in mine:
+        match = next((m for m in waiting if m.conversation_id == chat.pk and m.text == event.text),
+                     None)
+        if match is not None:
+            waiting.remove(match)
+            do_attach_engine_id(match, event.engine_message_id)
+            claimed.add(event.engine_message_id)
+    return claimed
+
+
+def do_attach_engine_id(message: Message, engine_message_id: str) -> None:
+    """The engine accepted a queued message: record its id and count it as sent.
+
+    If the echo was stored as a row of its own first, that row is folded into this one.
+    """
+    with transaction.atomic():
+        duplicate = (Message.objects.filter(instance_id=message.instance_id,
+                                            engine_message_id=engine_message_id)
+                     .exclude(pk=message.pk).first())
+        status = MessageStatus.SENT
+        if duplicate is not None:
+            if STATUS_RANK[duplicate.status] > STATUS_RANK[status]:
+                status = duplicate.status
+            duplicate.delete()
+        if STATUS_RANK[message.status] > STATUS_RANK[status]:
+            status = message.status
+        message.engine_message_id = engine_message_id
+        message.status = status
+        message.error = ""
+        message.outcome_unknown_at = None
+        message.next_attempt_at = None
+        message.save(update_fields=["engine_message_id", "status", "error",
+                                    "outcome_unknown_at", "next_attempt_at"])
+        _apply_early_updates(message.instance_id, [message])
+        if duplicate is not None:
+            _refresh_last_message(message.conversation)
 
 
 def _contacts_for(org_id, events: list[InboundMessage]) -> dict[str, Contact]:
@@ -180,6 +240,10 @@ _BUMP_SQL = """
 """
 
 
+def bump_conversation(message: Message) -> None:
+    _bump_conversations([message])
+
+
 def _bump_conversations(messages: list[Message]) -> None:
     """Newest message wins the preview; an answer from our side clears unread.
 
@@ -200,9 +264,10 @@ def _bump_conversations(messages: list[Message]) -> None:
                                        chat_id])
 
 
-def _apply_early_updates(instance: Instance, messages: list[Message]) -> None:
+def _apply_early_updates(instance_id, messages: list[Message]) -> None:
     by_id = {m.engine_message_id: m for m in messages}
-    early = list(EarlyUpdate.objects.filter(instance=instance, engine_message_id__in=by_id))
+    early = list(EarlyUpdate.objects.filter(instance_id=instance_id,
+                                            engine_message_id__in=by_id))
     changed = {}
     for update in early:
         message = by_id[update.engine_message_id]

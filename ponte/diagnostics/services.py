@@ -20,3 +20,32 @@ def record_webhook(instance, *, status_code: int, outcome: str, path: str,
         direction=DiagnosticEntry.Direction.INBOUND, method="POST", path=redact_path(path),
         status_code=status_code, latency_ms=latency_ms, outcome=outcome, error=error[:300],
     )
+
+
+def record_engine_calls(instance, records) -> None:
+    """Store what an engine client recorded; paths arrive already redacted by the client."""
+    DiagnosticEntry.objects.bulk_create([
+        DiagnosticEntry(org_id=instance.org_id, instance=instance,
+                        direction=DiagnosticEntry.Direction.OUTBOUND, method=r.method,
+                        path=redact_path(r.path), status_code=r.status_code,
+                        latency_ms=round(r.latency_ms, 2), outcome=r.outcome,
+                        error=r.error[:300])
+        for r in records
+    ])
+
+
+def prune(instance, *, keep: int, max_age_days: int) -> int:
+    """Retention: at most `keep` entries per instance, none older than `max_age_days`."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    entries = DiagnosticEntry.objects.filter(instance=instance)
+    removed = entries.filter(created_at__lt=timezone.now() - timedelta(days=max_age_days)
+                             ).delete()[0]
+    cutoff = entries.order_by("-created_at", "-id").values_list("id", flat=True)[keep:keep + 1]
+    if cutoff:
+        boundary = DiagnosticEntry.objects.get(pk=cutoff[0])
+        removed += entries.filter(created_at__lte=boundary.created_at, id__lte=boundary.id
+                                  ).delete()[0]
+    return removed

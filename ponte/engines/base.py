@@ -52,6 +52,15 @@ class NumberCheck:
 
 
 @dataclass(frozen=True)
+class RecentMessage:
+    """A message as the engine's chat history shows it, for reconciling a lost answer."""
+
+    engine_message_id: str
+    from_me: bool
+    text: str
+
+
+@dataclass(frozen=True)
 class SessionStatus:
     state: SessionState
     qr: str | None = None  # a displayable image: "data:image/png;base64,..."
@@ -96,6 +105,10 @@ class Credentials:
 class EngineClient(ABC):
     """Async client of one engine, for one instance; every call is recorded."""
 
+    # False for engines with no readable chat history (Cloud API): a send whose answer
+    # was lost can then only be confirmed by the engine's own status webhook.
+    supports_history = True
+
     def __init__(self, credentials: Credentials, *, http: httpx.AsyncClient | None = None,
                  recorder: Recorder | None = None, timeout: httpx.Timeout = DEFAULT_TIMEOUT,
                  ) -> None:
@@ -121,6 +134,10 @@ class EngineClient(ABC):
     @abstractmethod
     async def recent_message_ids(self, wa_id: str, limit: int = 20) -> list[str]:
         """Ids of the chat's latest messages, to reconcile a send whose outcome is unknown."""
+
+    async def recent_messages(self, wa_id: str, limit: int = 20) -> list[RecentMessage]:
+        """The chat's latest messages with direction and text (engines override this)."""
+        raise NotImplementedError
 
     # Session
     @abstractmethod

@@ -27,3 +27,26 @@ def parse(engine: str, payload: Any) -> list[Event]:
         raise
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         raise UnknownPayload(f"{engine}: {type(exc).__name__}: {exc}") from exc
+
+
+def client_for(instance, *, secret: str | None = None, recorder=None, timeout=None):
+    """An EngineClient for an instance, authenticated with `secret` or its primary secret."""
+    import importlib
+
+    from django.conf import settings
+
+    from ponte.engines.base import DEFAULT_TIMEOUT, Credentials
+
+    package = importlib.import_module(f"ponte.engines.{instance.engine}")
+    secrets = instance.secrets
+    credentials = Credentials(base_url=instance.base_url, session=instance.session_name,
+                              secret=secret if secret is not None else (secrets or [""])[0],
+                              phone_number_id=instance.phone_number_id)
+    if timeout is None:
+        timeout = DEFAULT_TIMEOUT
+        if getattr(settings, "PONTE_ENGINE_READ_TIMEOUT", None):
+            import httpx
+
+            timeout = httpx.Timeout(connect=settings.PONTE_ENGINE_CONNECT_TIMEOUT,
+                                    read=settings.PONTE_ENGINE_READ_TIMEOUT, write=10.0, pool=5.0)
+    return package.Client(credentials, recorder=recorder, timeout=timeout)

@@ -24,6 +24,8 @@ from ponte.engines import (
 from ponte.engines.events import Event
 from ponte.inbox.models import InboxEvent
 from ponte.privacy.filters import do_count_dropped, drop_reason
+from ponte.sessions import supervisor
+from ponte.sessions.services import DROPPED, do_transition
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -55,7 +57,10 @@ def apply_event(instance: Instance, event: Event) -> Message | None:
     elif isinstance(event, IdentityLink):
         services.do_link_identities(instance.org_id, event.lid, event.phone)
     elif isinstance(event, SessionUpdate):
-        Instance.objects.filter(pk=instance.pk).update(state=event.state)
+        cause = f"engine webhook: {event.reason or event.state}"
+        do_transition(instance, event.state, cause, qr=event.qr)
+        if event.state in DROPPED:
+            transaction.on_commit(supervisor.wake)
     return None
 
 

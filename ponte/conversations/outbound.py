@@ -1,0 +1,79 @@
+"""Queueing messages to send: check, then store as pending; the sender does the rest."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from ponte.accounts.models import Instance, Organization
+from ponte.conversations import realtime
+from ponte.conversations.models import Conversation, Message, MessageStatus
+from ponte.conversations.services import bump_conversation, resolve_contact
+from ponte.identity import canonicalize
+
+MAX_TEXT = 4096  # WhatsApp's own limit for a text message
+
+
+class SendRejected(ValueError):
+    def __init__(self, code: str, detail: str, status: int = 400) -> None:
+        super().__init__(detail)
+        self.code, self.detail, self.status = code, detail, status
+
+
+def check_send_message(org: Organization, *, text: str, to: str | None = None,
+                       conversation_id: int | None = None) -> Conversation:
+    """The conversation a message goes to, from a phone in any form or a conversation id."""
+    if not text or not text.strip():
+        raise SendRejected("empty_text", "The message has no text.")
+    if len(text) > MAX_TEXT:
+        raise SendRejected("text_too_long", f"WhatsApp accepts at most {MAX_TEXT} characters.")
+    if conversation_id is not None:
+        chat = Conversation.objects.for_org(org).filter(pk=conversation_id).first()
+        if chat is None:
+            raise SendRejected("not_found", "No such conversation.", status=404)
+        return chat
+    if not to:
+        raise SendRejected("missing_recipient", "Give `to` (a phone) or `conversation_id`.")
+    identity = canonicalize(to)
+    if identity.kind != "user":
+        raise SendRejected("invalid_phone", f"{to!r} is not a phone number we can send to.")
+    instance = Instance.objects.for_org(org).order_by("created_at").first()
+    if instance is None:
+        raise SendRejected("no_instance", "This organization has no WhatsApp instance.", 409)
+    contact = resolve_contact(org, identity)
+    chat, _ = Conversation.objects.get_or_create(instance=instance, contact=contact,
+                                                 defaults={"org": org})
+    return chat
+
+
+def do_queue_message(chat: Conversation, text: str, *, user=None) -> Message:
+    from ponte.conversations import sender
+
+    now = timezone.now()
+    with transaction.atomic():
+        message = Message.objects.create(
+            org_id=chat.org_id, instance_id=chat.instance_id, conversation=chat,
+            direction=Message.Direction.OUTBOUND, kind="text", text=text,
+            status=MessageStatus.PENDING, engine_timestamp=now, next_attempt_at=now,
+            sent_by=user,
+        )
+        bump_conversation(message)
+        transaction.on_commit(sender.wake)
+        realtime.publish_on_commit(chat.org_id, "message.queued", {
+            "conversation_id": chat.pk, "message_id": message.pk})
+    return message
+
+
+def do_retry_message(message: Message) -> Message:
+    """The user's retry of a failed send: back to pending, with a fresh attempt budget."""
+    from ponte.conversations import sender
+
+    if message.direction != Message.Direction.OUTBOUND or message.status != MessageStatus.FAILED \
+            or message.engine_message_id:
+        raise SendRejected("not_retryable", "Only a failed message that never left can be retried.",
+                           status=409)
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk).update(
+            status=MessageStatus.PENDING, attempts=0, error="", outcome_unknown_at=None,
+            next_attempt_at=timezone.now())
+        transaction.on_commit(sender.wake)
+    message.refresh_from_db()
+    return message

@@ -1,0 +1,1 @@
+"""Engine session supervision: status, QR code, auto-reconnect, reset."""

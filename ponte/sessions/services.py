@@ -1,0 +1,46 @@
+"""Recording session state changes, and the manual actions on a session."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from ponte.accounts.models import Instance, SessionState
+from ponte.conversations import realtime
+from ponte.sessions.models import SessionTransition
+
+DROPPED = {SessionState.DISCONNECTED, SessionState.NOTLOGGED}
+
+
+def do_transition(instance: Instance, state: str, cause: str, *, qr: str | None = None) -> bool:
+    """Move an instance to a state, recording why; tabs hear of it once committed."""
+    with transaction.atomic():
+        current = Instance.objects.select_for_update().get(pk=instance.pk)
+        changes: dict = {}
+        if qr is not None and qr != current.qr:
+            changes["qr"] = qr
+        if state == SessionState.CONNECTED:
+            changes.update(last_success_at=timezone.now(), reconnect_attempts=0, qr="")
+        moved = current.state != state
+        if moved:
+            changes["state"] = state
+            SessionTransition.objects.create(org_id=current.org_id, instance=current,
+                                             from_state=current.state, to_state=state,
+                                             cause=cause[:300])
+        if changes:
+            Instance.objects.filter(pk=instance.pk).update(**changes)
+            realtime.publish_on_commit(current.org_id, "instance.state", {
+                "instance_id": str(current.pk), "state": state})
+    for field, value in changes.items():
+        setattr(instance, field, value)
+    return moved
+
+
+def do_record_error(instance: Instance, error: str) -> None:
+    now = timezone.now()
+    Instance.objects.filter(pk=instance.pk).update(last_error=error[:300], last_error_at=now)
+    instance.last_error, instance.last_error_at = error[:300], now
+
+
+def webhook_url(instance: Instance) -> str:
+    from django.conf import settings
+
+    return settings.PONTE_PUBLIC_URL.rstrip("/") + instance.webhook_path
