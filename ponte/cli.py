@@ -92,7 +92,8 @@ def cmd_init(args: argparse.Namespace) -> None:
         sys.exit(str(exc))
     made = do_provision_organization(args.org, args.engine, engine_url=args.engine_url or "",
                                      secrets_list=args.secret or [],
-                                     app_secret=args.app_secret or "")
+                                     app_secret=args.app_secret or "",
+                                     phone_number_id=args.phone_number_id or "")
     result = {
         "organization_id": str(made.org.id),
         "instance_id": str(made.instance.id),
@@ -147,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--engine-url")
     init.add_argument("--secret", action="append", help="primary first, then alternates")
     init.add_argument("--app-secret", help="Cloud API app secret for X-Hub-Signature-256")
+    init.add_argument("--phone-number-id", help="Cloud API phone-number id that sends go to")
     init.add_argument("--json", action="store_true")
     init.set_defaults(func=cmd_init)
     return parser

@@ -3,7 +3,7 @@
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 
-MACHINE_PREFIXES = ("/webhooks/", "/api/", "/healthz", "/bench/")
+MACHINE_PREFIXES = ("/webhooks/", "/api/", "/healthz", "/metrics", "/bench/")
 
 
 def _for_machines(request: HttpRequest) -> bool:

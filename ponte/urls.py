@@ -2,13 +2,14 @@ from django.conf import settings
 from django.urls import include, path
 
 from ponte.api.views import api
-from ponte.diagnostics.views import healthz
+from ponte.diagnostics.views import healthz, metrics
 from ponte.inbox.views import noop, webhook
 
 urlpatterns = [
     path("webhooks/<uuid:instance_id>/<str:token>", webhook, name="webhook"),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("", include("ponte.web.urls")),
 ]
 if settings.PONTE_NOOP_ENDPOINT:

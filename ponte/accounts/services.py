@@ -41,12 +41,12 @@ def do_create_instance(
 @transaction.atomic
 def do_provision_organization(
     name: str, engine: str, *, engine_url: str = "", secrets_list: list[str] | None = None,
-    owner_email: str | None = None, app_secret: str = "",
+    owner_email: str | None = None, app_secret: str = "", phone_number_id: str = "",
 ) -> Provisioned:
     """Organization, its first instance, an owner and an API key: what `ponte init` prints."""
     org = Organization.objects.create(name=name)
     instance = do_create_instance(org, engine, base_url=engine_url, secrets_list=secrets_list,
-                                  app_secret=app_secret)
+                                  app_secret=app_secret, phone_number_id=phone_number_id)
     email = owner_email or f"owner-{org.id.hex[:8]}@ponte.local"
     password = secrets.token_urlsafe(12)
     user = get_user_model().objects.create_user(username=email, email=email, password=password)

@@ -20,6 +20,7 @@ from ponte.conversations import realtime
 from ponte.conversations.models import Message, MessageStatus
 from ponte.conversations.services import do_attach_engine_id
 from ponte.db import serialized_writes
+from ponte.diagnostics.metrics import SENDS
 from ponte.diagnostics.services import record_engine_calls
 from ponte.engines.base import EngineClient, EngineError
 from ponte.engines.registry import client_for
@@ -133,6 +134,7 @@ class Sender:
         message.attempts += 1
         sent = self.run(client.send_text(wa_id, message.text))
         do_attach_engine_id(message, sent.engine_message_id)
+        SENDS.labels("sent").inc()
         self.published(message)
 
     def reconcile(self, message: Message, client: EngineClient) -> None:
@@ -148,6 +150,7 @@ class Sender:
                 if candidate.from_me and candidate.text == message.text \
                         and candidate.engine_message_id not in known:
                     do_attach_engine_id(message, candidate.engine_message_id)
+                    SENDS.labels("reconciled").inc()
                     self.published(message)
                     return
         waited = timezone.now() - message.outcome_unknown_at
@@ -171,12 +174,14 @@ class Sender:
                 outcome_unknown_at=now, error=exc.detail[:300],
                 next_attempt_at=now + timedelta(seconds=settings.PONTE_RECONCILE_DELAY_SECONDS))
         elif (exc.transient or exc.auth) and message.attempts < settings.PONTE_SEND_MAX_ATTEMPTS:
+            SENDS.labels("retried").inc()
             Message.objects.filter(pk=message.pk).update(
                 error=exc.detail[:300], next_attempt_at=now + backoff(message.attempts))
         else:
             self.give_up(message, exc.detail)
 
     def give_up(self, message: Message, reason: str) -> None:
+        SENDS.labels("failed").inc()
         Message.objects.filter(pk=message.pk, status=MessageStatus.PENDING).update(
             status=MessageStatus.FAILED, error=reason[:300], next_attempt_at=None)
         self.published(message)

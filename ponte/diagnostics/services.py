@@ -2,6 +2,7 @@
 
 import re
 
+from ponte.diagnostics.metrics import ENGINE_CALL_SECONDS, ENGINE_CALLS
 from ponte.diagnostics.models import DiagnosticEntry
 
 _WEBHOOK_TOKEN = re.compile(r"^(/webhooks/[0-9a-fA-F-]+/)[^/?]+")
@@ -24,6 +25,9 @@ def record_webhook(instance, *, status_code: int, outcome: str, path: str,
 
 def record_engine_calls(instance, records) -> None:
     """Store what an engine client recorded; paths arrive already redacted by the client."""
+    for r in records:
+        ENGINE_CALLS.labels(instance.engine, r.outcome).inc()
+        ENGINE_CALL_SECONDS.labels(instance.engine).observe(r.latency_ms / 1000)
     DiagnosticEntry.objects.bulk_create([
         DiagnosticEntry(org_id=instance.org_id, instance=instance,
                         direction=DiagnosticEntry.Direction.OUTBOUND, method=r.method,
@@ -43,9 +47,8 @@ def prune(instance, *, keep: int, max_age_days: int) -> int:
     entries = DiagnosticEntry.objects.filter(instance=instance)
     removed = entries.filter(created_at__lt=timezone.now() - timedelta(days=max_age_days)
                              ).delete()[0]
-    cutoff = entries.order_by("-created_at", "-id").values_list("id", flat=True)[keep:keep + 1]
+    # Ids grow with time, so the newest `keep` are the highest ids.
+    cutoff = entries.order_by("-id").values_list("id", flat=True)[keep:keep + 1]
     if cutoff:
-        boundary = DiagnosticEntry.objects.get(pk=cutoff[0])
-        removed += entries.filter(created_at__lte=boundary.created_at, id__lte=boundary.id
-                                  ).delete()[0]
+        removed += entries.filter(id__lte=cutoff[0]).delete()[0]
     return removed

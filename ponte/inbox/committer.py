@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.db import close_old_connections, connections, transaction
 
 from ponte.db import serialized_writes
+from ponte.diagnostics.metrics import WEBHOOK_ACK_SECONDS, WEBHOOKS
 from ponte.diagnostics.models import DiagnosticEntry
 from ponte.diagnostics.services import redact_path
 from ponte.inbox.models import InboxEvent
@@ -37,6 +38,7 @@ class Arrival:
     status_code: int
     outcome: str
     latency_ms: float
+    engine: str = ""
     error: str = ""
     body: str | None = None
     state: str = InboxEvent.State.PENDING
@@ -112,8 +114,12 @@ class GroupCommitter:
             # RuntimeError: the request's loop is gone, the client hung up.
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_settle, done, failure)
-        if failure is None and self._on_commit and any(a.body for a, _, _ in batch):
-            self._on_commit()
+        if failure is None:
+            for arrival, _, _ in batch:
+                WEBHOOKS.labels(arrival.engine, arrival.outcome).inc()
+                WEBHOOK_ACK_SECONDS.observe(arrival.latency_ms / 1000)
+            if self._on_commit and any(a.body for a, _, _ in batch):
+                self._on_commit()
 
 
     @staticmethod

@@ -52,7 +52,7 @@ def _receive(request: HttpRequest, instance: Instance) -> Arrival:
     def outcome(status: int, code: str, detail: str = "", **stored) -> Arrival:
         return Arrival(org_id=instance.org_id, instance_id=instance.pk, path=request.path,
                        status_code=status, outcome=code, error=detail, latency_ms=0.0,
-                       **stored)
+                       engine=instance.engine, **stored)
 
     cap = settings.PONTE_MAX_WEBHOOK_BYTES
     body = request.body

@@ -1,0 +1,675 @@
+"""A loopback stand-in for Meta's WhatsApp Cloud API (the Graph API's REST surface).
+
+The real Cloud API needs a Meta app, a registered number and WhatsApp's servers,
+so tests start this emulator instead. It answers the paths Ponte uses with the
+shapes in `fixtures/cloudapi/` and Meta's docs (`{"error": {...}}` bodies with
+Graph codes, `wamid.` message ids, `contacts[].wa_id` resolution) and posts
+status webhooks back, signed the way Meta signs them. Tests script failures
+(`fail_next`, `hang_next`, `fail_delivery`) and read what happened (`requests`,
+`delivered`, `webhook_posts`).
+
+Standard library only: it must run wherever the tests run.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import queue
+import re
+import secrets
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from email import policy
+from email.parser import BytesParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+OPERATIONS = frozenset({"send_text", "send_media", "status", "upload"})
+MEDIA_TYPES = frozenset({"image", "document", "audio", "video", "sticker"})
+VERSION = re.compile(r"v\d+\.\d+")
+ERROR_HREF = "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"
+
+
+@dataclass(frozen=True)
+class GraphError:
+    """One Graph API error answer: HTTP status plus the `{"error": {...}}` body."""
+
+    status: int
+    code: int
+    message: str
+    type: str = "OAuthException"
+    subcode: int | None = None
+    details: str | None = None
+    transient: bool | None = None
+
+    def body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"message": self.message, "type": self.type, "code": self.code}
+        if self.details:
+            error["error_data"] = {"messaging_product": "whatsapp", "details": self.details}
+        if self.subcode is not None:
+            error["error_subcode"] = self.subcode
+        if self.transient is not None:
+            error["is_transient"] = self.transient
+        error["fbtrace_id"] = secrets.token_urlsafe(17)[:23]
+        return {"error": error}
+
+
+# Canned answers by Graph code, worded as Meta words them (Graph error-handling
+# guide and the Cloud API error-code table).
+KNOWN_ERRORS: dict[int, GraphError] = {
+    190: GraphError(401, 190, "Invalid OAuth access token - Cannot parse access token"),
+    104: GraphError(401, 104, "An access token is required to request this resource."),
+    10: GraphError(403, 10, "(#10) Application does not have permission for this action"),
+    100: GraphError(400, 100, "(#100) Invalid parameter"),
+    131030: GraphError(400, 131030, "(#131030) Recipient phone number not in allowed list",
+                       subcode=2655007, details="Recipient phone number not in allowed list: "
+                       "add the recipient phone number to the recipient list and try again."),
+    131026: GraphError(400, 131026, "(#131026) Message undeliverable"),
+    133010: GraphError(400, 133010, "(#133010) Account not registered"),
+    4: GraphError(429, 4, "(#4) Application request limit reached", transient=True),
+    80007: GraphError(429, 80007, "(#80007) Rate limit issues"),
+    130429: GraphError(429, 130429, "(#130429) Rate limit hit",
+                       details="Cloud API message throughput has been reached."),
+    131000: GraphError(500, 131000, "(#131000) Something went wrong"),
+    131016: GraphError(503, 131016, "(#131016) Service unavailable",
+                       details="A service is temporarily unavailable."),
+    2: GraphError(504, 2, "An unexpected error has occurred. Please retry your request later.",
+                  transient=True),
+}
+CODE_FOR_STATUS = {400: 100, 401: 190, 403: 10, 429: 80007, 500: 131000, 502: 2, 503: 131016,
+                   504: 2}
+
+# Errors Meta reports in a `failed` status webhook (see status-failed.json).
+DELIVERY_ERRORS: dict[int, tuple[str, str]] = {
+    131026: ("Message undeliverable", "Unable to deliver message. Reasons can include: the "
+             "recipient phone number is not a WhatsApp phone number."),
+    130472: ("User's number is part of an experiment", "Failed to send message because this "
+             "user's phone number is part of an experiment"),
+    131047: ("Re-engagement message", "Message failed to send because more than 24 hours have "
+             "passed since the customer last replied to this number."),
+    131049: ("This message was not delivered to maintain healthy ecosystem engagement.",
+             "In order to maintain a healthy ecosystem engagement, the message failed to be "
+             "delivered."),
+}
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the emulator saw it; header names are lower-cased."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    json: Any = None
+    form: dict[str, str] | None = None  # multipart fields other than files
+
+
+@dataclass(frozen=True)
+class _Upload:
+    filename: str
+    mime_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class _Request:
+    record: RecordedRequest
+    parts: list[str]
+    uploads: dict[str, _Upload] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Fail:
+    error: GraphError
+
+
+@dataclass(frozen=True)
+class _Hang:
+    seconds: float
+    deliver: bool
+
+
+_Route = Callable[[_Request], _Answer]
+
+
+def new_message_id(wa_id: str) -> str:
+    """An outbound id shaped like Meta's `wamid.`: base64 of a small binary record
+    holding the recipient's wa_id and a random hex key (decode the id in
+    send-text.response.json to see the same layout)."""
+    return _wamid(wa_id, b"\x11", secrets.token_hex(9).upper())
+
+
+def new_inbound_message_id(wa_id: str) -> str:
+    """An inbound id, like text.json's: same layout, a different marker and a longer key."""
+    return _wamid(wa_id, b"\x12", secrets.token_hex(10).upper())
+
+
+def _wamid(wa_id: str, marker: bytes, key: str) -> str:
+    user, token = wa_id.encode(), key.encode()
+    raw = (b"\x1c\x18" + bytes([len(user)]) + user + b"\x15\x02\x00" + marker + b"\x18"
+           + bytes([len(token)]) + token + b"\x00")
+    return "wamid." + base64.b64encode(raw).decode()
+
+
+def sign(body: bytes, app_secret: str) -> str:
+    """`X-Hub-Signature-256`: HMAC-SHA256 of the raw body keyed by the app secret."""
+    return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _digits(value: str) -> str:
+    return "".join(ch for ch in value if ch.isdigit())
+
+
+def _invalid(details: str) -> GraphError:
+    return replace(KNOWN_ERRORS[100], details=details)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], emulator: "Emulator") -> None:
+        self.emulator = emulator
+        super().__init__(address, _Handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self.server.emulator._serve(self)
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.server.emulator._serve(self)
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self.server.emulator._serve(self)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        """Quiet: the test output is not a web server log."""
+
+
+class Emulator:
+    """Meta's Cloud API for one phone-number id, on 127.0.0.1, for tests.
+
+    `registered` maps typed digits to the wa_id WhatsApp resolves them to
+    (e.g. "5531987654321" -> "553187654321"); None means "not on WhatsApp"
+    (accepted, then a `failed` 131026 status, as Meta does). Digits not in it
+    resolve to themselves. `allowed_recipients`, when set, plays a test number's
+    recipient list (131030 for anyone else). Every answer waits `latency`
+    seconds after the work is done.
+    """
+
+    def __init__(self, secrets: Iterable[str] = ("test-access-token",),
+                 phone_number_id: str = "106540352242922", *, webhook_url: str | None = None,
+                 app_secret: str | None = None, registered: Mapping[str, str | None] | None = None,
+                 auto_ack: bool = False, latency: float = 0.0,
+                 allowed_recipients: Iterable[str] | None = None,
+                 display_phone_number: str = "15550783881", waba_id: str = "102290129340398",
+                 verified_name: str = "Ponte Test Shop") -> None:
+        self.accepted_secrets: set[str] = set(secrets)
+        self.phone_number_id = phone_number_id
+        self.webhook_url = webhook_url
+        self.app_secret = app_secret
+        self.registered: dict[str, str | None] = dict(registered or {})
+        self.auto_ack = auto_ack
+        self.latency = latency
+        self.allowed_recipients = None if allowed_recipients is None else set(allowed_recipients)
+        self.display_phone_number = display_phone_number
+        self.waba_id = waba_id
+        self.verified_name = verified_name
+        self.phone_status = "CONNECTED"  # the number's `status` field, e.g. "DISCONNECTED"
+        self.requests: list[RecordedRequest] = []
+        self.delivered: list[dict[str, Any]] = []
+        self.webhook_posts: list[dict[str, Any]] = []
+        self.uploads: dict[str, _Upload] = {}
+        self._lock = threading.Lock()
+        self._scripts: dict[str, deque[_Fail | _Hang]] = {op: deque() for op in OPERATIONS}
+        self._delivery_failures: deque[int] = deque()
+        self._conversations: dict[str, str] = {}
+        self._server: _Server | None = None
+        self._port = 0
+        self._stopping = threading.Event()
+        self._outbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._pending = 0
+        self._idle = threading.Condition(self._lock)
+        self._poster: threading.Thread | None = None
+
+    # Lifecycle
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            return f"http://127.0.0.1:{self._port}"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self) -> "Emulator":
+        """Listen again; the previous port is reused when it is still free."""
+        if self._server is not None:
+            return self
+        self._stopping.clear()
+        try:
+            self._server = _Server(("127.0.0.1", self._port), self)
+        except OSError:
+            self._server = _Server(("127.0.0.1", 0), self)
+        self._port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, name="cloudapi-emulator",
+                         daemon=True).start()
+        self._poster = threading.Thread(target=self._post_loop, name="cloudapi-webhooks",
+                                        daemon=True)
+        self._poster.start()
+        return self
+
+    def stop(self) -> None:
+        """Close the listening socket (new calls get connection refused) and drop hung answers."""
+        server, self._server = self._server, None
+        self._stopping.set()
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if self._poster is not None:
+            self._outbox.put(None)
+            self._poster = None
+
+    def __enter__(self) -> "Emulator":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # Scripting
+    def fail_next(self, operation: str, status: int = 504, times: int = 1,
+                  code: int | None = None) -> None:
+        """Answer the next `times` calls of `operation` with a Graph error, delivering nothing.
+
+        The body is the canned error for `code`, or for the status (504 -> code 2,
+        429 -> 80007, 401 -> 190, 503 -> 131016, ...), sent with `status`.
+        """
+        op = self._operation(operation)
+        if code is None:
+            code = CODE_FOR_STATUS.get(status, 131000 if status >= 500 else 100)
+        base = KNOWN_ERRORS.get(code) or GraphError(status, code, f"(#{code}) Scripted error")
+        with self._lock:
+            self._scripts[op].extend(_Fail(replace(base, status=status)) for _ in range(times))
+
+    def hang_next(self, operation: str, seconds: float, deliver: bool = True) -> None:
+        """Hold the next answer of `operation` for `seconds`.
+
+        deliver=True: the call is accepted (and delivered, webhooks included) first,
+        which is how a client read timeout leaves a message sent anyway.
+        deliver=False: nothing is done, and after the wait comes a 504 (code 2).
+        """
+        op = self._operation(operation)
+        with self._lock:
+            self._scripts[op].append(_Hang(seconds, deliver))
+
+    def fail_delivery(self, code: int = 131026, times: int = 1) -> None:
+        """Make the next `times` accepted messages end in a `failed` status webhook."""
+        with self._lock:
+            self._delivery_failures.extend([code] * times)
+
+    def _operation(self, operation: str) -> str:
+        if operation == "check_number":
+            raise ValueError("the Cloud API has no contacts check: Client.check_number never "
+                             "calls the engine, so there is nothing to script")
+        if operation not in OPERATIONS:
+            raise ValueError(f"unknown operation {operation!r}; one of {sorted(OPERATIONS)}")
+        return operation
+
+    def _take_script(self, operation: str | None) -> _Fail | _Hang | None:
+        if operation is None:
+            return None
+        with self._lock:
+            script = self._scripts[operation]
+            return script.popleft() if script else None
+
+    # Webhooks
+    def post_webhook(self, body: dict[str, Any]) -> int | None:
+        """Post one body to `webhook_url` now, signed when `app_secret` is set.
+
+        Returns the receiver's status, or None when it could not be reached.
+        """
+        url = self.webhook_url
+        if not url:
+            return None
+        raw = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json", "User-Agent": "facebookexternalua"}
+        if self.app_secret:
+            headers["X-Hub-Signature-256"] = sign(raw, self.app_secret)
+            headers["X-Hub-Signature"] = "sha1=" + hmac.new(
+                self.app_secret.encode(), raw, hashlib.sha1).hexdigest()
+        status, error = _post(url, raw, headers)
+        with self._lock:
+            self.webhook_posts.append({"url": url, "body": body, "status": status,
+                                       "error": error})
+        return status
+
+    def post_inbound_text(self, wa_id: str, text: str, name: str = "Cliente") -> str:
+        """A customer's text message, posted like text.json; returns its message id."""
+        message_id = new_inbound_message_id(wa_id)
+        value = self._value()
+        value["contacts"] = [{"profile": {"name": name}, "wa_id": wa_id}]
+        value["messages"] = [{"from": wa_id, "id": message_id, "timestamp": str(int(time.time())),
+                              "type": "text", "text": {"body": text}}]
+        self.post_webhook(self._envelope(value))
+        return message_id
+
+    def status_webhook(self, message_id: str, wa_id: str, status: str,
+                       error_code: int | None = None) -> dict[str, Any]:
+        """A status body like status-<status>.json for one of our messages."""
+        item: dict[str, Any] = {"id": message_id, "status": status,
+                                "timestamp": str(int(time.time())), "recipient_id": wa_id}
+        if status == "failed":
+            title, details = DELIVERY_ERRORS.get(error_code or 131026,
+                                                 ("Message failed to send", "Message failed"))
+            item["errors"] = [{"code": error_code or 131026, "title": title, "message": title,
+                               "error_data": {"details": details}, "href": ERROR_HREF}]
+        else:
+            item["conversation"] = self._conversation(wa_id, first=status == "sent")
+            item["pricing"] = {"billable": True, "pricing_model": "CBP", "category": "service"}
+        value = self._value()
+        value["statuses"] = [item]
+        return self._envelope(value)
+
+    def drain_webhooks(self, timeout: float = 5.0) -> bool:
+        """Wait until every queued webhook was posted; False if time ran out."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._pending:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(left)
+        return True
+
+    def _conversation(self, wa_id: str, *, first: bool) -> dict[str, Any]:
+        with self._lock:
+            conversation_id = self._conversations.setdefault(wa_id, secrets.token_hex(15))
+        conversation: dict[str, Any] = {"id": conversation_id}
+        if first:
+            conversation["expiration_timestamp"] = str(int(time.time()) + 24 * 3600)
+        conversation["origin"] = {"type": "service"}
+        return conversation
+
+    def _value(self) -> dict[str, Any]:
+        return {"messaging_product": "whatsapp",
+                "metadata": {"display_phone_number": self.display_phone_number,
+                             "phone_number_id": self.phone_number_id}}
+
+    def _envelope(self, value: dict[str, Any]) -> dict[str, Any]:
+        return {"object": "whatsapp_business_account",
+                "entry": [{"id": self.waba_id, "changes": [{"value": value,
+                                                            "field": "messages"}]}]}
+
+    def _queue_statuses(self, message_id: str, wa_id: str, failure: int | None) -> None:
+        """What Meta posts after accepting a message, in order, from the background."""
+        if not self.webhook_url:
+            return
+        if failure is not None:
+            steps = [("failed", failure)]
+        else:
+            steps = [("sent", None)]
+            if self.auto_ack:
+                steps += [("delivered", None), ("read", None)]
+        for status, code in steps:
+            self._enqueue(self.status_webhook(message_id, wa_id, status, code))
+
+    def _enqueue(self, body: dict[str, Any]) -> None:
+        with self._lock:
+            self._pending += 1
+        self._outbox.put(body)
+
+    def _post_loop(self) -> None:
+        while (body := self._outbox.get()) is not None:
+            try:
+                self.post_webhook(body)
+            except Exception:  # noqa: BLE001 - a bad post must never stop the emulator
+                pass
+            finally:
+                with self._idle:
+                    self._pending -= 1
+                    self._idle.notify_all()
+
+    # Serving
+    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        request = self._read(handler)
+        with self._lock:
+            self.requests.append(request.record)
+        answer, delay = self._answer(request)
+        if delay > 0 and self._stopping.wait(delay):
+            handler.close_connection = True  # stopped while hanging: no answer at all
+            return
+        _write(handler, answer)
+
+    def _answer(self, request: _Request) -> tuple[_Answer, float]:
+        """The answer to one request and how long to hold it back."""
+        operation, route = self._route(request)
+        script = self._take_script(operation)
+        if isinstance(script, _Fail):
+            return _error(script.error), self.latency
+        refusal = self._auth_error(request.record)
+        if refusal is not None:
+            return _error(refusal), self.latency
+        if isinstance(route, GraphError):
+            return _error(route), self.latency
+        if isinstance(script, _Hang) and not script.deliver:
+            return _error(KNOWN_ERRORS[2]), script.seconds
+        hang = script.seconds if isinstance(script, _Hang) else 0.0
+        return route(request), self.latency + hang
+
+    def _route(self, request: _Request) -> tuple[str | None, _Route | GraphError]:
+        """Which operation a request is, and who answers it (or why it cannot be)."""
+        method, parts = request.record.method, request.parts
+        if not parts or not VERSION.fullmatch(parts[0]):
+            return None, _unknown_path(request.record.path)
+        node, edge = parts[1:2], parts[2:]
+        if node != [self.phone_number_id]:
+            return None, _unsupported(method, node[0] if node else "")
+        if method == "GET" and not edge:
+            return "status", self._phone_number
+        if method == "POST" and edge == ["messages"]:
+            body = request.record.json
+            kind = body.get("type", "text") if isinstance(body, dict) else "text"
+            return ("send_media" if kind in MEDIA_TYPES else "send_text"), self._send
+        if method == "POST" and edge == ["media"]:
+            return "upload", self._upload
+        if len(edge) == 1 and edge[0] in ("messages", "media"):
+            return None, _unsupported(method, self.phone_number_id)
+        return None, _unknown_path(request.record.path)
+
+    def _auth_error(self, record: RecordedRequest) -> GraphError | None:
+        header = record.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() not in ("bearer", "oauth"):
+            token = record.query.get("access_token", "")
+        token = token.strip()
+        if not token:
+            return KNOWN_ERRORS[104]
+        return None if token in self.accepted_secrets else KNOWN_ERRORS[190]
+
+    def _phone_number(self, request: _Request) -> _Answer:
+        info = {"verified_name": self.verified_name, "code_verification_status": "VERIFIED",
+                "display_phone_number": self.display_phone_number, "quality_rating": "GREEN",
+                "platform_type": "CLOUD_API", "throughput": {"level": "STANDARD"},
+                "status": self.phone_status, "id": self.phone_number_id}
+        wanted = request.record.query.get("fields")
+        if wanted:
+            names = {name.strip() for name in wanted.split(",")} | {"id"}
+            info = {key: value for key, value in info.items() if key in names}
+        else:
+            info.pop("status")  # not among the default fields
+        return _Answer(200, info)
+
+    def _send(self, request: _Request) -> _Answer:
+        body = request.record.json
+        if not isinstance(body, dict) or body.get("messaging_product") != "whatsapp":
+            return _error(_invalid("The parameter messaging_product is required."))
+        to = body.get("to")
+        if not isinstance(to, str) or not _digits(to):
+            return _error(_invalid("The parameter to is required."))
+        content = self._content(body)
+        if isinstance(content, GraphError):
+            return _error(content)
+        digits = _digits(to)
+        wa_id = self.registered.get(digits, digits)
+        if self.allowed_recipients is not None and (wa_id or digits) not in self.allowed_recipients:
+            return _error(KNOWN_ERRORS[131030])
+        return _Answer(200, self._deliver(to, wa_id or digits, wa_id is None, content))
+
+    def _deliver(self, to: str, wa_id: str, unknown_number: bool,
+                 content: dict[str, Any]) -> dict[str, Any]:
+        """Accept a message: it has reached WhatsApp whatever happens to the answer."""
+        message_id = new_message_id(wa_id)
+        with self._lock:
+            self.delivered.append({"to": to, "wa_id": wa_id, **content,
+                                   "engine_message_id": message_id})
+            failure = self._delivery_failures.popleft() if self._delivery_failures else None
+        if unknown_number:
+            failure = failure or 131026
+        self._queue_statuses(message_id, wa_id, failure)
+        return {"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": wa_id}],
+                "messages": [{"id": message_id}]}
+
+    def _content(self, body: dict[str, Any]) -> dict[str, Any] | GraphError:
+        """What a send carries (`type`, `text` or `media`), or why it is invalid."""
+        kind = body.get("type", "text")
+        part = body.get(kind) if isinstance(kind, str) else None
+        if kind == "text":
+            text = part.get("body") if isinstance(part, dict) else None
+            if not isinstance(text, str) or not text:
+                return _invalid("The parameter text['body'] is required.")
+            return {"type": "text", "text": text, "media": None}
+        if kind not in MEDIA_TYPES:
+            return _invalid(f"Param type must be one of {{TEXT, {', '.join(sorted(MEDIA_TYPES))}}}"
+                            .upper())
+        if not isinstance(part, dict) or ("id" in part) == ("link" in part):
+            return _invalid(f"Exactly one of {kind}['id'] or {kind}['link'] is required.")
+        return self._media(kind, part)
+
+    def _media(self, kind: str, part: dict[str, Any]) -> dict[str, Any] | GraphError:
+        media: dict[str, Any] = {"kind": kind, "link": part.get("link"), "id": part.get("id"),
+                                 "caption": part.get("caption"), "filename": part.get("filename")}
+        if media["id"] is not None:
+            upload = self.uploads.get(str(media["id"]))
+            if upload is None:
+                return _invalid(f"Param {kind}['id'] is not a valid media id.")
+            media |= {"mime_type": upload.mime_type, "size": len(upload.data)}
+        return {"type": kind, "text": None, "media": media}
+
+    def _upload(self, request: _Request) -> _Answer:
+        form = request.record.form or {}
+        if form.get("messaging_product") != "whatsapp":
+            return _error(_invalid("The parameter messaging_product is required."))
+        upload = request.uploads.get("file")
+        if upload is None:
+            return _error(_invalid("The parameter file is required."))
+        if not form.get("type"):
+            return _error(_invalid("The parameter type is required."))
+        media_id = str(10**15 + secrets.randbelow(9 * 10**15))
+        with self._lock:
+            self.uploads[media_id] = replace(upload, mime_type=form["type"])
+        return _Answer(200, {"id": media_id})
+
+    def _read(self, handler: BaseHTTPRequestHandler) -> _Request:
+        url = urlsplit(handler.path)
+        headers = {name.lower(): value for name, value in handler.headers.items()}
+        length = int(headers.get("content-length") or 0)
+        raw = handler.rfile.read(length) if length > 0 else b""
+        content_type = headers.get("content-type", "")
+        body: Any = None
+        form: dict[str, str] | None = None
+        uploads: dict[str, _Upload] = {}
+        if content_type.startswith("multipart/form-data"):
+            form, uploads = _parse_multipart(content_type, raw)
+        elif raw:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = None
+        record = RecordedRequest(handler.command, url.path, dict(parse_qsl(url.query)), headers,
+                                 body, form)
+        return _Request(record, [p for p in url.path.split("/") if p], uploads)
+
+
+def _error(error: GraphError) -> _Answer:
+    headers = {}
+    if error.status == 401:
+        headers["WWW-Authenticate"] = (f'OAuth "Facebook Platform" "invalid_token" '
+                                       f'"{error.message}"')
+    return _Answer(error.status, error.body(), headers)
+
+
+def _unknown_path(path: str) -> GraphError:
+    return GraphError(400, 2500, f"Unknown path components: {path}")
+
+
+def _unsupported(method: str, node: str) -> GraphError:
+    return GraphError(400, 100, f"Unsupported {method.lower()} request. Object with ID "
+                      f"'{node}' does not exist, cannot be loaded due to missing permissions, "
+                      "or does not support this operation.", type="GraphMethodException",
+                      subcode=33)
+
+
+def _parse_multipart(content_type: str, raw: bytes) -> tuple[dict[str, str], dict[str, _Upload]]:
+    """Fields and files of a multipart/form-data body (stdlib: the email parser)."""
+    message = BytesParser(policy=policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw)
+    fields: dict[str, str] = {}
+    files: dict[str, _Upload] = {}
+    if not message.is_multipart():
+        return fields, files
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        filename = part.get_filename()
+        if filename is None:
+            fields[name] = data.decode("utf-8", "replace")
+        else:
+            files[name] = _Upload(filename, part.get_content_type(), data)
+    return fields, files
+
+
+def _write(handler: BaseHTTPRequestHandler, answer: _Answer) -> None:
+    """Send the answer; a client that gave up already is no error of ours."""
+    payload = json.dumps(answer.body).encode()
+    handler.close_connection = True
+    try:
+        handler.send_response(answer.status)
+        handler.send_header("Content-Type", "application/json; charset=UTF-8")
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.send_header("x-fb-trace-id", secrets.token_urlsafe(8))
+        handler.send_header("Connection", "close")
+        for name, value in answer.headers.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(payload)
+    except OSError:
+        pass
+
+
+def _post(url: str, raw: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
+    request = urllib.request.Request(url, data=raw, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (loopback)
+            return response.status, ""
+    except urllib.error.HTTPError as exc:
+        return exc.code, f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        return None, type(exc).__name__
