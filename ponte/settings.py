@@ -139,6 +139,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "ponte": {"handlers": ["console"], "level": os.environ.get("PONTE_LOG_LEVEL", "INFO")},
+        # httpx logs every request URL at INFO, and WPPConnect puts the secret in one.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }
 

@@ -111,6 +111,8 @@ class Instance(models.Model):
     # The engine's session token (WPPConnect), kept so a restart does not regenerate it.
     token_encrypted = models.TextField(blank=True)
     reconnect_attempts = models.PositiveSmallIntegerField(default=0)
+    # Which of the secrets last worked: the primary (0) until a reconnect needed an alternate.
+    active_secret_index = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
@@ -153,8 +155,22 @@ class Instance(models.Model):
         """The primary secret first, then the alternates tried on reconnect."""
         return [crypto.decrypt(value) for value in self.secrets_encrypted]
 
+    @property
+    def active_secret(self) -> str:
+        values = self.secrets
+        if not values:
+            return ""
+        return values[self.active_secret_index if self.active_secret_index < len(values) else 0]
+
     def set_secrets(self, values: list[str]) -> None:
         self.secrets_encrypted = [crypto.encrypt(v) for v in values if v]
+
+    @property
+    def token(self) -> str:
+        return crypto.decrypt(self.token_encrypted) if self.token_encrypted else ""
+
+    def set_token(self, value: str) -> None:
+        self.token_encrypted = crypto.encrypt(value) if value else ""
 
     @cached_property
     def app_secret(self) -> str:

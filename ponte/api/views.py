@@ -1,7 +1,7 @@
 """Endpoints: parse the request, call the app's queries, shape the answer."""
 
 from django.http import HttpRequest
-from ninja import NinjaAPI, Query
+from ninja import NinjaAPI, Query, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ponte.accounts.models import Instance
@@ -15,6 +15,7 @@ from ponte.conversations.outbound import (
     do_retry_message,
 )
 from ponte.diagnostics.models import DiagnosticEntry
+from ponte.diagnostics.services import redact_path
 
 api = NinjaAPI(title="Ponte", version="1", auth=ApiKeyAuth(), urls_namespace="api")
 
@@ -90,7 +91,7 @@ def send_message(request: HttpRequest, payload: schemas.SendIn):
     """Queue a text message; it is returned at once as `pending` and sent by the worker."""
     chat = check_send_message(request.auth, text=payload.text, to=payload.to,
                               conversation_id=payload.conversation_id)
-    return 202, _message_out(do_queue_message(chat, payload.text))
+    return Status(202, _message_out(do_queue_message(chat, payload.text)))
 
 
 @api.post("/messages/{message_id}/retry", response={202: schemas.MessageOut,
@@ -99,7 +100,7 @@ def retry_message(request: HttpRequest, message_id: int):
     message = queries.message_or_none(request.auth, message_id)
     if message is None:
         raise HttpError(404, "No such message.")
-    return 202, _message_out(do_retry_message(message))
+    return Status(202, _message_out(do_retry_message(message)))
 
 
 @api.get("/messages/{message_id}", response={200: schemas.MessageOut, 404: schemas.ErrorOut})
@@ -114,7 +115,9 @@ def _instance_out(instance: Instance) -> dict:
     return {
         "id": str(instance.pk), "name": instance.name, "engine": instance.engine,
         "state": instance.state, "state_label": instance.get_state_display(),
-        "session_name": instance.session_name, "webhook_url": instance.webhook_path,
+        "session_name": instance.session_name,
+        # The token in the URL is the webhook's secret: `ponte init` shows it once.
+        "webhook_url": redact_path(instance.webhook_path),
         "reconnect_attempts": instance.reconnect_attempts, "last_error": instance.last_error,
         "last_error_at": instance.last_error_at, "last_success_at": instance.last_success_at,
     }

@@ -195,6 +195,7 @@ class EngineClient(ABC):
                               transient=True) from exc
         outcome = "ok" if response.is_success else (
             "auth" if response.status_code in (401, 403) else "http_error")
+        # Only the reason phrase: engines' error bodies can echo numbers or message text.
         record(response.status_code, outcome,
-               "" if response.is_success else response.text[:200])
+               "" if response.is_success else response.reason_phrase)
         return response

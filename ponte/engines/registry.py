@@ -29,6 +29,15 @@ def parse(engine: str, payload: Any) -> list[Event]:
         raise UnknownPayload(f"{engine}: {type(exc).__name__}: {exc}") from exc
 
 
+def scrub_secrets(engine: str, payload: dict) -> bool:
+    """Blank credentials an engine copies into its webhook bodies; True if any were found."""
+    import importlib
+
+    scrub = getattr(importlib.import_module(f"ponte.engines.{engine}.webhook"),
+                    "scrub_secrets", None)
+    return bool(scrub and scrub(payload))
+
+
 def client_for(instance, *, secret: str | None = None, recorder=None, timeout=None):
     """An EngineClient for an instance, authenticated with `secret` or its primary secret."""
     import importlib
@@ -38,9 +47,8 @@ def client_for(instance, *, secret: str | None = None, recorder=None, timeout=No
     from ponte.engines.base import DEFAULT_TIMEOUT, Credentials
 
     package = importlib.import_module(f"ponte.engines.{instance.engine}")
-    secrets = instance.secrets
     credentials = Credentials(base_url=instance.base_url, session=instance.session_name,
-                              secret=secret if secret is not None else (secrets or [""])[0],
+                              secret=secret if secret is not None else instance.active_secret,
                               phone_number_id=instance.phone_number_id)
     if timeout is None:
         timeout = DEFAULT_TIMEOUT

@@ -184,3 +184,15 @@ def test_one_bad_stored_body_does_not_hold_back_the_rest_of_its_batch(make_tenan
                .values_list("state", flat=True)) == {"done"}
     bad.refresh_from_db()
     assert bad.state == "failed" and bad.error
+
+
+def test_evolution_apikey_in_a_webhook_body_is_never_stored(make_tenant):
+    tenant = make_tenant("evolution")
+    body = load_fixture(fixtures_dir() / "evolution" / "messages.upsert-text.json")
+    apikey = body["apikey"]
+    assert apikey
+    assert post(Client(), tenant.instance.webhook_path, body).status_code == 200
+    stored = InboxEvent.objects.get()
+    assert apikey not in stored.body
+    drain()
+    assert Message.objects.count() == 1

@@ -12,6 +12,7 @@ from ponte.accounts.lookup import webhook_instance
 from ponte.accounts.models import Engine, Instance
 from ponte.engines import UnknownPayload
 from ponte.engines.cloudapi import verify_signature
+from ponte.engines.registry import scrub_secrets
 from ponte.inbox import worker
 from ponte.inbox.committer import Arrival, GroupCommitter
 from ponte.inbox.models import InboxEvent
@@ -72,9 +73,13 @@ def _receive(request: HttpRequest, instance: Instance) -> Arrival:
         events, dropped = relevant_events(instance, payload)
     except UnknownPayload as exc:
         # Kept (as failed) so nothing is lost if a later version learns this event.
+        if scrub_secrets(instance.engine, payload):
+            text = json.dumps(payload)
         return outcome(200, "unknown_event", str(exc), body=text, state=InboxEvent.State.FAILED)
     if not events:
         return outcome(200, "ignored", dropped=dropped)
+    if scrub_secrets(instance.engine, payload):
+        text = json.dumps(payload)
     return outcome(200, "accepted", body=text, dropped=dropped)
 
 

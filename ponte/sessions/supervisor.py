@@ -98,8 +98,9 @@ class Supervisor:
             except EngineError as exc:
                 do_record_error(instance, f"reconnect attempt {attempt} ({label}): {exc.detail}")
                 continue
-            Instance.objects.filter(pk=instance.pk).update(reconnect_attempts=0)
-            instance.reconnect_attempts = 0
+            Instance.objects.filter(pk=instance.pk).update(reconnect_attempts=0,
+                                                           active_secret_index=index)
+            instance.reconnect_attempts, instance.active_secret_index = 0, index
             do_transition(instance, status.state,
                           f"{cause}; reconnected on attempt {attempt} with the {label}",
                           qr=status.qr)
@@ -115,12 +116,16 @@ class Supervisor:
 
     def reset(self, instance: Instance) -> None:
         """Reset total: log out, forget token and state, start again, surface a fresh QR."""
-        secret = (instance.secrets or [""])[0]
+        secret = instance.active_secret
 
         async def from_scratch(client: EngineClient):
             await client.authenticate(secret)
-            with contextlib.suppress(EngineError):  # already logged out: nothing to undo
+            # Already logged out or closed: nothing to undo. Closing too makes the
+            # engine start a new browser session, hence a new QR code.
+            with contextlib.suppress(EngineError):
                 await client.logout()
+            with contextlib.suppress(EngineError):
+                await client.close_session()
             with_webhook = await client.start_session(webhook_url(instance))
             status = with_webhook
             for _ in range(QR_POLLS):

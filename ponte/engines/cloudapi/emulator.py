@@ -191,16 +191,17 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    # http.server dispatches on these names.
+    def do_GET(self) -> None:
         self.server.emulator._serve(self)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.server.emulator._serve(self)
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         self.server.emulator._serve(self)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the test output is not a web server log."""
 
 
@@ -267,8 +268,9 @@ class Emulator:
         except OSError:
             self._server = _Server(("127.0.0.1", 0), self)
         self._port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, name="cloudapi-emulator",
-                         daemon=True).start()
+        # A short poll keeps stop() quick: tests stop and start emulators often.
+        threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                         name="cloudapi-emulator", daemon=True).start()
         self._poster = threading.Thread(target=self._post_loop, name="cloudapi-webhooks",
                                         daemon=True)
         self._poster.start()
@@ -369,10 +371,13 @@ class Emulator:
         return message_id
 
     def status_webhook(self, message_id: str, wa_id: str, status: str,
-                       error_code: int | None = None) -> dict[str, Any]:
+                       error_code: int | None = None,
+                       callback_data: str | None = None) -> dict[str, Any]:
         """A status body like status-<status>.json for one of our messages."""
         item: dict[str, Any] = {"id": message_id, "status": status,
                                 "timestamp": str(int(time.time())), "recipient_id": wa_id}
+        if callback_data is not None:
+            item["biz_opaque_callback_data"] = callback_data
         if status == "failed":
             title, details = DELIVERY_ERRORS.get(error_code or 131026,
                                                  ("Message failed to send", "Message failed"))
@@ -415,7 +420,8 @@ class Emulator:
                 "entry": [{"id": self.waba_id, "changes": [{"value": value,
                                                             "field": "messages"}]}]}
 
-    def _queue_statuses(self, message_id: str, wa_id: str, failure: int | None) -> None:
+    def _queue_statuses(self, message_id: str, wa_id: str, failure: int | None,
+                        callback_data: str | None) -> None:
         """What Meta posts after accepting a message, in order, from the background."""
         if not self.webhook_url:
             return
@@ -426,7 +432,7 @@ class Emulator:
             if self.auto_ack:
                 steps += [("delivered", None), ("read", None)]
         for status, code in steps:
-            self._enqueue(self.status_webhook(message_id, wa_id, status, code))
+            self._enqueue(self.status_webhook(message_id, wa_id, status, code, callback_data))
 
     def _enqueue(self, body: dict[str, Any]) -> None:
         with self._lock:
@@ -437,8 +443,10 @@ class Emulator:
         while (body := self._outbox.get()) is not None:
             try:
                 self.post_webhook(body)
-            except Exception:  # noqa: BLE001 - a bad post must never stop the emulator
-                pass
+            except Exception as exc:  # a bad post must never stop the emulator
+                with self._lock:
+                    self.webhook_posts.append({"url": self.webhook_url, "body": body,
+                                               "status": None, "error": type(exc).__name__})
             finally:
                 with self._idle:
                     self._pending -= 1
@@ -483,8 +491,9 @@ class Emulator:
             return "status", self._phone_number
         if method == "POST" and edge == ["messages"]:
             body = request.record.json
-            kind = body.get("type", "text") if isinstance(body, dict) else "text"
-            return ("send_media" if kind in MEDIA_TYPES else "send_text"), self._send
+            kind = body.get("type") if isinstance(body, dict) else None
+            media = isinstance(kind, str) and kind in MEDIA_TYPES
+            return ("send_media" if media else "send_text"), self._send
         if method == "POST" and edge == ["media"]:
             return "upload", self._upload
         if len(edge) == 1 and edge[0] in ("messages", "media"):
@@ -519,7 +528,7 @@ class Emulator:
         if not isinstance(body, dict) or body.get("messaging_product") != "whatsapp":
             return _error(_invalid("The parameter messaging_product is required."))
         to = body.get("to")
-        if not isinstance(to, str) or not _digits(to):
+        if not isinstance(to, str) or not 0 < len(_digits(to)) <= 20:
             return _error(_invalid("The parameter to is required."))
         content = self._content(body)
         if isinstance(content, GraphError):
@@ -528,6 +537,9 @@ class Emulator:
         wa_id = self.registered.get(digits, digits)
         if self.allowed_recipients is not None and (wa_id or digits) not in self.allowed_recipients:
             return _error(KNOWN_ERRORS[131030])
+        # Meta echoes this sender-chosen tag in every status of the message.
+        tag = body.get("biz_opaque_callback_data")
+        content["callback_data"] = tag if isinstance(tag, str) else None
         return _Answer(200, self._deliver(to, wa_id or digits, wa_id is None, content))
 
     def _deliver(self, to: str, wa_id: str, unknown_number: bool,
@@ -540,22 +552,23 @@ class Emulator:
             failure = self._delivery_failures.popleft() if self._delivery_failures else None
         if unknown_number:
             failure = failure or 131026
-        self._queue_statuses(message_id, wa_id, failure)
+        self._queue_statuses(message_id, wa_id, failure, content["callback_data"])
         return {"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": wa_id}],
                 "messages": [{"id": message_id}]}
 
     def _content(self, body: dict[str, Any]) -> dict[str, Any] | GraphError:
         """What a send carries (`type`, `text` or `media`), or why it is invalid."""
         kind = body.get("type", "text")
-        part = body.get(kind) if isinstance(kind, str) else None
+        if not isinstance(kind, str):
+            return _invalid("The parameter type must be a string.")
+        part = body.get(kind)
         if kind == "text":
             text = part.get("body") if isinstance(part, dict) else None
             if not isinstance(text, str) or not text:
                 return _invalid("The parameter text['body'] is required.")
             return {"type": "text", "text": text, "media": None}
         if kind not in MEDIA_TYPES:
-            return _invalid(f"Param type must be one of {{TEXT, {', '.join(sorted(MEDIA_TYPES))}}}"
-                            .upper())
+            return _invalid(f"Unsupported message type {kind!r}.")
         if not isinstance(part, dict) or ("id" in part) == ("link" in part):
             return _invalid(f"Exactly one of {kind}['id'] or {kind}['link'] is required.")
         return self._media(kind, part)
@@ -587,8 +600,8 @@ class Emulator:
     def _read(self, handler: BaseHTTPRequestHandler) -> _Request:
         url = urlsplit(handler.path)
         headers = {name.lower(): value for name, value in handler.headers.items()}
-        length = int(headers.get("content-length") or 0)
-        raw = handler.rfile.read(length) if length > 0 else b""
+        length = headers.get("content-length", "")
+        raw = handler.rfile.read(int(length)) if length.isdigit() else b""
         content_type = headers.get("content-type", "")
         body: Any = None
         form: dict[str, str] | None = None
@@ -606,7 +619,7 @@ class Emulator:
 
 
 def _error(error: GraphError) -> _Answer:
-    headers = {}
+    headers: dict[str, str] = {}
     if error.status == 401:
         headers["WWW-Authenticate"] = (f'OAuth "Facebook Platform" "invalid_token" '
                                        f'"{error.message}"')
@@ -667,7 +680,7 @@ def _write(handler: BaseHTTPRequestHandler, answer: _Answer) -> None:
 def _post(url: str, raw: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
     request = urllib.request.Request(url, data=raw, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(request, timeout=5) as response:
             return response.status, ""
     except urllib.error.HTTPError as exc:
         return exc.code, f"HTTP {exc.code}"

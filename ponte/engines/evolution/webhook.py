@@ -582,3 +582,11 @@ def _to_int(value: Any) -> int | None:
             number -= 2**64
         return number
     return None
+
+
+def scrub_secrets(payload: dict[str, Any]) -> bool:
+    """Evolution copies the instance's apikey into every webhook body; never keep it."""
+    if payload.get("apikey"):
+        payload["apikey"] = None
+        return True
+    return False

@@ -1,0 +1,385 @@
+"""The Cloud API emulator answers and posts back the way Meta's fixtures show."""
+
+import base64
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+
+from conftest import fixtures_dir
+from ponte.engines import cloudapi, registry
+from ponte.engines.cloudapi.emulator import Emulator
+from ponte.engines.events import StatusUpdate
+
+CLOUDAPI = fixtures_dir() / "cloudapi"
+TOKEN = "EAAtest-token-123"
+PHONE_ID = "106540352242922"
+APP_SECRET = "test-app-secret"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def load(name: str) -> dict[str, Any]:
+    return json.loads((CLOUDAPI / name).read_text(encoding="utf-8"))
+
+
+class Receiver:
+    """A tiny webhook endpoint on loopback that keeps every post (headers, raw body)."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.posts: list[tuple[dict[str, str], bytes]] = []
+        self._arrived = threading.Condition()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with receiver._arrived:
+                    receiver.posts.append(({k.lower(): v for k, v in self.headers.items()}, raw))
+                    receiver._arrived.notify_all()
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/webhooks/1/secret"
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+
+    def wait_for(self, count: int, timeout: float = 3.0) -> list[tuple[dict[str, str], bytes]]:
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self.posts) >= count, timeout)
+            return list(self.posts)
+
+    def bodies(self) -> list[dict[str, Any]]:
+        return [json.loads(raw) for _, raw in self.posts]
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> "Receiver":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with Receiver() as r:
+        yield r
+
+
+@pytest.fixture
+def emulator(receiver: Receiver) -> Iterator[Emulator]:
+    with Emulator(secrets=[TOKEN], phone_number_id=PHONE_ID, webhook_url=receiver.url,
+                  app_secret=APP_SECRET) as running:
+        yield running
+
+
+def post(emulator: Emulator, path: str, body: Any = None, *, headers: dict[str, str] | None = None,
+         **kwargs: Any) -> httpx.Response:
+    return httpx.post(f"{emulator.base_url}{path}", json=body,
+                      headers=AUTH if headers is None else headers, **kwargs)
+
+
+def shape(value: Any) -> Any:
+    """A body's structure without its values: keys, nesting and value types."""
+    if isinstance(value, dict):
+        return {key: shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [shape(item) for item in value[:1]]
+    return type(value).__name__
+
+
+def decode_wamid(message_id: str) -> bytes:
+    raw = message_id.removeprefix("wamid.")
+    return base64.b64decode(raw + "=" * (-len(raw) % 4))
+
+
+def test_fixture_send_request_gets_the_fixture_response_shape(emulator: Emulator) -> None:
+    request = load("send-text.request.json")
+    response = post(emulator, f"/v21.0/{PHONE_ID}/messages", request)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert shape(body) == shape(load("send-text.response.json"))
+    assert body["contacts"] == [{"input": "+16505551234", "wa_id": "16505551234"}]
+    assert emulator.delivered == [{
+        "to": "+16505551234", "wa_id": "16505551234", "type": "text",
+        "text": request["text"]["body"], "media": None, "callback_data": None,
+        "engine_message_id": body["messages"][0]["id"]}]
+
+
+def test_message_ids_are_laid_out_like_metas_wamid(emulator: Emulator) -> None:
+    ours = post(emulator, f"/v21.0/{PHONE_ID}/messages", load("send-text.request.json")).json()
+    theirs = load("send-text.response.json")["messages"][0]["id"]
+    mine = ours["messages"][0]["id"]
+    assert mine.startswith("wamid.")
+    assert decode_wamid(mine)[:3] == decode_wamid(theirs)[:3] == b"\x1c\x18\x0b"
+    assert b"16505551234" in decode_wamid(mine)
+    assert decode_wamid(mine)[-22:-19] == decode_wamid(theirs)[-22:-19]
+
+
+def test_registered_mapping_decides_the_resolved_wa_id(emulator: Emulator) -> None:
+    emulator.registered["5531987654321"] = "553187654321"
+    body = {"messaging_product": "whatsapp", "to": "5531987654321", "type": "text",
+            "text": {"body": "oi"}}
+    answer = post(emulator, f"/v21.0/{PHONE_ID}/messages", body).json()
+    assert answer["contacts"] == [{"input": "5531987654321", "wa_id": "553187654321"}]
+    assert emulator.delivered[0]["wa_id"] == "553187654321"
+
+
+@pytest.mark.parametrize(("headers", "code"), [({}, 104), ({"Authorization": "Bearer nope"}, 190)])
+def test_missing_or_wrong_token_is_a_graph_oauth_error(
+    emulator: Emulator, headers: dict[str, str], code: int
+) -> None:
+    response = post(emulator, f"/v21.0/{PHONE_ID}/messages", load("send-text.request.json"),
+                    headers=headers)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith('OAuth "Facebook Platform"')
+    error = response.json()["error"]
+    assert (error["type"], error["code"]) == ("OAuthException", code)
+    assert set(error) >= {"message", "type", "code", "fbtrace_id"}
+    assert emulator.delivered == []
+
+
+def test_revoked_token_stops_working(emulator: Emulator) -> None:
+    emulator.accepted_secrets.discard(TOKEN)
+    response = httpx.get(f"{emulator.base_url}/v21.0/{PHONE_ID}", headers=AUTH)
+    assert (response.status_code, response.json()["error"]["code"]) == (401, 190)
+
+
+def test_scripted_504_answers_a_graph_error_and_delivers_nothing(emulator: Emulator) -> None:
+    emulator.fail_next("send_text", status=504, times=2)
+    path, body = f"/v21.0/{PHONE_ID}/messages", load("send-text.request.json")
+    for _ in range(2):
+        response = post(emulator, path, body)
+        assert response.status_code == 504
+        assert response.json()["error"]["is_transient"] is True
+    assert emulator.delivered == []
+    assert post(emulator, path, body).status_code == 200
+    assert len(emulator.delivered) == 1
+    assert len(emulator.requests) == 3
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "subcode"),
+    [(429, 80007, None), (503, 131016, None), (400, 131030, 2655007), (400, 131026, None)],
+)
+def test_scripted_errors_carry_their_graph_code(
+    emulator: Emulator, status: int, code: int, subcode: int | None
+) -> None:
+    emulator.fail_next("send_text", status=status, code=code)
+    response = post(emulator, f"/v21.0/{PHONE_ID}/messages", load("send-text.request.json"))
+    error = response.json()["error"]
+    assert (response.status_code, error["code"], error.get("error_subcode")) == (
+        status, code, subcode)
+    assert f"#{code}" in error["message"]
+
+
+def test_check_number_cannot_be_scripted_because_the_cloud_api_has_no_such_call(
+    emulator: Emulator,
+) -> None:
+    with pytest.raises(ValueError, match="no contacts check"):
+        emulator.fail_next("check_number")
+
+
+def test_recipient_outside_a_test_numbers_allowed_list_is_131030(emulator: Emulator) -> None:
+    emulator.allowed_recipients = {"16505551234"}
+    body = load("send-text.request.json") | {"to": "5531988887777"}
+    response = post(emulator, f"/v21.0/{PHONE_ID}/messages", body)
+    assert (response.status_code, response.json()["error"]["code"]) == (400, 131030)
+    assert emulator.delivered == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"to": "1", "type": "text", "text": {"body": "x"}},
+     {"messaging_product": "whatsapp", "type": "text", "text": {"body": "x"}},
+     {"messaging_product": "whatsapp", "to": "1", "type": "text", "text": {}},
+     {"messaging_product": "whatsapp", "to": "1", "type": "image", "image": {"id": "404"}},
+     {"messaging_product": "whatsapp", "to": "1", "type": ["text"]},
+     None],
+)
+def test_invalid_send_is_a_100_invalid_parameter(emulator: Emulator, body: Any) -> None:
+    response = post(emulator, f"/v21.0/{PHONE_ID}/messages", body)
+    assert (response.status_code, response.json()["error"]["code"]) == (400, 100)
+    assert emulator.delivered == []
+
+
+def test_another_phone_number_id_is_an_unsupported_request(emulator: Emulator) -> None:
+    response = post(emulator, "/v21.0/999/messages", load("send-text.request.json"))
+    error = response.json()["error"]
+    assert (response.status_code, error["type"], error["code"], error["error_subcode"]) == (
+        400, "GraphMethodException", 100, 33)
+
+
+def test_phone_number_node_answers_requested_fields(emulator: Emulator) -> None:
+    url = f"{emulator.base_url}/v21.0/{PHONE_ID}"
+    full = httpx.get(url, headers=AUTH).json()
+    assert full["id"] == PHONE_ID
+    assert full["platform_type"] == "CLOUD_API"
+    emulator.phone_status = "DISCONNECTED"
+    asked = httpx.get(url, headers=AUTH, params={"fields": "status"}).json()
+    assert asked == {"status": "DISCONNECTED", "id": PHONE_ID}
+
+
+def test_upload_then_send_by_media_id_delivers_the_file(emulator: Emulator) -> None:
+    data = bytes(range(256)) * 4
+    upload = httpx.post(f"{emulator.base_url}/v21.0/{PHONE_ID}/media", headers=AUTH,
+                        data={"messaging_product": "whatsapp", "type": "application/pdf"},
+                        files={"file": ("nota.pdf", data, "application/pdf")})
+    assert upload.status_code == 200
+    media_id = upload.json()["id"]
+    assert media_id.isdigit()
+    assert emulator.uploads[media_id].data == data
+    body = {"messaging_product": "whatsapp", "to": "16505551234", "type": "document",
+            "document": {"id": media_id, "filename": "nota.pdf", "caption": "sua nota"}}
+    assert post(emulator, f"/v21.0/{PHONE_ID}/messages", body).status_code == 200
+    media = emulator.delivered[0]["media"]
+    assert (media["kind"], media["id"], media["mime_type"], media["size"]) == (
+        "document", media_id, "application/pdf", len(data))
+
+
+def test_upload_without_a_file_is_refused(emulator: Emulator) -> None:
+    response = httpx.post(f"{emulator.base_url}/v21.0/{PHONE_ID}/media", headers=AUTH,
+                          data={"messaging_product": "whatsapp", "type": "image/png"},
+                          files={"other": ("x", b"x", "image/png")})
+    assert (response.status_code, response.json()["error"]["code"]) == (400, 100)
+
+
+def test_accepted_send_posts_signed_status_webhooks_shaped_like_the_fixtures(
+    emulator: Emulator, receiver: Receiver
+) -> None:
+    emulator.auto_ack = True
+    answer = post(emulator, f"/v21.0/{PHONE_ID}/messages", load("send-text.request.json")).json()
+    message_id = answer["messages"][0]["id"]
+    posts = receiver.wait_for(3)
+    assert len(posts) == 3
+    for (headers, raw), status in zip(posts, ["sent", "delivered", "read"], strict=True):
+        assert cloudapi.verify_signature(raw, headers["x-hub-signature-256"], APP_SECRET)
+        body = json.loads(raw)
+        assert shape(body) == shape(load(f"status-{status}.json"))
+        assert registry.parse("cloudapi", body) == [
+            StatusUpdate(engine_message_id=message_id, status=status)]
+        assert body["entry"][0]["changes"][0]["value"]["statuses"][0]["recipient_id"] == (
+            "16505551234")
+
+
+def test_callback_data_of_a_send_comes_back_in_its_statuses(
+    emulator: Emulator, receiver: Receiver
+) -> None:
+    body = load("send-text.request.json") | {"biz_opaque_callback_data": "outbound-7"}
+    post(emulator, f"/v21.0/{PHONE_ID}/messages", body)
+    (_, raw), = receiver.wait_for(1)
+    status = json.loads(raw)["entry"][0]["changes"][0]["value"]["statuses"][0]
+    assert status["biz_opaque_callback_data"] == "outbound-7"
+    assert emulator.delivered[0]["callback_data"] == "outbound-7"
+
+
+def test_failed_delivery_posts_a_failed_status_like_the_fixture(
+    emulator: Emulator, receiver: Receiver
+) -> None:
+    emulator.fail_delivery(code=130472)
+    post(emulator, f"/v21.0/{PHONE_ID}/messages", load("send-text.request.json"))
+    (_, raw), = receiver.wait_for(1)
+    body = json.loads(raw)
+    assert shape(body) == shape(load("status-failed.json"))
+    event, = registry.parse("cloudapi", body)
+    assert event.status == "failed"
+    assert event.error == "User's number is part of an experiment (130472)"
+
+
+def test_number_not_on_whatsapp_is_accepted_then_fails(
+    emulator: Emulator, receiver: Receiver
+) -> None:
+    emulator.registered["5511900000000"] = None
+    body = load("send-text.request.json") | {"to": "5511900000000"}
+    assert post(emulator, f"/v21.0/{PHONE_ID}/messages", body).status_code == 200
+    (_, raw), = receiver.wait_for(1)
+    event, = registry.parse("cloudapi", json.loads(raw))
+    assert (event.status, "131026" in event.error) == ("failed", True)
+
+
+def test_injected_webhook_arrives_signed_over_its_exact_bytes(
+    emulator: Emulator, receiver: Receiver
+) -> None:
+    assert emulator.post_webhook(load("text.json")) == 200
+    (headers, raw), = receiver.wait_for(1)
+    assert json.loads(raw) == load("text.json")
+    assert cloudapi.verify_signature(raw, headers["x-hub-signature-256"], APP_SECRET)
+    assert headers["content-type"] == "application/json"
+
+
+def test_inbound_text_parses_as_the_customers_message(
+    emulator: Emulator, receiver: Receiver
+) -> None:
+    message_id = emulator.post_inbound_text("553188887777", "Tem na cor azul?", name="Ana")
+    (_, raw), = receiver.wait_for(1)
+    event, = registry.parse("cloudapi", json.loads(raw))
+    assert (event.engine_message_id, event.text, event.push_name) == (
+        message_id, "Tem na cor azul?", "Ana")
+    assert event.sender.e164 == "+5531988887777"
+
+
+def test_unreachable_webhook_url_does_not_break_the_emulator(emulator: Emulator) -> None:
+    with Receiver() as gone:
+        url = gone.url
+    emulator.webhook_url = url
+    path, body = f"/v21.0/{PHONE_ID}/messages", load("send-text.request.json")
+    assert post(emulator, path, body).status_code == 200
+    assert emulator.drain_webhooks()
+    assert emulator.webhook_posts[-1]["status"] is None
+    assert post(emulator, path, body).status_code == 200
+
+
+def test_hang_delivers_first_and_answers_late(emulator: Emulator) -> None:
+    emulator.hang_next("send_text", 0.3)
+    started = time.perf_counter()
+    response = post(emulator, f"/v21.0/{PHONE_ID}/messages", load("send-text.request.json"))
+    assert time.perf_counter() - started >= 0.3
+    assert response.status_code == 200
+    assert len(emulator.delivered) == 1
+
+
+def test_hang_without_delivery_ends_in_a_504(emulator: Emulator) -> None:
+    emulator.hang_next("send_text", 0.1, deliver=False)
+    response = post(emulator, f"/v21.0/{PHONE_ID}/messages", load("send-text.request.json"))
+    assert response.status_code == 504
+    assert emulator.delivered == []
+
+
+def test_latency_slows_every_answer(emulator: Emulator) -> None:
+    emulator.latency = 0.2
+    started = time.perf_counter()
+    httpx.get(f"{emulator.base_url}/v21.0/{PHONE_ID}", headers=AUTH)
+    assert time.perf_counter() - started >= 0.2
+
+
+def test_stopped_emulator_refuses_connections_and_can_start_again() -> None:
+    emulator = Emulator(secrets=[TOKEN], phone_number_id=PHONE_ID).start()
+    url = f"{emulator.base_url}/v21.0/{PHONE_ID}"
+    emulator.stop()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(url, headers=AUTH)
+    emulator.start()
+    try:
+        assert httpx.get(f"{emulator.base_url}/v21.0/{PHONE_ID}", headers=AUTH).status_code == 200
+    finally:
+        emulator.stop()
+
+
+def test_requests_are_recorded_with_lowercase_headers_and_json(emulator: Emulator) -> None:
+    post(emulator, f"/v21.0/{PHONE_ID}/messages", load("send-text.request.json"))
+    recorded, = emulator.requests
+    assert (recorded.method, recorded.path) == ("POST", f"/v21.0/{PHONE_ID}/messages")
+    assert recorded.headers["authorization"] == f"Bearer {TOKEN}"
+    assert recorded.json == load("send-text.request.json")

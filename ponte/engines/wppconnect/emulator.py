@@ -1,0 +1,1167 @@
+"""A loopback stand-in for WPPConnect Server 2.10.4, for tests.
+
+The real server needs a phone and WhatsApp's servers, so tests talk to this
+one instead. It answers with the paths, status codes, headers and bodies that
+`fixtures/wppconnect/captured/` recorded from the real server (read
+`CAPTURED.md` there), and with the hand-written `rest-*.json` samples for what
+the captures could not reach (CONNECTED, QRCODE, successful sends, the raw
+PNG of qrcode-session). The quirks are kept on purpose, because Ponte has to
+survive them:
+
+- 401 bodies say `message` when the token is missing and `error` when it is
+  wrong; generate-token with a wrong secret answers 400, not 401.
+- A `"session"` key is added to JSON answers only when the *request* said
+  exactly `Content-Type: application/json`; its value depends on what the
+  server holds for the session (`""`, the name, or nothing).
+- start-session answers the state from *before* the start; with
+  `waitQrCode: true` it never answers when no QR code comes.
+- send-message, logout-session, check-number-status and the chat routes answer
+  404 "Disconnected" unless the session is CONNECTED.
+- close-session of a session that never connected answers 500 yet resets it,
+  and a second close answers 200.
+
+Everything runs on a stdlib `ThreadingHTTPServer` on 127.0.0.1 in a daemon
+thread; webhooks go out from another daemon thread, in order, the way the
+server's axios posts them. Tests script failures (`fail_next`, `hang_next`),
+move the session between states (`set_state`) and read what reached WhatsApp
+(`delivered`).
+"""
+
+import base64
+import collections
+import hashlib
+import itertools
+import json
+import queue
+import re
+import secrets as random_tokens
+import struct
+import threading
+import time
+import urllib.error
+import urllib.request
+import zlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+VERSION = "2.10.4"
+
+NOT_ACTIVE = "A sessão do WhatsApp não está ativa."
+TOKEN_MISSING = "Token is not present. Check your header and try again"
+TOKEN_WRONG = "Check that the Session and Token are correct"
+NOT_STARTED = ("Session not started. Please, use the /start-session route, "
+               "for initialization your session")
+
+# The session states in the engine's own words, plus the logged-out condition
+# (the phone unlinked this device: the server drops the session and its login).
+STATES = ("CLOSED", "INITIALIZING", "QRCODE", "PHONECODE", "CONNECTED")
+LOGGED_OUT = "LOGGED_OUT"
+_LOGGED_OUT_ALIASES = frozenset({LOGGED_OUT, "notLogged", "desconnectedMobile"})
+
+# Reverse-proxy pages (nginx) for the gateway failures tests script.
+_PROXY_REASONS = {502: "Bad Gateway", 503: "Service Temporarily Unavailable",
+                  504: "Gateway Time-out"}
+# Webhooks waiting to go out: (url, body, set when posted); None stops the poster.
+_Outbox = queue.Queue[tuple[str, dict[str, Any], threading.Event] | None]
+_TOKEN_ALPHABET = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+class _Socket:
+    """What Express calls `req.client` before (or without) the token check: the socket."""
+
+
+_SOCKET = _Socket()
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the emulator saw it; also readable as a dict (`r["path"]`)."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    json: Any
+    operation: str
+    query: dict[str, str] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
+
+
+@dataclass
+class _Session:
+    """The server's `clientsArray[session]` entry, under the key `key`.
+
+    `name` is None once close-session replaced the entry with `{status: null}`:
+    that object has no session name, which shows in the `"session"` key and in
+    webhooks, until a restart logs in and the library's client brings it back.
+    """
+
+    key: str
+    name: str | None
+    status: str | None = None
+    webhook: str | None = None
+    qr_png: bytes | None = None
+    urlcode: str | None = None
+
+
+@dataclass
+class _Action:
+    kind: str  # "fail" or "hang"
+    status: int = 504
+    body: Any = None
+    seconds: float = 0.0
+    deliver: bool = True
+
+
+@dataclass
+class _Reply:
+    status: int
+    body: bytes
+    content_type: str | None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # logout-session answers from a 500 ms timer
+
+
+@dataclass
+class _Ctx:
+    """One request on its way through the routes (Express's `req`)."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: Any
+    params: dict[str, str]
+    json_request: bool
+    client: Any = _SOCKET
+    session: str = ""
+
+
+@dataclass(frozen=True)
+class _Route:
+    method: str
+    pattern: tuple[str, ...]
+    operations: tuple[str, ...]
+    handler: str
+    auth: bool = True
+    connected: bool = False  # behind the server's statusConnection middleware
+
+
+_ROUTES = (
+    _Route("POST", ("{session}", "{secret}", "generate-token"), ("token",), "_generate_token",
+           auth=False),
+    _Route("GET", ("{secret}", "show-all-sessions"), ("sessions",), "_show_all_sessions",
+           auth=False),
+    _Route("POST", ("{secret}", "start-all"), ("sessions",), "_start_all", auth=False),
+    _Route("GET", ("{session}", "check-connection-session"), ("status",), "_check_connection"),
+    _Route("GET", ("{session}", "qrcode-session"), ("qrcode",), "_qrcode_session"),
+    _Route("POST", ("{session}", "start-session"), ("start", "webhook"), "_start_session"),
+    _Route("POST", ("{session}", "logout-session"), ("logout",), "_logout_session",
+           connected=True),
+    _Route("POST", ("{session}", "{secret}", "clear-session-data"), ("logout",),
+           "_clear_session_data", auth=False),
+    _Route("POST", ("{session}", "close-session"), ("close",), "_close_session"),
+    _Route("POST", ("{session}", "send-message"), ("send_text",), "_send_message",
+           connected=True),
+    _Route("POST", ("{session}", "send-image"), ("send_media",), "_send_file", connected=True),
+    _Route("POST", ("{session}", "send-file"), ("send_media",), "_send_file", connected=True),
+    _Route("POST", ("{session}", "send-file-base64"), ("send_media",), "_send_file",
+           connected=True),
+    _Route("POST", ("{session}", "send-voice"), ("send_media",), "_send_voice", connected=True),
+    _Route("POST", ("{session}", "send-voice-base64"), ("send_media",), "_send_voice",
+           connected=True),
+    _Route("GET", ("{session}", "status-session"), ("status",), "_status_session"),
+    _Route("GET", ("{session}", "all-messages-in-chat", "{phone}"), ("recent_messages",),
+           "_chat_messages", connected=True),
+    _Route("GET", ("{session}", "get-messages", "{phone}"), ("recent_messages",),
+           "_chat_messages", connected=True),
+    _Route("GET", ("{session}", "check-number-status", "{phone}"), ("check_number",),
+           "_check_number_status", connected=True),
+)
+
+
+class Emulator:
+    """WPPConnect Server on loopback, with the knobs tests need.
+
+    secrets: the SECRET_KEY values the server accepts (tests may later narrow
+        `accepted_secrets`, e.g. to the second alternate only).
+    state: the state every session starts in, as if the server had restarted
+        with their logins (None: never started, as on a fresh server).
+    logged_in: whether a start finds a saved WhatsApp login (CONNECTED at once)
+        or has to show a QR code first.
+    whatsapp_reachable: False reproduces the captures: a start stays
+        INITIALIZING forever and start-session with waitQrCode never answers.
+    registered: which WhatsApp ids exist, for number checks and sends. None:
+        every number exists as given. A set of ids: those exist, and a
+        Brazilian number finds its twin with or without the ninth digit (as
+        WhatsApp answers). A mapping: explicit answers (digits -> id or None).
+    self_messages: post `onselfmessage` echoes of our own sends (the server's
+        `webhook.onSelfMessage`, which Ponte's deployment turns on).
+    auto_ack: post `onack` 1, 2 and 3 after each delivered send.
+    latency: seconds added before every answer.
+    logout_delay: logout-session answers from a timer (500 ms on the real server).
+    me: the phone number of the session's own account, in message bodies.
+    """
+
+    def __init__(self, secrets: Iterable[str] = ("THISISMYSECURETOKEN",), *,
+                 state: str | None = None, logged_in: bool = False,
+                 whatsapp_reachable: bool = True,
+                 registered: Iterable[str] | Mapping[str, str | None] | None = None,
+                 self_messages: bool = True, auto_ack: bool = True, latency: float = 0.0,
+                 logout_delay: float = 0.5, me: str = "5511988880000",
+                 webhook_timeout: float = 5.0) -> None:
+        self.accepted_secrets: list[str] = list(secrets)
+        self.logged_in = logged_in
+        self.whatsapp_reachable = whatsapp_reachable
+        self.registered = (registered if registered is None or isinstance(registered, Mapping)
+                           else set(registered))
+        self.self_messages = self_messages
+        self.auto_ack = auto_ack
+        self.latency = latency
+        self.logout_delay = logout_delay
+        self.me = me
+        self.webhook_timeout = webhook_timeout
+        self.base_url = ""
+
+        self.requests: list[RecordedRequest] = []
+        self.delivered: list[dict[str, Any]] = []
+        self.webhooks: list[dict[str, Any]] = []  # what was posted: url, body, status/error
+
+        self._lock = threading.RLock()
+        self._default_state = self._check_state(state) if state else None
+        self._clients: dict[str, _Session] = {}
+        self._seen: set[str] = set()
+        self._stored: dict[str, str | None] = {}  # token files: session -> webhook
+        self._logins: dict[str, bool] = {}
+        self._tokens: dict[str, tuple[str, str]] = {}  # decoded token -> (session, secret)
+        self._chats: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        self._scripts: dict[str, collections.deque[_Action]] = collections.defaultdict(
+            collections.deque)
+        self._qr_counter = itertools.count(1)
+        self._started_at = time.monotonic()
+        self._stopping = threading.Event()
+        self._server: _Server | None = None
+        self._port = 0
+        self._outbox: _Outbox = queue.Queue()
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def start(self) -> "Emulator":
+        """Listen on 127.0.0.1 (the previous port when it is still free)."""
+        if self._server is not None:
+            return self
+        self._stopping.clear()
+        self._server = self._bind()
+        self._server.emulator = self
+        self._port = self._server.server_address[1]
+        self.base_url = f"http://127.0.0.1:{self._port}"
+        threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                         name="wppconnect-emulator", daemon=True).start()
+        self._outbox = queue.Queue()
+        threading.Thread(target=self._post_webhooks, args=(self._outbox,),
+                         name="wppconnect-webhooks", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Close the port: from now on a client gets connection refused."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self._stopping.set()
+        server.shutdown()
+        server.server_close()
+        self._outbox.put(None)
+
+    def __enter__(self) -> "Emulator":
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def _bind(self) -> "_Server":
+        for port in dict.fromkeys((self._port, 0)):
+            try:
+                return _Server(("127.0.0.1", port), _Handler)
+            except OSError:
+                continue
+        raise OSError("no loopback port for the emulator")
+
+    # -- scripting -------------------------------------------------------------------
+
+    def fail_next(self, operation: str, status: int = 504, times: int = 1,
+                  body: Any = None) -> None:
+        """Answer the next `times` calls of `operation` with `status`, doing nothing.
+
+        502/503/504 come as the HTML page of a reverse proxy in front of the
+        engine; other codes as the engine's own JSON for that route.
+        """
+        with self._lock:
+            for _ in range(times):
+                self._scripts[operation].append(_Action("fail", status=status, body=body))
+
+    def hang_next(self, operation: str, seconds: float, deliver: bool = True) -> None:
+        """Hold the next call of `operation` for `seconds` before answering.
+
+        deliver=True: the engine does its work first (a send reaches WhatsApp),
+        so a client read timeout leaves the outcome unknown. deliver=False:
+        nothing happens and the connection is dropped without an answer.
+        """
+        with self._lock:
+            self._scripts[operation].append(_Action("hang", seconds=seconds, deliver=deliver))
+
+    def set_state(self, state: str, session: str | None = None) -> None:
+        """Move a session (None: every known one, and new ones) to an engine state.
+
+        CLOSED, INITIALIZING, QRCODE (a fresh QR code), PHONECODE, CONNECTED, or
+        LOGGED_OUT (alias notLogged): the phone unlinked this device, so the
+        server drops the session and its login; the next start shows a QR code.
+        """
+        state = self._check_state(state)
+        with self._lock:
+            names = [session] if session else sorted(set(self._clients) | set(self._stored))
+            if session is None:
+                self._default_state = None if state == "CLOSED" else state
+            for name in names:
+                self._seen.add(name)
+                self._move(name, state)
+
+    def scan_qr(self, session: str | None = None) -> None:
+        """The user scanned the QR code: the session logs in."""
+        self.set_state("CONNECTED", session)
+
+    def state_of(self, session: str) -> str | None:
+        """The status the server holds for a session (None: not in memory)."""
+        with self._lock:
+            client = self._materialize(session)
+            return client.status if client else None
+
+    def qr_png(self, session: str) -> bytes | None:
+        with self._lock:
+            client = self._materialize(session)
+            return client.qr_png if client else None
+
+    def webhook_url(self, session: str | None = None) -> str | None:
+        with self._lock:
+            if session is not None:
+                client = self._clients.get(session)
+                return (client.webhook if client else None) or self._stored.get(session)
+            urls = [c.webhook for c in self._clients.values() if c.webhook]
+            urls += [url for url in self._stored.values() if url]
+            return urls[-1] if urls else None
+
+    def post_webhook(self, body: dict[str, Any], *, url: str | None = None,
+                     wait: bool = True, timeout: float = 10.0) -> None:
+        """Post any body to the session's webhook, as the server would."""
+        session = body.get("session")
+        target = url or self.webhook_url(session if isinstance(session, str) else None)
+        if not target:
+            raise ValueError("no webhook URL known: start a session with one first")
+        done = self._enqueue(target, body)
+        if wait:
+            done.wait(timeout)
+
+    def wait_for_webhooks(self, timeout: float = 5.0) -> bool:
+        """Wait until every queued webhook went out (True) or the time ran out."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._outbox.unfinished_tasks == 0:
+                return True
+            time.sleep(0.01)
+        return False
+
+    def receive(self, session: str, wa_id: str, text: str) -> str:
+        """A customer writes to us: store the message and post `onmessage`."""
+        with self._lock:
+            client = self._materialize(session)
+            chat = _jid(wa_id)
+            message = _serialize_message(
+                msg_id=_new_message_id(), chat=chat, me=self.me, from_me=False, text=text)
+            self._chats.setdefault(session, {}).setdefault(chat, []).append(message)
+            if client is not None:
+                self._emit(client, "onmessage", dict(message))
+            return message["id"]
+
+    # -- the request path --------------------------------------------------------------
+
+    def _answer(self, method: str, target: str, headers: dict[str, str],
+                raw: bytes) -> _Reply | None:
+        """Route one request; None means: drop the connection without an answer."""
+        split = urlsplit(target)
+        query = {key: values[-1] for key, values in parse_qs(split.query).items()}
+        lowered = {key.lower(): value for key, value in headers.items()}
+        body, parse_error = _parse_body(lowered.get("content-type", ""), raw)
+        found = _match(method, split.path)
+        operation = found[0].operations[0] if found else "unknown"
+        with self._lock:
+            self.requests.append(RecordedRequest(method, target, dict(headers), body,
+                                                 operation, query))
+        self._pause(self.latency)
+        if parse_error is not None:
+            return parse_error
+        if found is None:
+            if method == "GET" and split.path == "/healthz":
+                return self._health()
+            return _express_404(method, target)
+        route, params = found
+        ctx = _Ctx(method, split.path, query, lowered, body if isinstance(body, dict) else {},
+                   params, lowered.get("content-type") == "application/json")
+        action = self._next_action(route.operations)
+        if action is not None and action.kind == "fail":
+            return self._scripted_failure(ctx, route, action)
+        if action is not None and not action.deliver:
+            self._pause(action.seconds)
+            return None
+        reply = self._run(route, ctx)
+        if action is not None:
+            self._pause(action.seconds)
+        return reply
+
+    def _health(self) -> _Reply:
+        uptime = time.monotonic() - self._started_at
+        return _Reply(200, _dumps({"uptime": uptime, "message": "OK",
+                                   "timestamp": int(time.time() * 1000)}),
+                      "application/json; charset=utf-8")
+
+    def _next_action(self, operations: tuple[str, ...]) -> _Action | None:
+        with self._lock:
+            for operation in operations:
+                if self._scripts[operation]:
+                    return self._scripts[operation].popleft()
+        return None
+
+    def _run(self, route: _Route, ctx: _Ctx) -> _Reply:
+        handler: Callable[[_Ctx], _Reply] = getattr(self, route.handler)
+        with self._lock:
+            if route.auth:
+                refused = self._verify_token(ctx)
+                if refused is not None:
+                    return refused
+            if route.connected and not _is_connected(ctx.client):
+                return self._json(ctx, 404, {"response": None, "status": "Disconnected",
+                                             "message": NOT_ACTIVE})
+            return handler(ctx)
+
+    def _pause(self, seconds: float) -> None:
+        if seconds > 0:
+            self._stopping.wait(seconds)
+
+    # -- authentication (the server's middleware/auth.ts) -------------------------------
+
+    def _verify_token(self, ctx: _Ctx) -> _Reply | None:
+        raw_session = ctx.params["session"]
+        if ":" in raw_session:  # `/api/<session>:<token>/...` works without a header
+            name, token = raw_session.split(":")[0], raw_session.split(":")[1]
+        else:
+            name = raw_session
+            header = ctx.headers.get("authorization", "")
+            parts = header.split(" ")
+            token = parts[1] if header and len(parts) > 1 else ""
+            if not token:
+                return self._json(ctx, 401, {"message": TOKEN_MISSING})
+        owner = self._tokens.get(token.replace("_", "/").replace("-", "+"))
+        if owner is None or owner[0] != name or owner[1] not in self.accepted_secrets:
+            return self._json(ctx, 401, {"error": TOKEN_WRONG})
+        ctx.session = name
+        ctx.client = self._materialize(name)
+        return None
+
+    def _generate_token(self, ctx: _Ctx) -> _Reply:
+        session, secret = ctx.params["session"], ctx.params["secret"]
+        if secret not in self.accepted_secrets:
+            return self._json(ctx, 400, {"response": False,
+                                         "message": "The SECRET_KEY is incorrect"})
+        token = "$2b$10$" + "".join(random_tokens.choice(_TOKEN_ALPHABET) for _ in range(53))
+        self._tokens[token] = (session, secret)
+        encoded = token.replace("/", "_").replace("+", "-")
+        return self._json(ctx, 201, {"status": "success", "session": session, "token": encoded,
+                                     "full": f"{session}:{encoded}"})
+
+    def _secret_refused(self, ctx: _Ctx, response: Any) -> _Reply | None:
+        if ctx.params["secret"] in self.accepted_secrets:
+            return None
+        return self._json(ctx, 400, {"response": response, "message": "The token is incorrect"})
+
+    # -- sessions (the server's sessionController.ts) -----------------------------------
+
+    def _show_all_sessions(self, ctx: _Ctx) -> _Reply:
+        refused = self._secret_refused(ctx, False)
+        return refused or self._json(ctx, 200, {"response": list(self._stored)})
+
+    def _start_all(self, ctx: _Ctx) -> _Reply:
+        # The wrong-secret answer is a 400, yet the server starts every stored session.
+        refused = self._secret_refused(ctx, "error")
+        for name, webhook in list(self._stored.items()):
+            self._open(name, webhook)
+        return refused or self._json(ctx, 201, {"status": "success",
+                                                "message": "Starting all sessions"})
+
+    def _status_session(self, ctx: _Ctx) -> _Reply:
+        return self._json(ctx, 200, self._state_body(ctx.client, wait_qr=False) or {})
+
+    def _state_body(self, client: _Session | None, *, wait_qr: bool) -> dict[str, Any] | None:
+        if (client is None or client.status is None) and not wait_qr:
+            return {"status": "CLOSED", "qrcode": None}
+        if client is None:
+            return None
+        body: dict[str, Any] = {"status": client.status,
+                                "qrcode": _data_url(client.qr_png) if client.urlcode else None}
+        if client.urlcode:
+            body["urlcode"] = client.urlcode
+        body["version"] = VERSION
+        return body
+
+    def _check_connection(self, ctx: _Ctx) -> _Reply:
+        if _is_connected(ctx.client):
+            return self._json(ctx, 200, {"status": True, "message": "Connected"})
+        return self._json(ctx, 200, {"status": False, "message": "Disconnected"})
+
+    def _qrcode_session(self, ctx: _Ctx) -> _Reply:
+        client = ctx.client
+        if client is not None and client.urlcode and client.qr_png:
+            return _Reply(200, client.qr_png, "image/png")
+        if client is None:
+            return self._json(ctx, 200, {"status": None, "message": NOT_STARTED})
+        return self._json(ctx, 200, {"status": client.status,
+                                     "message": "QRCode is not available..."})
+
+    def _start_session(self, ctx: _Ctx) -> _Reply:
+        body = ctx.body if isinstance(ctx.body, dict) else {}
+        wait_qr = bool(body.get("waitQrCode", False))
+        before = self._state_body(ctx.client, wait_qr=wait_qr)
+        webhook = body.get("webhook") if isinstance(body.get("webhook"), str) else None
+        client = self._open(ctx.session, webhook, entry=ctx.client)
+        if before is not None:
+            return self._json(ctx, 200, before)
+        if client.status == "QRCODE" and client.qr_png:
+            # Only exportQR answers a waitQrCode start; without a QR it never does.
+            return self._json(ctx, 200, {"status": "qrcode", "qrcode": _b64(client.qr_png),
+                                         "urlcode": client.urlcode, "session": client.name})
+        return self._hang_forever()
+
+    def _hang_forever(self) -> _Reply:
+        self._lock.release()
+        try:
+            self._stopping.wait(3600)
+        finally:
+            self._lock.acquire()
+        raise _Dropped
+
+    def _close_session(self, ctx: _Ctx) -> _Reply:
+        client = ctx.client
+        failed = {"status": False, "message": "Error closing session",
+                  "error": {"level": "error"}}
+        if client is None:
+            return self._json(ctx, 500, failed)
+        if client.status is None:
+            return self._json(ctx, 200, {"status": True,
+                                         "message": "Session successfully closed"})
+        self._clients[ctx.session] = _Session(key=ctx.session, name=None,
+                                              webhook=client.webhook)
+        if client.status != "CONNECTED":
+            # Only a connected session has a browser client to close: the call
+            # throws, yet the entry was already reset.
+            return self._json(ctx, 500, failed)
+        self._emit(client, "closesession", {"message": f"Session: {ctx.session} disconnected",
+                                            "connected": False})
+        return self._json(ctx, 200, {"status": True, "message": "Session successfully closed"})
+
+    def _logout_session(self, ctx: _Ctx) -> _Reply:
+        client = ctx.client
+        self._forget(ctx.session)
+        self._emit(client, "logoutsession", {"message": f"Session: {ctx.session} logged out",
+                                             "connected": False})
+        reply = self._json(ctx, 200, {"status": True, "message": "Session successfully closed"})
+        reply.delay = self.logout_delay
+        return reply
+
+    def _clear_session_data(self, ctx: _Ctx) -> _Reply:
+        refused = self._secret_refused(ctx, "error")
+        if refused is not None:
+            return refused
+        # No token check on this route, so the server never sees a live client
+        # here: it only deletes the stored login and the token file.
+        self._logins[ctx.params["session"]] = False
+        self._stored.pop(ctx.params["session"], None)
+        return self._json(ctx, 200, {"success": True})
+
+    # -- messages (messageController.ts, deviceController.ts) ----------------------------
+
+    def _send_message(self, ctx: _Ctx) -> _Reply:
+        targets = self._resolve_targets(ctx)
+        if isinstance(targets, _Reply):
+            return targets
+        text = ctx.body.get("message")
+        results = [self._deliver(ctx, chat, {"kind": "text", "text": str(text or "")})
+                   for chat in targets]
+        return self._json(ctx, 201, {"status": "success", "response": results,
+                                     "mapper": "return"})
+
+    def _send_file(self, ctx: _Ctx) -> _Reply:
+        source = ctx.body.get("path") or ctx.body.get("base64")
+        if not source:
+            return self._json(ctx, 401, {"message": "Sending the file is mandatory"})
+        targets = self._resolve_targets(ctx)
+        if isinstance(targets, _Reply):
+            return targets
+        media = _media_info(source, ctx.body.get("filename") or "file",
+                            ctx.body.get("message") or ctx.body.get("caption") or "")
+        media["kind"] = "image" if ctx.path.endswith("send-image") else "document"
+        results = [_ack_result(self._deliver(ctx, chat, media)) for chat in targets]
+        return self._json(ctx, 201, {"status": "success", "response": results,
+                                     "mapper": "return"})
+
+    def _send_voice(self, ctx: _Ctx) -> _Reply:
+        source = ctx.body.get("base64Ptt") or ctx.body.get("path")
+        if not source:
+            return self._json(ctx, 500, {"status": "Error", "message": "Erro ao enviar a mensagem.",
+                                         "error": {}})
+        targets = self._resolve_targets(ctx)
+        if isinstance(targets, _Reply):
+            return targets
+        media = _media_info(source, ctx.body.get("filename") or "Voice Audio", "")
+        media["kind"] = "voice"
+        results = [_ack_result(self._deliver(ctx, chat, media)) for chat in targets]
+        return self._json(ctx, 201, {"status": "success", "response": results,
+                                     "mapper": "return"})
+
+    def _resolve_targets(self, ctx: _Ctx) -> list[str] | _Reply:
+        """statusConnection: each number is checked and replaced by the id that exists."""
+        body = ctx.body
+        contacts = _contact_to_array(body.get("phone") or [], bool(body.get("isGroup")),
+                                     bool(body.get("isNewsletter")), bool(body.get("isLid")))
+        resolved: list[str] = []
+        for contact in contacts:
+            if body.get("isGroup") or body.get("isNewsletter") or "@lid" in contact:
+                resolved.append(contact)
+                continue
+            found = self._lookup(contact.split("@")[0])
+            if found is None:
+                number = contact.split("@")[0]
+                return self._json(ctx, 400, {"response": None, "status": "Connected",
+                                             "message": f"O número {number} não existe."})
+            resolved.append(f"{found}@c.us")
+        if not resolved:
+            return _Reply(400, b'"Error sending message"', "application/json; charset=utf-8")
+        return list(dict.fromkeys(resolved))
+
+    def _deliver(self, ctx: _Ctx, chat: str, content: dict[str, Any]) -> dict[str, Any]:
+        """The message reaches WhatsApp: record it, keep it in the chat, echo it."""
+        msg_id = _new_message_id()
+        message = _serialize_message(msg_id=msg_id, chat=chat, me=self.me, from_me=True,
+                                     text=content.get("text", ""), media=content)
+        self._chats.setdefault(ctx.session, {}).setdefault(chat, []).append(message)
+        self.delivered.append({"to": chat.split("@")[0], "chat_id": chat,
+                               "session": ctx.session, "engine_message_id": msg_id,
+                               "serialized": message["id"], **content})
+        client = ctx.client
+        if self.self_messages:
+            self._emit(client, "onselfmessage", dict(message))
+        if self.auto_ack:
+            for ack in (1, 2, 3):
+                self._emit(client, "onack", _ack_body(message, ack))
+        return message
+
+    def _chat_messages(self, ctx: _Ctx) -> _Reply:
+        chat = _jid(ctx.params["phone"])
+        messages = self._chats.get(ctx.session, {}).get(chat)
+        if messages is None:
+            # WPP.chat.getMessages throws for a chat WhatsApp Web does not hold;
+            # the route answers that with a 401 of its own.
+            return self._json(ctx, 401, {"status": "error", "response": "Error on open list",
+                                         "error": {}})
+        try:
+            count = int(ctx.query.get("count", "20"))
+        except ValueError:
+            count = 20
+        chosen = messages if count < 0 else messages[-count:] if count else []
+        return self._json(ctx, 200, {"status": "success", "response": chosen})
+
+    def _check_number_status(self, ctx: _Ctx) -> _Reply:
+        response: dict[str, Any] | None = None
+        for contact in _contact_to_array(ctx.params["phone"], False, False, False):
+            found = self._lookup(contact.split("@")[0])
+            if found is None:
+                response = {"id": contact, "isBusiness": False, "canReceiveMessage": False,
+                            "numberExists": False, "status": 404}
+            else:
+                response = {"id": {"server": "c.us", "user": found,
+                                   "_serialized": f"{found}@c.us"},
+                            "isBusiness": False, "canReceiveMessage": True,
+                            "numberExists": True, "status": 200}
+        body: dict[str, Any] = {"status": "success"}
+        if response is not None:
+            body["response"] = response
+        return self._json(ctx, 200, body)
+
+    def _lookup(self, digits: str) -> str | None:
+        """Which WhatsApp id exists for these digits (the ninth-digit question)."""
+        registered = self.registered
+        if registered is None:
+            return digits
+        if isinstance(registered, Mapping):
+            return registered.get(digits)
+        known = set(registered)
+        for candidate in (digits, *_ninth_digit_twins(digits)):
+            if candidate in known:
+                return candidate
+        return None
+
+    # -- state changes -----------------------------------------------------------------
+
+    def _materialize(self, name: str) -> _Session | None:
+        """The server's entry for a session, creating the default one on first sight."""
+        if name not in self._seen:
+            self._seen.add(name)
+            if self._default_state is not None:
+                self._move(name, self._default_state, quiet=True)
+        return self._clients.get(name)
+
+    def _open(self, name: str, webhook: str | None, *,
+              entry: _Session | None = None) -> _Session:
+        """createSessionUtil: start unless already running (then nothing restarts)."""
+        client = entry or self._clients.get(name)
+        if client is None:
+            client = self._clients[name] = _Session(key=name, name=name)
+        if client.status is not None and client.status != "CLOSED":
+            return client
+        client.status = "INITIALIZING"
+        if webhook is not None:
+            client.webhook = webhook
+        self._stored[name] = client.webhook
+        if not self.whatsapp_reachable:
+            return client  # the page never loads: INITIALIZING for good, no webhook
+        if self._logins.get(name, self.logged_in):
+            self._emit(client, "status-find", {"status": "isLogged", "session": client.name})
+            self._connect(client)
+        else:
+            self._emit(client, "status-find", {"status": "notLogged", "session": client.name})
+            self._show_qr(client)
+        return client
+
+    def _move(self, name: str, state: str, *, quiet: bool = False) -> None:
+        client = self._clients.get(name)
+        if state in _LOGGED_OUT_ALIASES:
+            self._forget(name)
+            if client is not None and not quiet:
+                self._emit(client, "status-find", {"status": "desconnectedMobile",
+                                                   "session": client.name})
+            return
+        if state == "CLOSED":
+            self._clients.pop(name, None)
+            return
+        if client is None:
+            client = self._clients[name] = _Session(key=name, name=name)
+        self._stored.setdefault(name, client.webhook)
+        emit = not quiet
+        if state == "CONNECTED":
+            self._connect(client, emit=emit)
+        elif state == "QRCODE":
+            self._show_qr(client, emit=emit)
+        else:
+            client.status, client.qr_png, client.urlcode = state, None, None
+            if state == "PHONECODE" and emit:
+                self._emit(client, "phoneCode", {"phoneCode": "ABCD-1234", "phone": self.me,
+                                                 "session": client.name})
+
+    def _connect(self, client: _Session, *, emit: bool = True) -> None:
+        client.status, client.qr_png, client.urlcode = "CONNECTED", None, None
+        client.name = client.key  # the library's client carries the session name
+        self._logins[client.key] = True
+        if emit:
+            self._emit(client, "status-find", {"status": "inChat", "session": client.name})
+
+    def _show_qr(self, client: _Session, *, emit: bool = True) -> None:
+        """A fresh QR code, different on every (re)start."""
+        number = next(self._qr_counter)
+        client.urlcode = f"2@{random_tokens.token_urlsafe(24)},{number},ponte-emulator,1"
+        client.qr_png = _qr_png(client.urlcode, number)
+        client.status = "QRCODE"
+        if emit:
+            self._emit(client, "qrcode", {"qrcode": _b64(client.qr_png),
+                                          "urlcode": client.urlcode, "session": client.name})
+
+    def _forget(self, name: str) -> None:
+        """Logout: the session leaves memory, with its login and its token file."""
+        self._clients.pop(name, None)
+        self._stored.pop(name, None)
+        self._logins[name] = False
+
+    # -- answers -----------------------------------------------------------------------
+
+    def _json(self, ctx: _Ctx, status: int, body: Any) -> _Reply:
+        if ctx.json_request and isinstance(body, dict) and not body.get("session"):
+            # src/index.ts: `data.session = req.client ? req.client.session : ''`.
+            body = dict(body)
+            body.pop("session", None)
+            client = ctx.client
+            if client is None:
+                body["session"] = ""
+            elif isinstance(client, _Session) and client.name is not None:
+                body["session"] = client.name
+        return _Reply(status, _dumps(body), "application/json; charset=utf-8")
+
+    def _scripted_failure(self, ctx: _Ctx, route: _Route, action: _Action) -> _Reply:
+        if action.status in _PROXY_REASONS and action.body is None:
+            return _proxy_page(action.status)
+        body = action.body if action.body is not None else _engine_error(
+            route.operations[0], action.status, ctx.body)
+        if isinstance(body, str):
+            return _Reply(action.status, body.encode(), "text/html; charset=utf-8")
+        if action.status != 401 and "session" in ctx.params:
+            with self._lock:
+                ctx.client = self._clients.get(ctx.params["session"].split(":")[0])
+        return self._json(ctx, action.status, body)
+
+    # -- webhooks ----------------------------------------------------------------------
+
+    def _emit(self, client: _Session | None, event: str, data: dict[str, Any]) -> None:
+        """callWebHook: `{event, session, ...data}` to the session's webhook, if any."""
+        if client is None or not client.webhook:
+            return
+        body: dict[str, Any] = {"event": event, "session": client.name, **data}
+        if body["session"] is None:  # a session reset by close-session has no name
+            del body["session"]
+        self._enqueue(client.webhook, body)
+
+    def _enqueue(self, url: str, body: dict[str, Any]) -> threading.Event:
+        done = threading.Event()
+        self._outbox.put((url, body, done))
+        return done
+
+    def _post_webhooks(self, outbox: "_Outbox") -> None:
+        while True:
+            item = outbox.get()
+            if item is None:
+                outbox.task_done()
+                return
+            url, body, done = item
+            try:
+                self.webhooks.append({"url": url, "body": body, **self._post_one(url, body)})
+            finally:
+                done.set()
+                outbox.task_done()
+
+    def _post_one(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
+        request = urllib.request.Request(url, data=_dumps(body), method="POST", headers={
+            "Accept": "application/json, text/plain, */*",
+            "Content-Type": "application/json",
+            "User-Agent": "axios/1.19.0",
+        })
+        try:
+            with urllib.request.urlopen(request, timeout=self.webhook_timeout) as answer:
+                return {"status": answer.status}
+        except urllib.error.HTTPError as exc:
+            return {"status": exc.code}
+        except (OSError, ValueError) as exc:  # refused, timed out, bad URL: never fatal
+            return {"status": None, "error": type(exc).__name__}
+
+    @staticmethod
+    def _check_state(state: str) -> str:
+        if state in STATES or state in _LOGGED_OUT_ALIASES:
+            return state
+        raise ValueError(f"unknown WPPConnect state {state!r}")
+
+
+# -- HTTP plumbing -------------------------------------------------------------------------
+
+
+class _Dropped(Exception):
+    """The request gets no answer at all."""
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    emulator: Emulator
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that gave up mid-answer is expected here, not worth a traceback."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            reply = self.server.emulator._answer(self.command, self.path,
+                                                 dict(self.headers.items()), raw)
+        except _Dropped:
+            reply = None
+        if reply is not None and reply.delay:
+            self.server.emulator._pause(reply.delay)
+        # Every answer closes its connection: after stop() nothing may reuse one.
+        self.close_connection = True
+        if reply is None:
+            return
+        try:
+            self.send_response_only(reply.status)
+            self.send_header("X-Powered-By", "Express")
+            self.send_header("Access-Control-Allow-Origin", "*")
+            if reply.content_type:
+                self.send_header("Content-Type", reply.content_type)
+            for key, value in reply.headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.send_header("Date", self.date_time_string())
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(reply.body)
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            pass
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: tests read `Emulator.requests` instead."""
+
+
+def _match(method: str, path: str) -> tuple[_Route, dict[str, str]] | None:
+    """Express's router: the first route whose method and segments fit."""
+    if not path.startswith("/api/"):
+        return None
+    segments = [unquote(part) for part in path[len("/api/"):].split("/")]
+    for route in _ROUTES:
+        if route.method != method or len(route.pattern) != len(segments):
+            continue
+        params: dict[str, str] = {}
+        for expected, actual in zip(route.pattern, segments, strict=True):
+            if expected.startswith("{"):
+                if not actual:
+                    break
+                params[expected[1:-1]] = actual
+            elif expected != actual:
+                break
+        else:
+            return route, params
+    return None
+
+
+def _parse_body(content_type: str, raw: bytes) -> tuple[Any, _Reply | None]:
+    """express.json(): JSON bodies only; a broken one is a 400 HTML page."""
+    if not raw or "json" not in content_type.split(";")[0]:
+        return None, None
+    try:
+        return json.loads(raw), None
+    except ValueError as exc:
+        page = f"<pre>SyntaxError: {_escape(str(exc))}</pre>"
+        return None, _Reply(400, _html_page("Error", page), "text/html; charset=utf-8")
+
+
+def _express_404(method: str, target: str) -> _Reply:
+    page = f"<pre>Cannot {method} {_escape(target)}</pre>"
+    return _Reply(404, _html_page("Error", page), "text/html; charset=utf-8",
+                  {"Content-Security-Policy": "default-src 'none'",
+                   "X-Content-Type-Options": "nosniff"})
+
+
+def _html_page(title: str, body: str) -> bytes:
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>{title}</title>\n</head>\n<body>\n{body}\n</body>\n</html>\n").encode()
+
+
+def _proxy_page(status: int) -> _Reply:
+    title = f"{status} {_PROXY_REASONS[status]}"
+    page = (f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
+            f"<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n"
+            "</body>\r\n</html>\r\n")
+    return _Reply(status, page.encode(), "text/html", {"Server": "nginx"})
+
+
+def _engine_error(operation: str, status: int, body: Any) -> Any:
+    """The body the engine itself gives for a failure of this kind on this route."""
+    if status == 401:
+        return {"error": TOKEN_WRONG}
+    if status == 404:
+        return {"response": None, "status": "Disconnected", "message": NOT_ACTIVE}
+    if status == 400 and operation == "token":
+        return {"response": False, "message": "The SECRET_KEY is incorrect"}
+    if status == 400 and operation in ("send_text", "send_media"):
+        phone = body.get("phone") if isinstance(body, dict) else None
+        return {"response": None, "status": "Connected",
+                "message": f"O número {phone or ''} não existe."}
+    messages = {
+        "send_text": {"status": "Error", "message": "Erro ao enviar a mensagem.", "error": {}},
+        "send_media": {"status": "Error", "message": "Erro ao enviar a mensagem.", "error": {}},
+        "check_number": {"status": "error", "message": "Error on check number status",
+                         "error": {}},
+        "status": {"status": "error", "message": "The session is not active", "error": {}},
+        "qrcode": {"status": "error", "message": "Error retrieving QRCode", "error": {}},
+        "close": {"status": False, "message": "Error closing session", "error": {}},
+        "logout": {"status": False, "message": "Error closing session", "error": {}},
+        "recent_messages": {"status": "error", "response": "Error on open list", "error": {}},
+        "token": {"response": False, "message": "Error generating token", "error": {}},
+    }
+    return messages.get(operation, {"status": "error", "message": "Internal Server Error"})
+
+
+# -- payload shapes ------------------------------------------------------------------------
+
+
+def _contact_to_array(phone: Any, is_group: bool, is_newsletter: bool,
+                      is_lid: bool) -> list[str]:
+    """The server's contactToArray: digits only, with the suffix the flags ask for."""
+    items = phone if isinstance(phone, list) else re.split(r"\s*[,;]\s*", str(phone))
+    contacts = []
+    for item in items:
+        contact = str(item).split("@")[0]
+        if not (is_group or is_newsletter):
+            contact = re.sub(r"[^\w ]", "", contact)
+        if not contact:
+            continue
+        if is_group:
+            contacts.append(f"{contact}@g.us")
+        elif is_newsletter:
+            contacts.append(f"{contact}@newsletter")
+        elif is_lid or len(contact) > 14:
+            contacts.append(f"{contact}@lid")
+        else:
+            contacts.append(f"{contact}@c.us")
+    return contacts
+
+
+def _ninth_digit_twins(digits: str) -> list[str]:
+    """A Brazilian mobile written with and without the ninth digit."""
+    if not digits.startswith("55"):
+        return []
+    if len(digits) == 13 and digits[4] == "9":
+        return [digits[:4] + digits[5:]]
+    if len(digits) == 12 and digits[4] in "6789":
+        return [digits[:4] + "9" + digits[4:]]
+    return []
+
+
+def _is_connected(client: Any) -> bool:
+    return isinstance(client, _Session) and client.status == "CONNECTED"
+
+
+def _jid(raw: str) -> str:
+    return raw if "@" in raw else f"{raw}@c.us"
+
+
+def _new_message_id() -> str:
+    """WhatsApp Web's ids for messages it sends: 3EB0 and 18 hex digits."""
+    return "3EB0" + random_tokens.token_hex(9).upper()
+
+
+def _serialize_message(*, msg_id: str, chat: str, me: str, from_me: bool, text: str,
+                       media: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The library's serialized Message, as send-message answers and webhooks carry it."""
+    now = int(time.time())
+    own = f"{me}@c.us"
+    kind = (media or {}).get("kind", "text")
+    wa_type = {"text": "chat", "image": "image", "document": "document",
+               "voice": "ptt"}.get(kind, "chat")
+    body = text if wa_type == "chat" else (media or {}).get("base64", "")
+    message: dict[str, Any] = {
+        "id": f"{'true' if from_me else 'false'}_{chat}_{msg_id}",
+        "viewed": False, "body": body, "type": wa_type, "t": now,
+        "notifyName": "Operador" if from_me else "Cliente",
+        "from": own if from_me else chat, "to": chat if from_me else own,
+        "ack": 1, "invis": False, "isNewMsg": True, "star": False, "kicNotified": False,
+        "recvFresh": True, "isFromTemplate": False, "mentionedJidList": [],
+        "groupMentions": [], "isForwarded": False, "labels": [], "hasReaction": False,
+    }
+    if wa_type != "chat":
+        message.update({"mimetype": media.get("mimetype"), "size": media.get("size"),
+                        "filename": media.get("filename"), "caption": media.get("caption", "")})
+    sender_id = own if from_me else chat
+    message.update({
+        "chatId": chat, "fromMe": from_me,
+        "sender": {"id": sender_id, "pushname": message["notifyName"], "type": "in",
+                   "isBusiness": False, "isEnterprise": False, "labels": [],
+                   "formattedName": "Você" if from_me else message["notifyName"],
+                   "isMe": from_me, "isMyContact": from_me, "isPSA": False, "isUser": True,
+                   "isWAContact": True, "profilePicThumbObj": None, "msgs": None},
+        "timestamp": now, "content": body, "isGroupMsg": chat.endswith("@g.us"),
+        "mediaData": {},
+    })
+    return message
+
+
+def _ack_result(message: Mapping[str, Any]) -> dict[str, Any]:
+    """What the library's sendFile / sendPtt return: only `{ack, id}`."""
+    return {"ack": message["ack"], "id": message["id"]}
+
+
+def _ack_body(message: Mapping[str, Any], ack: int) -> dict[str, Any]:
+    """onack: the raw WhatsApp `Msg` model, its `id` an object."""
+    serialized = message["id"]
+    from_me, remote, msg_id = serialized.split("_", 2)
+    return {
+        "id": {"fromMe": from_me == "true", "remote": remote, "id": msg_id,
+               "_serialized": serialized},
+        "body": message["body"], "type": message["type"], "t": message["t"],
+        "notifyName": "", "from": message["from"], "to": message["to"],
+        "self": "out" if from_me == "true" else "in", "ack": ack, "invis": False,
+        "isNewMsg": True, "star": False, "recvFresh": True, "isFromTemplate": False,
+        "broadcast": False, "mentionedJidList": [], "isVcardOverMmsDocument": False,
+        "isForwarded": False, "labels": [], "isDynamicReplyButtonsMsg": False,
+    }
+
+
+def _media_info(source: str, filename: str, caption: str) -> dict[str, Any]:
+    """What a media send carried: a data URL's type and size, or the URL to fetch."""
+    if source.startswith("data:") and "," in source:
+        header, payload = source.split(",", 1)
+        try:
+            size = len(base64.b64decode(payload, validate=False))
+        except ValueError:
+            size = None
+        return {"mimetype": header[5:].split(";")[0] or None, "size": size, "url": None,
+                "base64": payload, "filename": filename, "caption": caption}
+    if source.startswith(("http://", "https://")):
+        return {"mimetype": None, "size": None, "url": source, "base64": "",
+                "filename": filename, "caption": caption}
+    return {"mimetype": None, "size": len(source) * 3 // 4, "url": None, "base64": source,
+            "filename": filename, "caption": caption}
+
+
+def _qr_png(urlcode: str, number: int) -> bytes:
+    """A small valid PNG, its pixels and a text chunk drawn from the code and a counter."""
+    modules, scale = 21, 4
+    seed = hashlib.sha256(urlcode.encode()).digest() * 4
+    dark = [[bool(seed[(y * modules + x) // 8] >> (x % 8) & 1) for x in range(modules)]
+            for y in range(modules)]
+    rows = []
+    for y in range(modules * scale):
+        line = bytes(0 if dark[y // scale][x // scale] else 255 for x in range(modules * scale))
+        rows.append(b"\x00" + line)
+    side = modules * scale
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
+            + _png_chunk(b"tEXt", f"Comment\x00ponte-emulator qr {number}".encode())
+            + _png_chunk(b"IDAT", zlib.compress(b"".join(rows)))
+            + _png_chunk(b"IEND", b""))
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return (struct.pack(">I", len(data)) + kind + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+
+def _b64(data: bytes | None) -> str:
+    return base64.b64encode(data or b"").decode()
+
+
+def _data_url(png: bytes | None) -> str | None:
+    return f"data:image/png;base64,{_b64(png)}" if png else None
+
+
+def _dumps(body: Any) -> bytes:
+    """JSON as Express writes it: compact, UTF-8."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _escape(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
