@@ -43,8 +43,8 @@ def isolated_env(data_dir: Path):
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def ponte_init(env: dict, engine: str, org: str = "Loja") -> dict:
-    out = subprocess.run([*PONTE, "init", "--org", org, "--engine", engine, "--json"],
+def ponte_init(env: dict, engine: str, org: str = "Loja", *extra: str) -> dict:
+    out = subprocess.run([*PONTE, "init", "--org", org, "--engine", engine, *extra, "--json"],
                          env=env, check=True, capture_output=True, text=True, timeout=120)
     return json.loads(out.stdout.strip().splitlines()[-1])
 

@@ -62,6 +62,7 @@ class InstanceOut(Schema):
     session_name: str
     webhook_url: str
     reconnect_attempts: int
+    qr: str
     last_error: str
     last_error_at: datetime | None
     last_success_at: datetime | None

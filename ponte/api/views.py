@@ -34,7 +34,8 @@ def _invalid(request: HttpRequest, exc: ValidationError):
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError):
-    code = {404: "not_found", 400: "bad_request"}.get(exc.status_code, "error")
+    code = {404: "not_found", 400: "bad_request", 409: "conflict",
+            502: "engine_error"}.get(exc.status_code, "error")
     return api.create_response(request, {"error": code, "detail": str(exc)},
                                status=exc.status_code)
 
@@ -118,7 +119,8 @@ def _instance_out(instance: Instance) -> dict:
         "session_name": instance.session_name,
         # The token in the URL is the webhook's secret: `ponte init` shows it once.
         "webhook_url": redact_path(instance.webhook_path),
-        "reconnect_attempts": instance.reconnect_attempts, "last_error": instance.last_error,
+        "reconnect_attempts": instance.reconnect_attempts, "qr": instance.qr,
+        "last_error": instance.last_error,
         "last_error_at": instance.last_error_at, "last_success_at": instance.last_success_at,
     }
 
@@ -155,3 +157,39 @@ def list_diagnostics(request: HttpRequest, outcome: str | None = None, errors_on
         "path": e.path, "status_code": e.status_code, "latency_ms": e.latency_ms,
         "outcome": e.outcome, "error": e.error,
     } for e in page], "next_before": page[-1].pk if has_more else None}
+
+
+def _supervised(request: HttpRequest, action: str):
+    from ponte.engines.base import EngineError
+    from ponte.sessions.supervisor import Supervisor
+
+    instance = _instance(request)
+    if not instance.is_configured:
+        raise HttpError(409, "The instance has no engine configured.")
+    supervisor = Supervisor()
+    try:
+        if action == "reset":
+            supervisor.reset(instance)
+        else:
+            instance.reconnect_attempts = 0
+            supervisor.reconnect(instance, "reconnect requested")
+    except EngineError as exc:
+        raise HttpError(502, f"The engine refused: {exc.detail}") from exc
+    finally:
+        supervisor.close()
+    instance.refresh_from_db()
+    return _instance_out(instance)
+
+
+@api.post("/instance/reconnect", response={200: schemas.InstanceOut, 404: schemas.ErrorOut,
+                                          409: schemas.ErrorOut, 502: schemas.ErrorOut})
+def reconnect_instance(request: HttpRequest):
+    """Restart the engine session now, trying the secrets in turn (up to three attempts)."""
+    return _supervised(request, "reconnect")
+
+
+@api.post("/instance/reset", response={200: schemas.InstanceOut, 404: schemas.ErrorOut,
+                                      409: schemas.ErrorOut, 502: schemas.ErrorOut})
+def reset_instance(request: HttpRequest):
+    """Reset total da instância: log out, forget the token, start again, show a fresh QR."""
+    return _supervised(request, "reset")

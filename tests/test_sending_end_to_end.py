@@ -1,0 +1,78 @@
+"""A real `ponte serve` talking to the WPPConnect emulator: send, echo, acks, recovery."""
+
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ponte.engines.wppconnect import Emulator
+from tests.procs import Server, all_messages, isolated_env, ponte_init
+
+pytestmark = pytest.mark.slow
+SECRET = "e2e-secret-key-0001"
+
+
+def wait_for(predicate, timeout: float = 30, every: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError("condition not met in time")
+
+
+def test_message_sent_through_the_api_reaches_whatsapp_once_and_turns_read(tmp_path):
+    with Emulator(secrets=[SECRET], logged_in=True, auto_ack=True) as emulator, \
+            isolated_env(tmp_path) as env:
+        env = env | {"PONTE_SUPERVISOR_PERIOD_SECONDS": "1", "PONTE_SEND_BACKOFF_SECONDS": "0.2"}
+        made = ponte_init(env, "wppconnect", "Loja", "--engine-url", emulator.base_url,
+                          "--secret", SECRET)
+        emulator.fail_next("send_text", status=504, times=2)
+        with Server(env) as server:
+            headers = {"Authorization": f"Bearer {made['api_key']}"}
+            api = httpx.Client(base_url=server.base, headers=headers, timeout=10)
+            wait_for(lambda: api.get("/api/v1/instance").json()["state"] == "connected")
+            queued = api.post("/api/v1/messages", json={"to": "(31) 98765-4321",
+                                                        "text": "Seu pedido saiu!"})
+            assert queued.status_code == 202 and queued.json()["status"] == "pending"
+            message_id = queued.json()["id"]
+            wait_for(lambda: api.get(f"/api/v1/messages/{message_id}").json()["status"]
+                     == "read")
+            assert [d["text"] for d in emulator.delivered] == ["Seu pedido saiu!"]
+            outbound = [m for m in all_messages(server.base, made["api_key"])
+                        if m["direction"] == "out"]
+            assert len(outbound) == 1, "the engine's echo was stored as a second message"
+            log = api.get("/api/v1/instance/diagnostics", params={"limit": 500}).text
+            assert SECRET not in log
+        server_log = "".join(p.read_text(errors="replace")
+                             for p in Path(env["PONTE_DATA_DIR"]).glob("serve-*.log"))
+        for secret in (SECRET, made["api_key"], made["webhook_url"].rsplit("/", 1)[1]):
+            assert secret not in server_log
+
+
+
+def test_dropped_session_recovers_alone_and_reset_shows_a_fresh_qr(tmp_path):
+    alternates = ["e2e-alternate-0002", "e2e-alternate-0003"]
+    with Emulator(secrets=[alternates[1]], logged_in=True) as emulator, \
+            isolated_env(tmp_path) as env:
+        env = env | {"PONTE_SUPERVISOR_PERIOD_SECONDS": "1"}
+        made = ponte_init(env, "wppconnect", "Loja", "--engine-url", emulator.base_url,
+                          "--secret", SECRET, "--secret", alternates[0],
+                          "--secret", alternates[1])
+        with Server(env) as server:
+            api = httpx.Client(base_url=server.base, timeout=30,
+                               headers={"Authorization": f"Bearer {made['api_key']}"})
+            wait_for(lambda: api.get("/api/v1/instance").json()["state"] == "connected")
+            emulator.set_state("LOGGED_OUT")  # posts status-find: Ponte hears of it at once
+            wait_for(lambda: api.get("/api/v1/instance").json()["state"] == "qrcode")
+            first = api.get("/api/v1/instance").json()
+            assert first["reconnect_attempts"] == 0 and first["qr"]
+            reset = api.post("/api/v1/instance/reset")
+            assert reset.status_code == 200
+            assert reset.json()["state"] == "qrcode"
+            assert reset.json()["qr"] and reset.json()["qr"] != first["qr"]
+            every_answer = first | reset.json()
+            for secret in (SECRET, *alternates):
+                assert secret not in str(every_answer)
