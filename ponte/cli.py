@@ -116,11 +116,12 @@ def cmd_demo(args: argparse.Namespace) -> None:
     _migrate()
     from ponte import demo
 
-    credentials = demo.seed()
+    engine = None if args.no_simulator else demo.start_simulated_engine()
+    credentials = demo.seed(engine.base_url if engine else "")
     print("Demo organization ready. Sign in with:", flush=True)
     print(f"  email:    {credentials.email}\n  password: {credentials.password}", flush=True)
-    if not args.no_simulator:
-        demo.start_simulated_engine(f"http://127.0.0.1:{args.port}", credentials.webhook_path)
+    if engine is not None:
+        demo.start_simulated_customers(engine, credentials.session)
     _run_web(args.host, args.port, with_worker=True)
 
 

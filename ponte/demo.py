@@ -4,11 +4,9 @@ import logging
 import random
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-import httpx
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +15,7 @@ from ponte.accounts.models import Member, Organization, Role
 from ponte.accounts.services import do_create_instance
 from ponte.conversations.services import do_store_inbound
 from ponte.engines import InboundMessage
+from ponte.engines.wppconnect import Emulator
 from ponte.identity import canonicalize
 
 log = logging.getLogger("ponte.demo")
@@ -50,15 +49,20 @@ class DemoCredentials:
     email: str
     password: str
     webhook_path: str
+    session: str
+
+
+DEMO_ENGINE_SECRET = "demo-engine-secret"
 
 
 @transaction.atomic
-def seed() -> DemoCredentials:
-    """Create the demo shop once; later runs reuse it."""
+def seed(engine_url: str = "") -> DemoCredentials:
+    """Create the demo shop once; later runs reuse it, pointed at this run's engine."""
     org = Organization.objects.filter(name=DEMO_ORG).first()
     if org is None:
         org = Organization.objects.create(name=DEMO_ORG)
-        do_create_instance(org, "wppconnect", name="WhatsApp (simulado)")
+        do_create_instance(org, "wppconnect", name="WhatsApp (simulado)",
+                           secrets_list=[DEMO_ENGINE_SECRET])
         user_model = get_user_model()
         user = user_model.objects.filter(username=DEMO_EMAIL).first() or \
             user_model.objects.create_user(DEMO_EMAIL, DEMO_EMAIL, DEMO_PASSWORD)
@@ -70,37 +74,35 @@ def seed() -> DemoCredentials:
             do_store_inbound(instance, InboundMessage(
                 engine_message_id=f"DEMO{index:04d}", chat=identity, sender=identity,
                 timestamp=now - timedelta(minutes=30 - index * 5), text=text, push_name=name))
-    return DemoCredentials(DEMO_EMAIL, DEMO_PASSWORD, org.instances.get().webhook_path)
+    instance = org.instances.get()
+    if engine_url and instance.base_url != engine_url:
+        instance.base_url = engine_url
+        instance.token_encrypted = ""
+        instance.save(update_fields=["base_url", "token_encrypted"])
+    return DemoCredentials(DEMO_EMAIL, DEMO_PASSWORD, instance.webhook_path, instance.session_name)
 
 
-def simulated_body(session: str) -> dict:
-    """A WPPConnect `onmessage` body, as the real server would post it."""
-    phone, name = random.choice(CUSTOMERS)
-    message_id = uuid.uuid4().hex.upper()
-    now = int(time.time())
-    return {
-        "event": "onmessage", "session": session,
-        "id": f"false_{phone}@c.us_{message_id}", "body": random.choice(SIMULATED),
-        "type": "chat", "t": now, "notifyName": name, "from": f"{phone}@c.us",
-        "to": "5511988880000@c.us", "fromMe": False, "isGroupMsg": False,
-        "chatId": f"{phone}@c.us", "sender": {"id": f"{phone}@c.us", "pushname": name},
-        "timestamp": now,
-    }
+def start_simulated_engine() -> Emulator:
+    """Ponte's own WPPConnect emulator, standing in for a phone: sends work, acks come back."""
+    emulator = Emulator(secrets=[DEMO_ENGINE_SECRET], logged_in=True, auto_ack=True)
+    return emulator.start()
 
 
-def start_simulated_engine(base_url: str, webhook_path: str, every_seconds: float = 8.0) -> None:
-    """Post a made-up customer message now and then, so a newcomer sees messages arrive."""
+def start_simulated_customers(emulator: Emulator, session: str,
+                              every_seconds: float = 8.0) -> None:
+    """A made-up customer writes now and then, so a newcomer sees messages arrive."""
 
     def run() -> None:
-        time.sleep(2)
+        time.sleep(3)
         while True:
+            phone, _ = random.choice(CUSTOMERS)
             try:
-                httpx.post(base_url + webhook_path, json=simulated_body("demo"), timeout=5)
-                log.info("simulated engine (demo): posted a customer message")
-            except httpx.HTTPError as exc:
+                emulator.receive(session, phone, random.choice(SIMULATED))
+                log.info("simulated engine (demo): a customer wrote")
+            except Exception as exc:  # the demo's stand-in must never take Ponte down
                 log.warning("simulated engine (demo): %s", exc)
             time.sleep(every_seconds)
 
     print("Simulated engine (demo only): a fake WhatsApp customer writes every "
           f"{every_seconds:.0f}s", flush=True)
-    threading.Thread(target=run, name="ponte-demo-engine", daemon=True).start()
+    threading.Thread(target=run, name="ponte-demo-customers", daemon=True).start()

@@ -82,7 +82,7 @@ class Supervisor:
         do_transition(instance, status.state, f"status check: {status.detail or status.state}",
                       qr=status.qr)
         if status.state in DROPPED:
-            self.reconnect(instance, f"session dropped ({status.detail or status.state})")
+            self.reconnect(instance, f"session down ({status.detail or status.state})")
 
     def reconnect(self, instance: Instance, cause: str) -> bool:
         secrets = instance.secrets or [""]
@@ -152,10 +152,9 @@ class Supervisor:
 
 def supervise_all(supervisor: Supervisor) -> None:
     for instance in Instance.objects.all():
-        if not instance.is_configured:
-            continue
         try:
-            supervisor.supervise(instance)
+            if instance.is_configured:
+                supervisor.supervise(instance)
             prune(instance, keep=settings.PONTE_DIAGNOSTICS_KEEP,
                   max_age_days=settings.PONTE_DIAGNOSTICS_MAX_AGE_DAYS)
         except Exception:
