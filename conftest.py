@@ -64,3 +64,24 @@ def _release_background_connections(django_db_setup):
     from ponte.inbox.views import committer
 
     committer.release_connections()
+
+
+def send_until_settled(message, passes: int = 10):
+    """Run the sender until a queued message leaves `pending`, skipping backoff waits."""
+    from django.utils import timezone
+
+    from ponte.conversations.models import Message
+    from ponte.conversations.sender import Sender
+
+    sender = Sender()
+    try:
+        for _ in range(passes):
+            Message.objects.filter(pk=message.pk, status="pending").update(
+                next_attempt_at=timezone.now())
+            sender.send_due()
+            message.refresh_from_db()
+            if message.status != "pending":
+                break
+    finally:
+        sender.close()
+    return message

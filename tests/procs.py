@@ -109,3 +109,14 @@ def all_messages(base: str, api_key: str) -> list[dict]:
                 if before is None:
                     break
     return messages
+
+
+def wait_for(predicate, timeout: float = 60, every: float = 0.2):
+    """Poll until `predicate` returns something truthy, and return it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError("condition not met in time")

@@ -8,19 +8,10 @@ import httpx
 import pytest
 
 from conftest import webhook_fixtures
-from tests.procs import Server, all_messages, isolated_env, ponte_init
+from tests.procs import Server, all_messages, isolated_env, ponte_init, wait_for
 
 pytestmark = pytest.mark.slow
 
-
-def wait_for(predicate, timeout: float = 60, every: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError("condition not met in time")
 
 
 @pytest.mark.parametrize("engine", ["wppconnect", "evolution", "cloudapi"])

@@ -1,26 +1,16 @@
 """A real `ponte serve` talking to the WPPConnect emulator: send, echo, acks, recovery."""
 
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from ponte.engines.wppconnect import Emulator
-from tests.procs import Server, all_messages, isolated_env, ponte_init
+from tests.procs import Server, all_messages, isolated_env, ponte_init, wait_for
 
 pytestmark = pytest.mark.slow
 SECRET = "e2e-secret-key-0001"
 
-
-def wait_for(predicate, timeout: float = 30, every: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError("condition not met in time")
 
 
 def test_message_sent_through_the_api_reaches_whatsapp_once_and_turns_read(tmp_path):

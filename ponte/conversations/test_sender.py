@@ -4,8 +4,8 @@ import json
 
 import pytest
 from django.test import Client, override_settings
-from django.utils import timezone
 
+from conftest import send_until_settled
 from ponte.accounts.services import do_provision_organization
 from ponte.conversations.models import Message
 from ponte.conversations.outbound import check_send_message, do_queue_message, do_retry_message
@@ -34,21 +34,6 @@ def shop():
     made.instance.save(update_fields=["base_url"])
     yield made, emulator_instance
     emulator_instance.stop()
-
-
-def send_until_settled(message: Message, passes: int = 10) -> Message:
-    sender = Sender()
-    try:
-        for _ in range(passes):
-            Message.objects.filter(pk=message.pk, status="pending").update(
-                next_attempt_at=timezone.now())
-            sender.send_due()
-            message.refresh_from_db()
-            if message.status != "pending":
-                break
-    finally:
-        sender.close()
-    return message
 
 
 @override_settings(**FAST)

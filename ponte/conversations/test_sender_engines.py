@@ -2,13 +2,12 @@
 
 import pytest
 from django.test import override_settings
-from django.utils import timezone
 
+from conftest import send_until_settled
 from ponte.accounts.models import Organization
 from ponte.accounts.services import do_create_instance
 from ponte.conversations.models import Message
 from ponte.conversations.outbound import check_send_message, do_queue_message
-from ponte.conversations.sender import Sender
 from ponte.engines import cloudapi, evolution, wppconnect
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -38,20 +37,9 @@ def shop(request):
     emulator.stop()
 
 
-def settle(org, text: str, passes: int = 8) -> Message:
-    message = do_queue_message(check_send_message(org, to="5531987654321", text=text), text)
-    sender = Sender()
-    try:
-        for _ in range(passes):
-            Message.objects.filter(pk=message.pk, status="pending").update(
-                next_attempt_at=timezone.now())
-            sender.send_due()
-            message.refresh_from_db()
-            if message.status != "pending":
-                break
-    finally:
-        sender.close()
-    return message
+def settle(org, text: str) -> Message:
+    chat = check_send_message(org, to="5531987654321", text=text)
+    return send_until_settled(do_queue_message(chat, text))
 
 
 @override_settings(**FAST)

@@ -20,16 +20,13 @@ import base64
 import binascii
 import json
 import queue
-import random
 import re
 import secrets as token_source
-import struct
 import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
-import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +35,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote
+
+from ponte.engines.emulation import ninth_digit_twins, qr_png
 
 Json = dict[str, Any]
 State = Literal["open", "connecting", "close"]
@@ -729,9 +728,9 @@ class Emulator:
             return
         self._qr_serial += 1
         inst.qr_count += 1
+        png = qr_png(self._qr_serial, "ponte evolution emulator qr")
         inst.qr = {"pairingCode": None, "code": _pairing_ref(),
-                   "base64": "data:image/png;base64,"
-                             + base64.b64encode(qr_png(self._qr_serial)).decode()}
+                   "base64": "data:image/png;base64," + base64.b64encode(png).decode()}
         if notify:
             self._emit(inst, "qrcode.updated", {"qrcode": {"instance": inst.name, **inst.qr}})
 
@@ -763,7 +762,7 @@ class Emulator:
         if isinstance(registry, dict):
             answer = registry.get(number)
             return (answer is not None, _digits(answer) if answer else number)
-        for candidate in (number, *_ninth_digit_forms(number)):
+        for candidate in (number, *ninth_digit_twins(number)):
             if candidate in registry:
                 return True, candidate
         return False, number
@@ -939,38 +938,6 @@ class WebhookSink:
 # --- QR code images ------------------------------------------------------------------
 
 
-def qr_png(serial: int, modules: int = 29, scale: int = 4) -> bytes:
-    """A small valid PNG that differs for every serial (a QR-like pattern, not a real QR).
-
-    The serial is in the pixels and in a tEXt chunk, so two codes never share bytes.
-    """
-    rng = random.Random(serial)
-    grid = [[rng.random() < 0.5 for _ in range(modules)] for _ in range(modules)]
-    for top, left in ((0, 0), (0, modules - 7), (modules - 7, 0)):
-        _finder(grid, top, left)
-    rows = bytearray()
-    for cells in grid:
-        line = bytes(0 if dark else 255 for dark in cells for _ in range(scale))
-        for _ in range(scale):
-            rows += b"\x00" + line
-    side = modules * scale
-    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header)
-            + _chunk(b"tEXt", b"Comment\x00ponte evolution emulator qr %d" % serial)
-            + _chunk(b"IDAT", zlib.compress(bytes(rows))) + _chunk(b"IEND", b""))
-
-
-def _finder(grid: list[list[bool]], top: int, left: int) -> None:
-    for row in range(7):
-        for col in range(7):
-            ring = max(abs(row - 3), abs(col - 3))
-            grid[top + row][left + col] = ring != 2
-
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
 def _pairing_ref() -> str:
     """The `code` string WhatsApp encodes in the QR: ref, noise key, identity key, secret."""
     parts = [base64.b64encode(token_source.token_bytes(n)).decode() for n in (48, 32, 32, 32)]
@@ -1035,17 +1002,6 @@ def _freeze_registry(value: Iterable[str] | Mapping[str, str | None] | None,
     if isinstance(value, Mapping):
         return {_digits(k): v for k, v in value.items()}
     return frozenset(_digits(v) for v in value)
-
-
-def _ninth_digit_forms(number: str) -> list[str]:
-    """Brazilian mobiles with and without the ninth digit (55 + DDD + [9] + 8 digits)."""
-    if not number.startswith("55"):
-        return []
-    if len(number) == 13 and number[4] == "9":
-        return [number[:4] + number[5:]]
-    if len(number) == 12 and number[4] in "6789":
-        return [number[:4] + "9" + number[4:]]
-    return []
 
 
 def _digits(value: str) -> str:

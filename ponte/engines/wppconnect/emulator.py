@@ -29,23 +29,22 @@ move the session between states (`set_state`) and read what reached WhatsApp
 
 import base64
 import collections
-import hashlib
 import itertools
 import json
 import queue
 import re
 import secrets as random_tokens
-import struct
 import threading
 import time
 import urllib.error
 import urllib.request
-import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from ponte.engines.emulation import ninth_digit_twins, qr_png
 
 VERSION = "2.10.4"
 
@@ -705,7 +704,7 @@ class Emulator:
         if isinstance(registered, Mapping):
             return registered.get(digits)
         known = set(registered)
-        for candidate in (digits, *_ninth_digit_twins(digits)):
+        for candidate in (digits, *ninth_digit_twins(digits)):
             if candidate in known:
                 return candidate
         return None
@@ -778,7 +777,7 @@ class Emulator:
         """A fresh QR code, different on every (re)start."""
         number = next(self._qr_counter)
         client.urlcode = f"2@{random_tokens.token_urlsafe(24)},{number},ponte-emulator,1"
-        client.qr_png = _qr_png(client.urlcode, number)
+        client.qr_png = qr_png(f"{client.urlcode}-{number}", "ponte wppconnect emulator qr")
         client.status = "QRCODE"
         if emit:
             self._emit(client, "qrcode", {"qrcode": _b64(client.qr_png),
@@ -1029,17 +1028,6 @@ def _contact_to_array(phone: Any, is_group: bool, is_newsletter: bool,
     return contacts
 
 
-def _ninth_digit_twins(digits: str) -> list[str]:
-    """A Brazilian mobile written with and without the ninth digit."""
-    if not digits.startswith("55"):
-        return []
-    if len(digits) == 13 and digits[4] == "9":
-        return [digits[:4] + digits[5:]]
-    if len(digits) == 12 and digits[4] in "6789":
-        return [digits[:4] + "9" + digits[4:]]
-    return []
-
-
 def _is_connected(client: Any) -> bool:
     return isinstance(client, _Session) and client.status == "CONNECTED"
 
@@ -1124,29 +1112,6 @@ def _media_info(source: str, filename: str, caption: str) -> dict[str, Any]:
                 "filename": filename, "caption": caption}
     return {"mimetype": None, "size": len(source) * 3 // 4, "url": None, "base64": source,
             "filename": filename, "caption": caption}
-
-
-def _qr_png(urlcode: str, number: int) -> bytes:
-    """A small valid PNG, its pixels and a text chunk drawn from the code and a counter."""
-    modules, scale = 21, 4
-    seed = hashlib.sha256(urlcode.encode()).digest() * 4
-    dark = [[bool(seed[(y * modules + x) // 8] >> (x % 8) & 1) for x in range(modules)]
-            for y in range(modules)]
-    rows = []
-    for y in range(modules * scale):
-        line = bytes(0 if dark[y // scale][x // scale] else 255 for x in range(modules * scale))
-        rows.append(b"\x00" + line)
-    side = modules * scale
-    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
-            + _png_chunk(b"tEXt", f"Comment\x00ponte-emulator qr {number}".encode())
-            + _png_chunk(b"IDAT", zlib.compress(b"".join(rows)))
-            + _png_chunk(b"IEND", b""))
-
-
-def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    return (struct.pack(">I", len(data)) + kind + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
 
 
 def _b64(data: bytes | None) -> str:
