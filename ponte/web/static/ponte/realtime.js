@@ -1,0 +1,1 @@
+// Realtime client (being built).
