@@ -81,12 +81,6 @@ class Sender:
             cached = self.clients[instance.pk] = (client, records)
         return cached
 
-    def forget(self, instance_id) -> None:
-        """Drop a cached client (its token or secret changed)."""
-        cached = self.clients.pop(instance_id, None)
-        if cached is not None:
-            self.run(cached[0].aclose())
-
     def send_due(self) -> int:
         ids = claim_due()
         for message_id in ids:

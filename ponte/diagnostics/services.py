@@ -14,15 +14,6 @@ def redact_path(path: str) -> str:
     return path.split("?", 1)[0][:300]
 
 
-def record_webhook(instance, *, status_code: int, outcome: str, path: str,
-                   latency_ms: float | None = None, error: str = "") -> DiagnosticEntry:
-    return DiagnosticEntry.objects.create(
-        org_id=instance.org_id if instance else None, instance=instance,
-        direction=DiagnosticEntry.Direction.INBOUND, method="POST", path=redact_path(path),
-        status_code=status_code, latency_ms=latency_ms, outcome=outcome, error=error[:300],
-    )
-
-
 def record_engine_calls(instance, records) -> None:
     """Store what an engine client recorded; paths arrive already redacted by the client."""
     for r in records:

@@ -38,23 +38,19 @@ def scrub_secrets(engine: str, payload: dict) -> bool:
     return bool(scrub and scrub(payload))
 
 
-def client_for(instance, *, secret: str | None = None, recorder=None, timeout=None):
-    """An EngineClient for an instance, authenticated with `secret` or its primary secret."""
+def client_for(instance, *, secret: str | None = None, recorder=None):
+    """An EngineClient for an instance, with `secret` or the secret that last worked."""
     import importlib
 
+    import httpx
     from django.conf import settings
 
-    from ponte.engines.base import DEFAULT_TIMEOUT, Credentials
+    from ponte.engines.base import Credentials
 
     package = importlib.import_module(f"ponte.engines.{instance.engine}")
     credentials = Credentials(base_url=instance.base_url, session=instance.session_name,
                               secret=secret if secret is not None else instance.active_secret,
                               phone_number_id=instance.phone_number_id)
-    if timeout is None:
-        timeout = DEFAULT_TIMEOUT
-        if getattr(settings, "PONTE_ENGINE_READ_TIMEOUT", None):
-            import httpx
-
-            timeout = httpx.Timeout(connect=settings.PONTE_ENGINE_CONNECT_TIMEOUT,
-                                    read=settings.PONTE_ENGINE_READ_TIMEOUT, write=10.0, pool=5.0)
+    timeout = httpx.Timeout(connect=settings.PONTE_ENGINE_CONNECT_TIMEOUT,
+                            read=settings.PONTE_ENGINE_READ_TIMEOUT, write=10.0, pool=5.0)
     return package.Client(credentials, recorder=recorder, timeout=timeout)

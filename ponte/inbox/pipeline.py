@@ -46,10 +46,8 @@ def relevant_events(instance: Instance, payload: dict) -> tuple[list[Event], Cou
     return kept, dropped
 
 
-def apply_event(instance: Instance, event: Event) -> Message | None:
-    """Apply one event; returns the message it stored, if it stored one."""
-    if isinstance(event, InboundMessage):
-        return services.do_store_inbound(instance, event)
+def apply_event(instance: Instance, event: Event) -> None:
+    """Apply one event that is not a message (messages are stored in runs by `ingest`)."""
     if isinstance(event, StatusUpdate):
         services.do_apply_status(instance, event.engine_message_id, event.status, event.error)
     elif isinstance(event, Revoked):
@@ -61,7 +59,6 @@ def apply_event(instance: Instance, event: Event) -> Message | None:
         do_transition(instance, event.state, cause, qr=event.qr)
         if event.state in DROPPED:
             transaction.on_commit(supervisor.wake)
-    return None
 
 
 def ingest(inbox_events: list[InboxEvent]) -> list[Message]:
