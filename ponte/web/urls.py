@@ -1,12 +1,10 @@
-from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
-from ponte.web import settings_views, views
+from ponte.web import views
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("ponte.web.auth_urls")),
+    path("", include("ponte.web.settings_urls")),
     path("", views.inbox, name="inbox"),
     path("conversations/<int:conversation_id>/", views.chat, name="chat"),
-    path("settings/whatsapp/", settings_views.whatsapp, name="settings_whatsapp"),
 ]
