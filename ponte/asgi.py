@@ -14,14 +14,17 @@ import django  # noqa: E402
 
 django.setup(set_prefix=False)
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 from django.core.handlers.exception import convert_exception_to_response  # noqa: E402
+from django.urls import path  # noqa: E402
 
 from ponte.bodycap import BodyCapMiddleware  # noqa: E402
 from ponte.conversations import realtime  # noqa: E402
 from ponte.errors import MACHINE_PREFIXES  # noqa: E402
+from ponte.web.consumers import LiveConsumer  # noqa: E402
 
 WEBHOOK_PREFIXES = ("/webhooks/", "/bench/")
 
@@ -76,4 +79,5 @@ machine_app = BareASGIHandler()
 
 application = ProtocolTypeRouter({
     "http": BodyCapMiddleware(SplitByPath(WebhookASGIHandler(), machine_app, browser_app)),
+    "websocket": AuthMiddlewareStack(URLRouter([path("ws/", LiveConsumer.as_asgi())])),
 })

@@ -61,6 +61,8 @@ class Conversation(models.Model):
     last_message = models.ForeignKey("Message", on_delete=models.SET_NULL, null=True,
                                      related_name="+")
     unread_count = models.PositiveIntegerField(default=0)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                 blank=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = OrgQuerySet.as_manager()

@@ -75,5 +75,7 @@ def do_retry_message(message: Message) -> Message:
             status=MessageStatus.PENDING, attempts=0, error="", outcome_unknown_at=None,
             next_attempt_at=timezone.now())
         transaction.on_commit(sender.wake)
+        realtime.publish_on_commit(message.org_id, "message.status", {
+            "conversation_id": message.conversation_id, "message_id": message.pk})
     message.refresh_from_db()
     return message

@@ -3,6 +3,7 @@
 from django.db import connection, transaction
 
 from ponte.accounts.models import Instance, Organization
+from ponte.conversations import realtime
 from ponte.conversations.models import (
     STATUS_RANK,
     Contact,
@@ -289,6 +290,7 @@ def do_apply_status(instance: Instance, engine_message_id: str, status: str,
         instance=instance, engine_message_id=engine_message_id, status__in=lower,
     ).update(status=status, error=(error or "")[:300])
     if updated:
+        _publish_change(instance, engine_message_id)
         return True
     if not Message.objects.filter(instance=instance, engine_message_id=engine_message_id).exists():
         EarlyUpdate.objects.create(instance=instance, engine_message_id=engine_message_id,
@@ -299,7 +301,34 @@ def do_apply_status(instance: Instance, engine_message_id: str, status: str,
 def do_revoke(instance: Instance, engine_message_id: str) -> bool:
     updated = Message.objects.filter(instance=instance,
                                      engine_message_id=engine_message_id).update(revoked=True)
-    if not updated:
+    if updated:
+        _publish_change(instance, engine_message_id)
+    else:
         EarlyUpdate.objects.create(instance=instance, engine_message_id=engine_message_id,
                                    revoked=True)
     return bool(updated)
+
+
+def _publish_change(instance: Instance, engine_message_id: str) -> None:
+    changed = Message.objects.filter(instance=instance, engine_message_id=engine_message_id) \
+        .values("pk", "conversation_id").first()
+    if changed:
+        realtime.publish_on_commit(instance.org_id, "message.status", {
+            "conversation_id": changed["conversation_id"], "message_id": changed["pk"]})
+
+
+def do_mark_read(chat: Conversation) -> None:
+    """An attendant has seen the chat: its unread count goes to zero in every tab."""
+    with transaction.atomic():
+        Conversation.objects.filter(pk=chat.pk).update(unread_count=0)
+        realtime.publish_on_commit(chat.org_id, "conversation.read", {"conversation_id": chat.pk})
+    chat.unread_count = 0
+
+
+def do_assign(chat: Conversation, user) -> None:
+    """Who answers this chat (None: nobody in particular); the inbox's "mine" filter."""
+    with transaction.atomic():
+        Conversation.objects.filter(pk=chat.pk).update(assignee=user)
+        realtime.publish_on_commit(chat.org_id, "conversation.assigned",
+                                   {"conversation_id": chat.pk})
+    chat.assignee = user

@@ -1,10 +1,19 @@
 from django.urls import include, path
 
-from ponte.web import views
+from ponte.web import chat_actions, views
 
 urlpatterns = [
     path("", include("ponte.web.auth_urls")),
     path("", include("ponte.web.settings_urls")),
     path("", views.inbox, name="inbox"),
+    path("inbox/list/", views.inbox_list, name="inbox_list"),
     path("conversations/<int:conversation_id>/", views.chat, name="chat"),
+    path("conversations/<int:conversation_id>/history/", chat_actions.history, name="history"),
+    path("conversations/<int:conversation_id>/send/", chat_actions.send, name="send"),
+    path("conversations/<int:conversation_id>/read/", chat_actions.mark_read, name="mark_read"),
+    path("conversations/<int:conversation_id>/assign/", chat_actions.assign, name="assign"),
+    path("messages/<int:message_id>/", chat_actions.message, name="message"),
+    path("messages/<int:message_id>/retry/", chat_actions.retry, name="retry"),
+    path("chat/", views.deep_link, name="deep_link"),
+    path("chat/send/", chat_actions.send_to_phone, name="send_to_phone"),
 ]

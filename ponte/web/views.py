@@ -1,27 +1,84 @@
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The attendant's pages: inbox, chat, and the deep link into a chat."""
 
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from ponte.accounts.models import Member
 from ponte.conversations import queries
+from ponte.conversations.models import Contact, Conversation
+from ponte.conversations.services import do_mark_read
+from ponte.identity import canonicalize
 from ponte.web.membership import member_required
 
 
+def inbox_filters(request: HttpRequest) -> dict:
+    return {"q": request.GET.get("q", "")[:100], "unread": request.GET.get("unread") == "1",
+            "mine": request.GET.get("mine") == "1", "band": request.GET.get("band", "")}
+
+
+def inbox_context(request: HttpRequest, active_id: int | None = None) -> dict:
+    member: Member = request.member
+    filters = inbox_filters(request)
+    chats = queries.inbox(member.org, search=filters["q"], unread=filters["unread"],
+                          assignee=member.user if filters["mine"] else None,
+                          band=filters["band"])
+    return {"org": member.org, "member": member, "conversations": chats,
+            "filters": filters, "active_id": active_id}
+
+
 @member_required
+@require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    member = request.member
-    return render(request, "web/inbox.html", {
-        "org": member.org, "member": member,
-        "conversations": queries.conversations_for(member.org, 100),
-    })
+    return render(request, "web/inbox.html", inbox_context(request))
 
 
 @member_required
+@require_GET
+def inbox_list(request: HttpRequest) -> HttpResponse:
+    active = request.GET.get("active", "")
+    context = inbox_context(request, int(active) if active.isdigit() else None)
+    return render(request, "web/_inbox_list.html", context)
+
+
+def chat_context(request: HttpRequest, chat: Conversation | None, contact: Contact | None,
+                 phone: str = "") -> dict:
+    context = inbox_context(request, chat.pk if chat else None)
+    lead = getattr(contact, "lead", None) if contact else None
+    context.update(conversation=chat, contact=contact, lead=lead,
+                   phone=contact.e164 if contact and contact.e164 else phone,
+                   prefill=request.GET.get("text", "")[:4096])
+    return context
+
+
+@member_required
+@require_GET
 def chat(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    member = request.member
-    conversation = queries.conversation_or_none(member.org, conversation_id)
-    if conversation is None:
+    chat = queries.conversation_or_none(request.member.org, conversation_id)
+    if chat is None:
         raise Http404
-    messages = list(reversed(queries.messages_page(conversation, before=None, limit=100)))
-    return render(request, "web/chat.html", {
-        "org": member.org, "member": member, "conversation": conversation,
-        "messages": messages,
-    })
+    if chat.unread_count:
+        do_mark_read(chat)
+    return render(request, "web/chat.html", chat_context(request, chat, chat.contact))
+
+
+@member_required
+@require_GET
+def deep_link(request: HttpRequest) -> HttpResponse:
+    """/chat/?phone=<any form>&text=<prefill>: the person's chat, or a virtual one until sent."""
+    raw = request.GET.get("phone", "")
+    identity = canonicalize(raw)
+    if identity.kind != "user":
+        return render(request, "web/bad_phone.html", {
+            "org": request.member.org, "member": request.member, "raw": raw}, status=400)
+    org = request.member.org
+    chat = queries.conversation_for_phone(org, identity.e164)
+    if chat is not None:
+        query = urlencode({"text": request.GET["text"]}) if request.GET.get("text") else ""
+        url = reverse("chat", args=[chat.pk])
+        return redirect(f"{url}?{query}" if query else url)
+    contact = Contact.objects.for_org(org).filter(e164=identity.e164).first()
+    return render(request, "web/chat.html", chat_context(request, None, contact, identity.e164))

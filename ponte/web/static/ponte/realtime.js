@@ -1,1 +1,211 @@
-// Realtime client (being built).
+// One WebSocket per tab: events say what changed; the page fetches the HTML it shows.
+// After a drop it reconnects with backoff and catches up over HTTP, so nothing is missed.
+(() => {
+  "use strict";
+
+  const live = { socket: null, everOpen: false, retries: 0, timer: null };
+  window.ponteLive = live;
+
+  const $ = (selector) => document.querySelector(selector);
+  const openChatId = () => ($("#chat") && $("#chat").dataset.conversationId) || "";
+  const history = () => $("#history");
+
+  function setLiveState(state) {
+    live.state = state;
+    const badge = $("#live-state");
+    if (badge) badge.dataset.live = state;
+  }
+
+  async function fetchHtml(url) {
+    const response = await fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
+    if (!response.ok) throw new Error(`${url}: ${response.status}`);
+    return response.text();
+  }
+
+  function csrfToken() {
+    const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  // Only the first separator of a day stays, whichever page brought it.
+  function dedupeDays(container) {
+    const seen = new Set();
+    container.querySelectorAll(".day").forEach((day) => {
+      if (seen.has(day.dataset.day)) day.remove();
+      else seen.add(day.dataset.day);
+    });
+  }
+
+  function nearBottom(box) {
+    return box.scrollHeight - box.scrollTop - box.clientHeight < 120;
+  }
+
+  function scrollToBottom(box) {
+    box.scrollTop = box.scrollHeight;
+  }
+
+  // Messages already on screen are replaced in place (a newer status); new ones are appended.
+  function mergeMessages(html) {
+    const box = history();
+    if (!box) return 0;
+    const stick = nearBottom(box);
+    const template = document.createElement("template");
+    template.innerHTML = html;
+    let added = 0;
+    Array.from(template.content.children).forEach((node) => {
+      if (node.classList.contains("older")) return;
+      const current = node.id && document.getElementById(node.id);
+      if (current) {
+        current.replaceWith(node);
+      } else {
+        box.appendChild(node);
+        if (node.classList.contains("msg")) added += 1;
+      }
+      if (window.htmx) htmx.process(node);
+    });
+    box.querySelectorAll(":scope > .empty, :scope > .loading").forEach((n) => n.remove());
+    dedupeDays(box);
+    if (stick || added) scrollToBottom(box);
+    return added;
+  }
+
+  function messageIds() {
+    return Array.from(document.querySelectorAll("#history .msg[data-id]"), (m) => Number(m.dataset.id));
+  }
+
+  // Chat updates run one after another so two events never append the same message twice.
+  let chatQueue = Promise.resolve();
+  function inChatOrder(task) {
+    chatQueue = chatQueue.then(task).catch((error) => console.warn("ponte:", error));
+    return chatQueue;
+  }
+
+  function fetchNewMessages(chatId) {
+    return inChatOrder(async () => {
+      if (openChatId() !== chatId || !history() || history().querySelector(".loading")) return;
+      const ids = messageIds();
+      const after = ids.length ? Math.max(...ids) : 0;
+      const added = mergeMessages(await fetchHtml(`/conversations/${chatId}/history/?after=${after}`));
+      if (added && document.visibilityState === "visible") markRead(chatId);
+    });
+  }
+
+  // After a blip: everything stored since the oldest message on screen, statuses included.
+  function catchUpChat(chatId) {
+    return inChatOrder(async () => {
+      if (openChatId() !== chatId || !history() || history().querySelector(".loading")) return;
+      const ids = messageIds();
+      const after = ids.length ? Math.min(...ids) - 1 : 0;
+      const added = mergeMessages(await fetchHtml(`/conversations/${chatId}/history/?after=${after}`));
+      if (added && document.visibilityState === "visible") markRead(chatId);
+    });
+  }
+
+  function refreshMessage(messageId) {
+    return inChatOrder(async () => {
+      if (!document.getElementById(`m-${messageId}`)) return;
+      mergeMessages(await fetchHtml(`/messages/${messageId}/`));
+    });
+  }
+
+  function markRead(chatId) {
+    fetch(`/conversations/${chatId}/read/`, {
+      method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() },
+    });
+  }
+
+  // Inbox refreshes coalesce: at most one in flight, and one more if something changed meanwhile.
+  let inboxBusy = false;
+  let inboxDirty = false;
+  async function refreshInbox() {
+    const list = $("#inbox-list");
+    if (!list) return;
+    if (inboxBusy) { inboxDirty = true; return; }
+    inboxBusy = true;
+    try {
+      const params = new URLSearchParams(new FormData($("#inbox-filters")));
+      params.set("active", openChatId());
+      const html = await fetchHtml(`/inbox/list/?${params}`);
+      const target = $("#inbox-list");
+      if (target) { target.innerHTML = html; if (window.htmx) htmx.process(target); }
+    } catch (error) {
+      console.warn("ponte:", error);
+    } finally {
+      inboxBusy = false;
+      if (inboxDirty) { inboxDirty = false; refreshInbox(); }
+    }
+  }
+
+  function onEvent(kind, data) {
+    const chatId = openChatId();
+    if (kind === "messages.new") {
+      if (data.messages.some((m) => String(m.conversation_id) === chatId)) fetchNewMessages(chatId);
+      refreshInbox();
+    } else if (kind === "message.queued") {
+      if (String(data.conversation_id) === chatId) fetchNewMessages(chatId);
+      refreshInbox();
+    } else if (kind === "message.status") {
+      refreshMessage(data.message_id);
+      refreshInbox();
+    } else if (kind.startsWith("conversation.")) {
+      refreshInbox();
+    } else if (kind === "instance.state") {
+      document.dispatchEvent(new CustomEvent("ponte:instance-state", { detail: data }));
+    }
+    document.dispatchEvent(new CustomEvent("ponte:event", { detail: { kind, data } }));
+  }
+
+  function connect() {
+    clearTimeout(live.timer);
+    setLiveState("connecting");
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}/ws/`);
+    live.socket = socket;
+    socket.onopen = () => {
+      const reconnected = live.everOpen;
+      live.everOpen = true;
+      live.retries = 0;
+      setLiveState("live");
+      if (reconnected) {
+        refreshInbox();
+        const chatId = openChatId();
+        if (chatId) catchUpChat(chatId);
+      }
+    };
+    socket.onmessage = (message) => {
+      let event;
+      try { event = JSON.parse(message.data); } catch { return; }
+      if (event && typeof event.kind === "string") onEvent(event.kind, event.data || {});
+    };
+    socket.onclose = (close) => {
+      if (live.socket !== socket) return;
+      setLiveState("offline");
+      if (close.code === 4401 || close.code === 4403) return;  // signed out: nothing to resume
+      const delay = Math.min(10000, 300 * 2 ** live.retries) * (0.75 + Math.random() / 2);
+      live.retries += 1;
+      live.timer = setTimeout(connect, delay);
+    };
+  }
+
+  // Quiet connections are dropped by some proxies; a ping also notices a dead link sooner.
+  setInterval(() => {
+    if (live.socket && live.socket.readyState === WebSocket.OPEN) live.socket.send('{"kind":"ping"}');
+  }, 25000);
+  window.addEventListener("online", () => {
+    if (!live.socket || live.socket.readyState === WebSocket.CLOSED) connect();
+  });
+
+  // A boosted navigation brings a fresh top bar; it shows the connection as it is.
+  document.addEventListener("htmx:load", () => { if (live.state) setLiveState(live.state); });
+  document.addEventListener("ponte:history-loaded", (event) => fetchNewMessages(event.detail.chatId));
+
+  live.refreshInbox = refreshInbox;
+  live.mergeMessages = mergeMessages;
+  live.dedupeDays = dedupeDays;
+  live.scrollToBottom = scrollToBottom;
+  live.markRead = markRead;
+  live.openChatId = openChatId;
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", connect);
+  else connect();
+})();

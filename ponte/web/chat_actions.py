@@ -1,0 +1,126 @@
+"""What an attendant does inside a chat: read its history, send, retry, take it."""
+
+from contextlib import suppress
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET, require_POST
+
+from ponte.conversations import queries
+from ponte.conversations.models import Conversation
+from ponte.conversations.outbound import (
+    SendRejected,
+    check_send_message,
+    do_queue_message,
+    do_retry_message,
+)
+from ponte.conversations.services import do_assign, do_mark_read
+from ponte.web.membership import member_required
+
+PAGE = 50
+
+
+def _chat(request: HttpRequest, conversation_id: int) -> Conversation:
+    chat = queries.conversation_or_none(request.member.org, conversation_id)
+    if chat is None:
+        raise Http404
+    return chat
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@member_required
+@require_GET
+def history(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """A page of the chat, oldest first: the newest page, `before` an id, or all `after` one.
+
+    Revalidated on every visit (no-cache) so the ETag turns a reopened chat into a 304.
+    """
+    chat = _chat(request, conversation_id)
+    after = _int(request.GET.get("after"))
+    has_older = False
+    if after is not None:
+        messages = queries.messages_after(chat, after)
+    else:
+        page = queries.messages_page(chat, before=_int(request.GET.get("before")), limit=PAGE)
+        has_older = len(page) > PAGE
+        messages = list(reversed(page[:PAGE]))
+    response = render(request, "web/_history.html", {
+        "conversation": chat, "messages": messages, "has_older": has_older})
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+@member_required
+@require_GET
+def message(request: HttpRequest, message_id: int) -> HttpResponse:
+    found = queries.message_or_none(request.member.org, message_id)
+    if found is None:
+        raise Http404
+    return render(request, "web/_message.html", {"m": found})
+
+
+def _rejected(request: HttpRequest, exc: SendRejected) -> HttpResponse:
+    return render(request, "web/_composer_error.html", {"detail": exc.detail}, status=422)
+
+
+@member_required
+@require_POST
+def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Queue the attendant's text; the answer is the message, shown at once as pending."""
+    try:
+        chat = check_send_message(request.member.org, text=request.POST.get("text", ""),
+                                  conversation_id=conversation_id)
+    except SendRejected as exc:
+        return _rejected(request, exc)
+    queued = do_queue_message(chat, request.POST["text"], user=request.user)
+    if not request.htmx:
+        return redirect("chat", chat.pk)
+    return render(request, "web/_message.html", {"m": queued}, status=201)
+
+
+@member_required
+@require_POST
+def send_to_phone(request: HttpRequest) -> HttpResponse:
+    """The first message of a virtual conversation: only now do contact and chat get stored."""
+    try:
+        chat = check_send_message(request.member.org, text=request.POST.get("text", ""),
+                                  to=request.POST.get("phone", ""))
+    except SendRejected as exc:
+        return _rejected(request, exc)
+    do_queue_message(chat, request.POST["text"], user=request.user)
+    url = reverse("chat", args=[chat.pk])
+    if request.htmx:
+        return HttpResponse(status=204, headers={"HX-Location": url})
+    return redirect(url)
+
+
+@member_required
+@require_POST
+def retry(request: HttpRequest, message_id: int) -> HttpResponse:
+    found = queries.message_or_none(request.member.org, message_id)
+    if found is None:
+        raise Http404
+    with suppress(SendRejected):  # already retried from another tab: show what it is now
+        found = do_retry_message(found)
+    return render(request, "web/_message.html", {"m": found})
+
+
+@member_required
+@require_POST
+def mark_read(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    do_mark_read(_chat(request, conversation_id))
+    return HttpResponse(status=204)
+
+
+@member_required
+@require_POST
+def assign(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    chat = _chat(request, conversation_id)
+    do_assign(chat, None if chat.assignee_id == request.user.pk else request.user)
+    return render(request, "web/_assign.html", {"conversation": chat, "user": request.user})
+

@@ -1,0 +1,60 @@
+"""The live connection each signed-in tab keeps open."""
+
+import asyncio
+from urllib.parse import urlsplit
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from ponte.accounts.models import Member
+from ponte.conversations import realtime
+from ponte.web.membership import SESSION_KEY
+
+
+def same_origin(scope) -> bool:
+    """Browsers send cookies on cross-site WebSocket handshakes; only our own pages may connect."""
+    headers = dict(scope.get("headers", []))
+    origin, host = headers.get(b"origin", b"").decode(), headers.get(b"host", b"").decode()
+    return bool(origin) and urlsplit(origin).netloc == host
+
+
+@database_sync_to_async
+def org_id_for(user, chosen) -> int | None:
+    memberships = Member.objects.filter(user=user)
+    if chosen:
+        picked = memberships.filter(org_id=chosen).values_list("org_id", flat=True).first()
+        if picked:
+            return picked
+    return memberships.order_by("org__name").values_list("org_id", flat=True).first()
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    """Forwards the organization's events ({kind, data}); the page fetches what it shows."""
+
+    group: str | None = None
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if not same_origin(self.scope) or user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        org_id = await org_id_for(user, self.scope["session"].get(SESSION_KEY))
+        if org_id is None:
+            await self.close(code=4403)
+            return
+        realtime.bind_server_loop(asyncio.get_running_loop())
+        self.group = realtime.org_group(org_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_json({"kind": "hello", "data": {}})
+
+    async def disconnect(self, code: int) -> None:
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        if content == {"kind": "ping"}:
+            await self.send_json({"kind": "pong", "data": {}})
+
+    async def ponte_event(self, event: dict) -> None:
+        await self.send_json({"kind": event["kind"], "data": event["data"]})

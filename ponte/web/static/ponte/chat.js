@@ -1,0 +1,100 @@
+// The chat pane: history scrolling, and a composer that behaves like WhatsApp Web's.
+(() => {
+  "use strict";
+
+  const MAX_COMPOSER_HEIGHT = 0.4;  // of the window
+
+  function grow(textarea) {
+    textarea.style.height = "auto";
+    const limit = window.innerHeight * MAX_COMPOSER_HEIGHT;
+    textarea.style.height = `${Math.min(textarea.scrollHeight + 2, limit)}px`;
+    textarea.style.overflowY = textarea.scrollHeight > limit ? "auto" : "hidden";
+  }
+
+  function setUpComposer(root) {
+    const textarea = root.querySelector("#composer textarea");
+    if (!textarea || textarea.dataset.ready) return;
+    textarea.dataset.ready = "1";
+    grow(textarea);
+    if (textarea.value) {
+      textarea.focus();
+      textarea.setSelectionRange(textarea.value.length, textarea.value.length);
+    }
+  }
+
+  document.addEventListener("input", (event) => {
+    if (event.target.matches("#composer textarea")) grow(event.target);
+  });
+
+  document.addEventListener("keydown", (event) => {
+    const textarea = event.target;
+    if (!textarea.matches || !textarea.matches("#composer textarea")) return;
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+    event.preventDefault();
+    if (textarea.value.trim()) textarea.form.requestSubmit();
+  });
+
+  // The box empties at once, like WhatsApp's; a refused text comes back for editing.
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const form = event.detail.elt;
+    if (form.id !== "composer") return;
+    const textarea = form.querySelector("textarea");
+    form.dataset.sending = textarea.value;
+    textarea.value = "";
+    grow(textarea);
+  });
+
+  function giveBack(form) {
+    const textarea = form.querySelector("textarea");
+    if (!textarea.value) textarea.value = form.dataset.sending || "";
+    grow(textarea);
+  }
+
+  // The sent message goes through the same merge as live ones, so an event that
+  // arrived first never leaves it on screen twice.
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const form = event.detail.elt;
+    if (form.id === "composer") {
+      event.detail.shouldSwap = false;
+      const { status, responseText } = event.detail.xhr;
+      const error = document.getElementById("composer-error");
+      if (status === 422) {
+        error.textContent = responseText.trim();
+        giveBack(form);
+      } else if (status >= 200 && status < 300) {
+        error.textContent = "";
+        if (responseText.trim()) window.ponteLive.mergeMessages(responseText);
+      }
+    } else if (form.classList && form.classList.contains("older")) {
+      const box = document.getElementById("history");
+      form.dataset.fromBottom = String(box.scrollHeight - box.scrollTop);
+    }
+  });
+
+  // Refusals (422) carry their reason; anything else, a server or network failure, gets a generic one.
+  ["htmx:responseError", "htmx:sendError"].forEach((name) => document.addEventListener(name, (event) => {
+    const form = event.detail.elt;
+    if (form.id !== "composer" || (event.detail.xhr && event.detail.xhr.status === 422)) return;
+    giveBack(form);
+    document.getElementById("composer-error").textContent =
+      document.documentElement.lang.startsWith("en") ? "Not sent, try again." : "Não enviada, tente de novo.";
+  }));
+
+  document.addEventListener("htmx:afterSwap", (event) => {
+    const target = event.detail.target;
+    const box = document.getElementById("history");
+    if (!box) return;
+    if (target === box) {
+      window.ponteLive.dedupeDays(box);
+      window.ponteLive.scrollToBottom(box);
+      const chatId = window.ponteLive.openChatId();
+      if (chatId) document.dispatchEvent(new CustomEvent("ponte:history-loaded", { detail: { chatId } }));
+    } else if (event.detail.elt.dataset && event.detail.elt.dataset.fromBottom) {
+      window.ponteLive.dedupeDays(box);
+      box.scrollTop = box.scrollHeight - Number(event.detail.elt.dataset.fromBottom);
+    }
+  });
+
+  document.addEventListener("htmx:load", (event) => setUpComposer(event.detail.elt));
+  document.addEventListener("DOMContentLoaded", () => setUpComposer(document));
+})();

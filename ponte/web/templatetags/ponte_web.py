@@ -1,0 +1,70 @@
+"""Presentation of phones, days and people in the attendant's pages."""
+
+from datetime import date, datetime, timedelta
+
+import phonenumbers
+from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from ponte.leads.models import score_band
+
+register = template.Library()
+register.filter("band", score_band)
+
+
+@register.filter
+def phone(e164: str | None) -> str:
+    """+5531987654321 → +55 31 98765-4321, the way people write it."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def local_day(moment: datetime) -> date:
+    return timezone.localtime(moment).date()
+
+
+@register.filter
+def day_label(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    day, today = local_day(moment), timezone.localdate()
+    if day == today:
+        return _("Hoje")
+    if day == today - timedelta(days=1):
+        return _("Ontem")
+    return date_format(day, "j F Y" if day.year != today.year else "j F")
+
+
+@register.filter
+def day_key(moment: datetime) -> str:
+    return local_day(moment).isoformat()
+
+
+@register.filter
+def when(moment: datetime | None) -> str:
+    """Inbox time: the hour today, the day otherwise."""
+    if moment is None:
+        return ""
+    day = local_day(moment)
+    if day == timezone.localdate():
+        return date_format(timezone.localtime(moment), "H:i")
+    return date_format(day, "d/m/y")
+
+
+@register.filter
+def initials(name: str) -> str:
+    letters = [part[0] for part in (name or "").split() if part[:1].isalpha()]
+    return "".join(letters[:2]).upper() or "#"
+
+
+@register.filter
+def status_label(status: str) -> str:
+    return {"pending": _("Enviando"), "sent": _("Enviada"), "delivered": _("Entregue"),
+            "read": _("Lida"), "played": _("Reproduzida"), "failed": _("Falhou")}.get(status, "")

@@ -1,0 +1,221 @@
+"""The attendant's workspace in headless Chromium, against a real `ponte serve`."""
+
+import time
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+
+from ponte.engines.wppconnect import Emulator
+from tests.browser import chromium
+from tests.netproxy import Relay
+from tests.procs import Server, isolated_env, ponte_init, wait_for
+
+pytestmark = pytest.mark.slow
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+SECRET = "workspace-secret-0001"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory, chromium_path):
+    """One server, engine emulator and browser for the module; each test uses its own numbers."""
+    emulator = Emulator(secrets=[SECRET], logged_in=True, auto_ack=False).start()
+    with isolated_env(tmp_path_factory.mktemp("workspace")) as env:
+        env = env | {"PONTE_SUPERVISOR_PERIOD_SECONDS": "1", "PONTE_SEND_BACKOFF_SECONDS": "0.2"}
+        made = ponte_init(env, "wppconnect", "Loja Centro", "--engine-url", emulator.base_url,
+                          "--secret", SECRET)
+        with Server(env) as server, chromium(chromium_path) as browser:
+            relay = Relay(server.port)
+            api = httpx.Client(base_url=server.base, timeout=10,
+                               headers={"Authorization": f"Bearer {made['api_key']}"})
+            wait_for(lambda: api.get("/api/v1/instance").json()["state"] == "connected")
+            try:
+                yield SimpleNamespace(server=server, made=made, emulator=emulator, relay=relay,
+                                      browser=browser, api=api)
+            finally:
+                relay.close()
+    emulator.stop()
+
+
+def inbound(shop, wa_user: str, text: str, name: str = "") -> None:
+    """What WPPConnect posts when a customer writes to the shop."""
+    body = {"event": "onmessage", "session": "s", "id": f"false_{wa_user}@c.us_{uuid.uuid4().hex}",
+            "body": text, "type": "chat", "t": int(time.time()),
+            "from": f"{wa_user}@c.us", "to": "5511988880000@c.us", "fromMe": False,
+            "chatId": f"{wa_user}@c.us", "notifyName": name}
+    response = httpx.post(shop.server.base + shop.made["webhook_url"], json=body, timeout=10)
+    assert response.status_code == 200
+
+
+def conversation_id(shop, e164: str) -> int | None:
+    chats = shop.api.get("/api/v1/conversations", params={"limit": 200}).json()
+    items = chats["items"] if isinstance(chats, dict) else chats
+    return next((c["id"] for c in items if c["contact"]["e164"] == e164), None)
+
+
+@pytest.fixture
+def page(shop):
+    context = shop.browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(shop.relay.base + "/")
+    page.fill("input[name=username]", shop.made["owner_email"])
+    page.fill("input[name=password]", shop.made["owner_password"])
+    page.click("button[type=submit]")
+    page.wait_for_selector("#live-state[data-live=live]")
+    yield page
+    context.close()
+
+
+def open_chat(page, name: str) -> None:
+    page.click(f".chat-row:has-text('{name}')")
+    page.wait_for_selector("#history .msg")
+    page.wait_for_selector("#live-state[data-live=live]")
+
+
+def test_a_webhook_message_shows_in_the_open_chat_and_reorders_the_inbox(shop, page):
+    inbound(shop, "5531911110001", "primeira", "Alice Primeira")
+    inbound(shop, "5531911110002", "segunda", "Beto Segundo")
+    page.reload()
+    page.wait_for_selector(".chat-row:has-text('Beto Segundo')")
+    open_chat(page, "Alice Primeira")
+    assert page.locator(".chat-row").first.inner_text().startswith("BS")
+    page.evaluate("window.stillTheSamePage = true")
+
+    inbound(shop, "5531911110001", "chegou agora, sem recarregar")
+
+    page.wait_for_selector("#history .msg:has-text('chegou agora, sem recarregar')")
+    page.wait_for_function(
+        "document.querySelector('.chat-row').innerText.includes('Alice Primeira')")
+    assert page.evaluate("window.stillTheSamePage") is True
+    assert page.locator(".chat-row.active").inner_text().count("chegou agora") == 1
+
+
+def test_a_long_multiline_message_grows_the_composer_and_turns_from_pending_to_sent(shop, page):
+    inbound(shop, "5531911110003", "quero saber do pedido", "Caio Pedido")
+    page.reload()
+    open_chat(page, "Caio Pedido")
+    composer = page.locator("#composer textarea")
+    one_line = composer.bounding_box()["height"]
+    composer.click()
+    lines = ["Oi Caio!", "Seu pedido:", "- 1 tênis 42", "- 2 meias", "Total: R$ 289,90",
+             "Sai amanhã cedo."]
+    for number, line in enumerate(lines):
+        page.keyboard.type(line)
+        if number < len(lines) - 1:
+            page.keyboard.press("Shift+Enter")
+    assert composer.bounding_box()["height"] > 2.5 * one_line
+    assert composer.input_value() == "\n".join(lines), "Shift+Enter must break the line"
+    shop.emulator.hang_next("send_text", 2.0)
+
+    page.keyboard.press("Enter")
+
+    mine = page.locator("#history .msg.out", has_text="Sai amanhã cedo.")
+    mine.locator(".tick.pending").wait_for()
+    assert composer.input_value() == ""
+    mine.locator(".tick.sent").wait_for(timeout=15_000)
+    assert mine.locator(".text").inner_text() == "\n".join(lines)
+    assert page.locator("#history .msg.out", has_text="Sai amanhã cedo.").count() == 1
+
+
+@pytest.mark.parametrize("hostile", ["<img src=x onerror=alert(1)>",
+                                     "<script>alert('x')</script>"])
+def test_hostile_text_arriving_live_shows_as_text(shop, page, hostile):
+    wa_user = "55319111101" + str(len(hostile) % 100).zfill(2)
+    inbound(shop, wa_user, "olá", "Cliente Hostil")
+    page.reload()
+    open_chat(page, "Cliente Hostil")
+
+    inbound(shop, wa_user, hostile, hostile)
+
+    page.locator("#history .msg .text", has_text=hostile).wait_for()
+    page.wait_for_function(f"document.getElementById('inbox-list').innerText.includes({hostile!r})")
+    assert page.locator("#history img, #history script, #inbox-list img").count() == 0
+    page.wait_for_timeout(300)
+    assert page.dialogs == []
+
+
+def test_messages_sent_while_the_websocket_was_down_appear_after_it_reconnects(shop, page):
+    inbound(shop, "5531911110004", "antes da queda", "Dora Queda")
+    page.reload()
+    open_chat(page, "Dora Queda")
+
+    shop.relay.cut()
+    page.wait_for_selector("#live-state[data-live=offline]")
+    inbound(shop, "5531911110004", "durante a queda 1")
+    inbound(shop, "5531911110004", "durante a queda 2")
+    page.wait_for_timeout(500)
+    assert page.locator("#history .msg", has_text="durante a queda").count() == 0
+    shop.relay.restore()
+
+    page.wait_for_selector("#live-state[data-live=live]", timeout=20_000)
+    page.locator("#history .msg", has_text="durante a queda 2").wait_for()
+    assert page.locator("#history .msg", has_text="durante a queda 1").count() == 1
+    assert page.locator("#history .msg", has_text="durante a queda 2").count() == 1
+
+
+def test_deep_link_finds_the_chat_by_canonical_phone_and_prefills_the_text(shop, page):
+    inbound(shop, "5531987654321", "tenho cashback?", "Eva Cashback")
+    wait_for(lambda: conversation_id(shop, "+5531987654321"))
+    expected = conversation_id(shop, "+5531987654321")
+    text = "Oi Eva, seu cashback de R$ 20 vence sexta!"
+
+    page.goto(shop.relay.base + "/chat/?" + urlencode({"phone": "(31) 8765-4321", "text": text}))
+
+    page.wait_for_selector("#history .msg:has-text('tenho cashback?')")
+    assert page.locator("#chat").get_attribute("data-conversation-id") == str(expected)
+    assert page.locator("#composer textarea").input_value() == text
+    assert not shop.emulator.delivered or text not in str(shop.emulator.delivered)
+
+
+def test_deep_link_to_a_new_number_is_virtual_until_the_first_message_is_sent(shop, page):
+    text = "Olá! Temos novidades para você."
+    page.goto(shop.relay.base + "/chat/?" + urlencode({"phone": "11 95555-0101", "text": text}))
+
+    page.wait_for_selector("#history.virtual")
+    assert page.locator("#composer textarea").input_value() == text
+    assert "+55 11 95555-0101" in page.locator(".chat-head").inner_text()
+    assert conversation_id(shop, "+5511955550101") is None
+
+    page.locator("#composer textarea").press("Enter")
+
+    page.wait_for_selector("#history .msg.out:has-text('Temos novidades')")
+    assert conversation_id(shop, "+5511955550101") is not None
+    assert page.locator("#chat").get_attribute("data-conversation-id")
+
+
+def no_horizontal_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_inbox_and_chat_are_usable_on_desktop_and_phone_widths(shop, page):
+    inbound(shop, "5531911110005", "Bom dia! Vocês têm a camisa azul no tamanho M? " * 3,
+            "Fábio Largura")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.reload()
+    page.wait_for_selector(".chat-row")
+    page.screenshot(path=str(ARTIFACTS / "inbox-desktop.png"))
+    open_chat(page, "Fábio Largura")
+    assert page.locator(".customer-panel").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "chat-desktop.png"))
+
+    page.set_viewport_size(PHONE)
+    assert no_horizontal_scroll(page)
+    assert page.locator("#composer textarea").is_visible()
+    assert not page.locator(".inbox-pane").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "chat-phone.png"))
+    page.click(".chat-head .back")
+    page.wait_for_selector(".inbox-pane .chat-row")
+    assert no_horizontal_scroll(page)
+    assert page.locator("input[name=q]").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "inbox-phone.png"))
+    page.click(".chat-row:has-text('Fábio Largura')")
+    page.click(".panel-toggle")
+    page.wait_for_selector(".customer-panel:visible")
+    page.screenshot(path=str(ARTIFACTS / "customer-phone.png"))
