@@ -219,3 +219,42 @@ def test_inbox_and_chat_are_usable_on_desktop_and_phone_widths(shop, page):
     page.click(".panel-toggle")
     page.wait_for_selector(".customer-panel:visible")
     page.screenshot(path=str(ARTIFACTS / "customer-phone.png"))
+
+
+def test_scrolling_up_loads_older_messages_in_order(shop, page):
+    for n in range(70):
+        inbound(shop, "5531911110006", f"mensagem antiga {n:02d}", "Gil Histórico" if n else "")
+    wait_for(lambda: "mensagem antiga 69" in str(shop.api.get("/api/v1/conversations").json()))
+    page.reload()
+    open_chat(page, "Gil Histórico")
+    messages = page.locator("#history .msg")
+    assert messages.count() == 50
+    assert messages.last.inner_text().startswith("mensagem antiga 69")
+
+    page.locator("#history").evaluate("box => { box.scrollTop = 0; }")
+
+    page.wait_for_function("document.querySelectorAll('#history .msg').length === 70")
+    texts = [t.split("\n")[0] for t in messages.all_inner_texts()]
+    assert texts == [f"mensagem antiga {n:02d}" for n in range(70)]
+    assert page.locator("#history .day").count() == 1
+    assert page.locator("#history").evaluate(
+        "box => box.scrollTop > 0 && box.scrollTop < box.scrollHeight - box.clientHeight"), \
+        "the reader stays where they were, neither at the very top nor thrown to the bottom"
+
+
+def test_a_refused_send_shows_failed_and_retry_sends_it(shop, page):
+    inbound(shop, "5531911110007", "pode mandar o boleto?", "Hana Retry")
+    page.reload()
+    open_chat(page, "Hana Retry")
+    shop.emulator.fail_next("send_text", status=400)
+    page.locator("#composer textarea").fill("Segue o boleto")
+    page.keyboard.press("Enter")
+
+    mine = page.locator("#history .msg.out", has_text="Segue o boleto")
+    mine.locator(".tick.failed").wait_for(timeout=15_000)
+    assert "Não enviada" in mine.inner_text()
+
+    mine.locator("button.retry").click()
+
+    mine.locator(".tick.sent").wait_for(timeout=15_000)
+    assert mine.locator("button.retry").count() == 0

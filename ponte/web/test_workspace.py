@@ -263,3 +263,14 @@ def test_an_agent_works_the_inbox_but_anonymous_visitors_go_to_sign_in(shop, cli
     assert client.get("/").status_code == 302
     client.login(username="agente@loja.test", password="s3nha-forte")
     assert "Ana" in client.get("/").content.decode()
+
+
+def test_a_number_that_is_not_connected_is_announced_above_the_inbox(shop, client):
+    from ponte.accounts.models import Instance
+
+    Instance.objects.filter(pk=shop.instance.pk).update(state="needs_reset")
+    assert "Precisa de reset total" in client.get("/").content.decode()
+
+    Instance.objects.filter(pk=shop.instance.pk).update(state="connected")
+    banner = client.get("/instance/banner/").content.decode()
+    assert "instance-warning" not in banner and 'id="instance-banner"' in banner

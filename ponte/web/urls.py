@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("ponte.web.settings_urls")),
     path("", views.inbox, name="inbox"),
     path("inbox/list/", views.inbox_list, name="inbox_list"),
+    path("instance/banner/", views.instance_banner, name="instance_banner"),
     path("conversations/<int:conversation_id>/", views.chat, name="chat"),
     path("conversations/<int:conversation_id>/history/", chat_actions.history, name="history"),
     path("conversations/<int:conversation_id>/send/", chat_actions.send, name="send"),

@@ -12,6 +12,7 @@ from ponte.conversations import queries
 from ponte.conversations.models import Contact, Conversation
 from ponte.conversations.services import do_mark_read
 from ponte.identity import canonicalize
+from ponte.web.context import instance_warnings
 from ponte.web.membership import member_required
 
 
@@ -27,7 +28,15 @@ def inbox_context(request: HttpRequest, active_id: int | None = None) -> dict:
                           assignee=member.user if filters["mine"] else None,
                           band=filters["band"])
     return {"org": member.org, "member": member, "conversations": chats,
-            "filters": filters, "active_id": active_id}
+            "filters": filters, "active_id": active_id,
+            "instance_warnings": instance_warnings(member.org)}
+
+
+@member_required
+@require_GET
+def instance_banner(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/_instance_banner.html", {
+        "member": request.member, "instance_warnings": instance_warnings(request.member.org)})
 
 
 @member_required

@@ -67,7 +67,7 @@
       }
     } else if (form.classList && form.classList.contains("older")) {
       const box = document.getElementById("history");
-      form.dataset.fromBottom = String(box.scrollHeight - box.scrollTop);
+      box.dataset.fromBottom = String(box.scrollHeight - box.scrollTop);
     }
   });
 
@@ -81,17 +81,16 @@
   }));
 
   document.addEventListener("htmx:afterSwap", (event) => {
-    const target = event.detail.target;
     const box = document.getElementById("history");
     if (!box) return;
-    if (target === box) {
-      window.ponteLive.dedupeDays(box);
+    window.ponteLive.dedupeDays(box);
+    if (event.detail.target === box) {
       window.ponteLive.scrollToBottom(box);
       const chatId = window.ponteLive.openChatId();
       if (chatId) document.dispatchEvent(new CustomEvent("ponte:history-loaded", { detail: { chatId } }));
-    } else if (event.detail.elt.dataset && event.detail.elt.dataset.fromBottom) {
-      window.ponteLive.dedupeDays(box);
-      box.scrollTop = box.scrollHeight - Number(event.detail.elt.dataset.fromBottom);
+    } else if (box.dataset.fromBottom) {
+      box.scrollTop = box.scrollHeight - Number(box.dataset.fromBottom);
+      delete box.dataset.fromBottom;
     }
   });
 
