@@ -17,6 +17,7 @@ from ponte.conversations.services import do_store_inbound
 from ponte.engines import InboundMessage
 from ponte.engines.wppconnect import Emulator
 from ponte.identity import canonicalize
+from ponte.leads.models import Lead
 
 log = logging.getLogger("ponte.demo")
 DEMO_ORG = "Loja Exemplo (demonstração)"
@@ -34,6 +35,13 @@ OPENERS = [
     "Bom dia, qual o prazo de entrega para BH?",
     "Quero comprar duas camisetas, aceitam Pix?",
     "Meu pedido chegou com defeito, e agora?",
+]
+# What the scoring (a later issue) would say of each opener; shown in the inbox and panel.
+DEMO_LEADS = [
+    (78, ["Pergunta por um produto e tamanho definidos", "Interesse de compra"]),
+    (45, ["Pergunta sobre entrega"]),
+    (88, ["Quer comprar duas peças", "Pergunta a forma de pagamento"]),
+    (20, ["Reclamação de defeito", "Sentimento negativo"]),
 ]
 SIMULATED = [
     "Olá, tem promoção hoje?",
@@ -69,11 +77,14 @@ def seed(engine_url: str = "") -> DemoCredentials:
         Member.objects.create(org=org, user=user, role=Role.OWNER)
         instance = org.instances.get()
         now = timezone.now()
-        for index, ((phone, name), text) in enumerate(zip(CUSTOMERS, OPENERS, strict=True)):
+        for index, ((phone, name), text, (score, reasons)) in enumerate(
+                zip(CUSTOMERS, OPENERS, DEMO_LEADS, strict=True)):
             identity = canonicalize(f"{phone}@c.us")
-            do_store_inbound(instance, InboundMessage(
+            message = do_store_inbound(instance, InboundMessage(
                 engine_message_id=f"DEMO{index:04d}", chat=identity, sender=identity,
                 timestamp=now - timedelta(minutes=30 - index * 5), text=text, push_name=name))
+            Lead.objects.create(org=org, contact=message.conversation.contact, score=score,
+                                reasons=reasons, scored_at=now)
     instance = org.instances.get()
     if engine_url and instance.base_url != engine_url:
         instance.base_url = engine_url
@@ -95,9 +106,9 @@ def start_simulated_customers(emulator: Emulator, session: str,
     def run() -> None:
         time.sleep(3)
         while True:
-            phone, _ = random.choice(CUSTOMERS)
+            phone, name = random.choice(CUSTOMERS)
             try:
-                emulator.receive(session, phone, random.choice(SIMULATED))
+                emulator.receive(session, phone, random.choice(SIMULATED), push_name=name)
                 log.info("simulated engine (demo): a customer wrote")
             except Exception as exc:  # the demo's stand-in must never take Ponte down
                 log.warning("simulated engine (demo): %s", exc)

@@ -372,13 +372,15 @@ class Emulator:
             time.sleep(0.01)
         return False
 
-    def receive(self, session: str, wa_id: str, text: str) -> str:
+    def receive(self, session: str, wa_id: str, text: str, push_name: str = "Cliente") -> str:
         """A customer writes to us: store the message and post `onmessage`."""
         with self._lock:
             client = self._materialize(session)
             chat = _jid(wa_id)
             message = _serialize_message(
                 msg_id=_new_message_id(), chat=chat, me=self.me, from_me=False, text=text)
+            message["notifyName"] = push_name
+            message["sender"].update(pushname=push_name, formattedName=push_name)
             self._chats.setdefault(session, {}).setdefault(chat, []).append(message)
             if client is not None:
                 self._emit(client, "onmessage", dict(message))
