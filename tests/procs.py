@@ -50,15 +50,19 @@ def ponte_init(env: dict, engine: str, org: str = "Loja", *extra: str) -> dict:
 
 
 class Server:
-    def __init__(self, env: dict, port: int | None = None, extra_env: dict | None = None):
+    """`ponte serve` (or `ponte web` with command="web") on a free port, healthy when started."""
+
+    def __init__(self, env: dict, port: int | None = None, extra_env: dict | None = None,
+                 command: str = "serve"):
         self.env = env | (extra_env or {})
+        self.command = command
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> "Server":
         log = open(Path(self.env["PONTE_DATA_DIR"]) / f"serve-{self.port}.log", "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen([*PONTE, "serve", "--port", str(self.port)], env=self.env,
+        self.proc = subprocess.Popen([*PONTE, self.command, "--port", str(self.port)], env=self.env,
                                      stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -120,3 +124,15 @@ def wait_for(predicate, timeout: float = 60, every: float = 0.2):
             return value
         time.sleep(every)
     raise AssertionError("condition not met in time")
+
+
+def signed_in(base: str, email: str, password: str) -> httpx.Client:
+    """An HTTP client holding a browser session, as the sign-in form gives one."""
+    client = httpx.Client(base_url=base, timeout=10, follow_redirects=False)
+    client.get("/login/")
+    answer = client.post("/login/", data={
+        "username": email, "password": password,
+        "csrfmiddlewaretoken": client.cookies["csrftoken"]}, headers={"Referer": base + "/login/"})
+    if answer.status_code != 302 or "sessionid" not in client.cookies:
+        raise RuntimeError(f"sign-in failed: {answer.status_code}")
+    return client

@@ -34,13 +34,17 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     group: str | None = None
 
     async def connect(self) -> None:
-        user = self.scope.get("user")
-        if not same_origin(self.scope) or user is None or not user.is_authenticated:
-            await self.close(code=4401)
+        if not same_origin(self.scope):
+            await self.close()  # refused at the handshake: 403
             return
-        org_id = await org_id_for(user, self.scope["session"].get(SESSION_KEY))
+        user = self.scope.get("user")
+        org_id = None
+        if user is not None and user.is_authenticated:
+            org_id = await org_id_for(user, self.scope["session"].get(SESSION_KEY))
         if org_id is None:
-            await self.close(code=4403)
+            # Accepted only to say why: a signed-out tab stops reconnecting on 4401.
+            await self.accept()
+            await self.close(code=4401)
             return
         realtime.bind_server_loop(asyncio.get_running_loop())
         self.group = realtime.org_group(org_id)

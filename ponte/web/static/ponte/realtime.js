@@ -180,7 +180,7 @@
     socket.onclose = (close) => {
       if (live.socket !== socket) return;
       setLiveState("offline");
-      if (close.code === 4401 || close.code === 4403) return;  // signed out: nothing to resume
+      if (close.code === 4401) return;  // signed out: nothing to resume
       const delay = Math.min(10000, 300 * 2 ** live.retries) * (0.75 + Math.random() / 2);
       live.retries += 1;
       live.timer = setTimeout(connect, delay);
