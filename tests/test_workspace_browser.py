@@ -96,6 +96,10 @@ def test_a_webhook_message_shows_in_the_open_chat_and_reorders_the_inbox(shop, p
     assert page.evaluate("window.stillTheSamePage") is True
     assert page.locator(".chat-row.active").inner_text().count("chegou agora") == 1
 
+    page.fill("input[name=q]", "(31) 91111-0002")
+    page.wait_for_function("document.querySelectorAll('.chat-row').length === 1")
+    assert "Beto Segundo" in page.locator(".chat-row").inner_text()
+
 
 def test_a_long_multiline_message_grows_the_composer_and_turns_from_pending_to_sent(shop, page):
     inbound(shop, "5531911110003", "quero saber do pedido", "Caio Pedido")

@@ -195,6 +195,13 @@
     if (!live.socket || live.socket.readyState === WebSocket.CLOSED) connect();
   });
 
+  // Back/forward restore a snapshot: bring it up to date.
+  document.addEventListener("htmx:historyRestore", () => {
+    refreshInbox();
+    const chatId = openChatId();
+    if (chatId) catchUpChat(chatId);
+  });
+
   // A boosted navigation brings a fresh top bar; it shows the connection as it is.
   document.addEventListener("htmx:load", () => { if (live.state) setLiveState(live.state); });
   document.addEventListener("ponte:history-loaded", (event) => fetchNewMessages(event.detail.chatId));
