@@ -119,7 +119,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Static files are served from the installed package (finders); collectstatic is optional.
+STATIC_ROOT = os.environ.get("PONTE_STATIC_ROOT") or None
 # Served straight from the apps (htmx from django-htmx, our own JS and CSS): no collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -262,3 +262,14 @@ def test_a_refused_send_shows_failed_and_retry_sends_it(shop, page):
 
     mine.locator(".tick.sent").wait_for(timeout=15_000)
     assert mine.locator("button.retry").count() == 0
+
+
+def test_the_whatsapp_connection_state_shows_live_above_the_inbox(shop, page):
+    assert page.locator(".instance-warning").count() == 0
+
+    shop.emulator.set_state("LOGGED_OUT")
+
+    page.locator(".instance-warning").wait_for(timeout=20_000)
+    assert "WhatsApp" in page.locator(".instance-warning").inner_text()
+    shop.emulator.scan_qr()
+    page.locator(".instance-warning").wait_for(state="detached", timeout=20_000)
