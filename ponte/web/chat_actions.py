@@ -9,7 +9,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from ponte.conversations import queries
-from ponte.conversations.models import Conversation
+from ponte.conversations.models import Conversation, Message
 from ponte.conversations.outbound import (
     SendRejected,
     check_send_message,
@@ -22,11 +22,18 @@ from ponte.web.membership import member_required
 PAGE = 50
 
 
-def _chat(request: HttpRequest, conversation_id: int) -> Conversation:
+def chat_or_404(request: HttpRequest, conversation_id: int) -> Conversation:
     chat = queries.conversation_or_none(request.member.org, conversation_id)
     if chat is None:
         raise Http404
     return chat
+
+
+def message_or_404(request: HttpRequest, message_id: int) -> Message:
+    found = queries.message_or_none(request.member.org, message_id)
+    if found is None:
+        raise Http404
+    return found
 
 
 def _int(value: str | None) -> int | None:
@@ -40,7 +47,7 @@ def history(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
     Revalidated on every visit (no-cache) so the ETag turns a reopened chat into a 304.
     """
-    chat = _chat(request, conversation_id)
+    chat = chat_or_404(request, conversation_id)
     after = _int(request.GET.get("after"))
     has_older = False
     if after is not None:
@@ -58,10 +65,7 @@ def history(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @member_required
 @require_GET
 def message(request: HttpRequest, message_id: int) -> HttpResponse:
-    found = queries.message_or_none(request.member.org, message_id)
-    if found is None:
-        raise Http404
-    return render(request, "web/_message.html", {"m": found})
+    return render(request, "web/_message.html", {"m": message_or_404(request, message_id)})
 
 
 def _rejected(request: HttpRequest, exc: SendRejected) -> HttpResponse:
@@ -102,9 +106,7 @@ def send_to_phone(request: HttpRequest) -> HttpResponse:
 @member_required
 @require_POST
 def retry(request: HttpRequest, message_id: int) -> HttpResponse:
-    found = queries.message_or_none(request.member.org, message_id)
-    if found is None:
-        raise Http404
+    found = message_or_404(request, message_id)
     with suppress(SendRejected):  # already retried from another tab: show what it is now
         found = do_retry_message(found)
     return render(request, "web/_message.html", {"m": found})
@@ -113,14 +115,14 @@ def retry(request: HttpRequest, message_id: int) -> HttpResponse:
 @member_required
 @require_POST
 def mark_read(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    do_mark_read(_chat(request, conversation_id))
+    do_mark_read(chat_or_404(request, conversation_id))
     return HttpResponse(status=204)
 
 
 @member_required
 @require_POST
 def assign(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    chat = _chat(request, conversation_id)
+    chat = chat_or_404(request, conversation_id)
     do_assign(chat, None if chat.assignee_id == request.user.pk else request.user)
     return render(request, "web/_assign.html", {"conversation": chat, "user": request.user})
 

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlencode
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -12,6 +12,7 @@ from ponte.conversations import queries
 from ponte.conversations.models import Contact, Conversation
 from ponte.conversations.services import do_mark_read
 from ponte.identity import canonicalize
+from ponte.web.chat_actions import chat_or_404
 from ponte.web.context import instance_warnings
 from ponte.web.membership import member_required
 
@@ -66,9 +67,7 @@ def chat_context(request: HttpRequest, chat: Conversation | None, contact: Conta
 @member_required
 @require_GET
 def chat(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    chat = queries.conversation_or_none(request.member.org, conversation_id)
-    if chat is None:
-        raise Http404
+    chat = chat_or_404(request, conversation_id)
     if chat.unread_count:
         do_mark_read(chat)
     return render(request, "web/chat.html", chat_context(request, chat, chat.contact))
