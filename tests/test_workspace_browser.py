@@ -271,5 +271,7 @@ def test_the_whatsapp_connection_state_shows_live_above_the_inbox(shop, page):
 
     page.locator(".instance-warning").wait_for(timeout=20_000)
     assert "WhatsApp" in page.locator(".instance-warning").inner_text()
+    session = shop.api.get("/api/v1/instance").json()["session_name"]
+    wait_for(lambda: shop.emulator.state_of(session) == "QRCODE", timeout=20)
     shop.emulator.scan_qr()
     page.locator(".instance-warning").wait_for(state="detached", timeout=20_000)
