@@ -47,7 +47,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "ponte.web.language.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -67,6 +67,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ponte.web.context.ponte",
@@ -105,6 +106,9 @@ if REDIS_URL:
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
+    # Shared by every process: login rate limits count across all of them.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": REDIS_URL}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
@@ -116,6 +120,7 @@ LANGUAGE_CODE = "pt-br"
 LANGUAGES = [("pt-br", "Português (Brasil)"), ("en", "English")]
 TIME_ZONE = os.environ.get("PONTE_TIME_ZONE", "America/Sao_Paulo")
 USE_I18N = True
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -168,6 +173,11 @@ PONTE_RECONCILE_DELAY_SECONDS = float(os.environ.get("PONTE_RECONCILE_DELAY_SECO
 PONTE_SUPERVISOR_PERIOD_SECONDS = float(os.environ.get("PONTE_SUPERVISOR_PERIOD_SECONDS", 30))
 PONTE_RECONNECT_ATTEMPTS = 3
 # Diagnostic log retention, per instance.
+# Failed sign-ins allowed per email and per client address within the window.
+PONTE_LOGIN_MAX_FAILURES_PER_EMAIL = int(os.environ.get("PONTE_LOGIN_MAX_FAILURES_PER_EMAIL", 5))
+PONTE_LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("PONTE_LOGIN_MAX_FAILURES_PER_IP", 20))
+PONTE_LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("PONTE_LOGIN_FAILURE_WINDOW_SECONDS", 900))
+
 PONTE_DIAGNOSTICS_KEEP = int(os.environ.get("PONTE_DIAGNOSTICS_KEEP", 5000))
 PONTE_DIAGNOSTICS_MAX_AGE_DAYS = int(os.environ.get("PONTE_DIAGNOSTICS_MAX_AGE_DAYS", 14))
 # Engine HTTP timeouts (seconds).

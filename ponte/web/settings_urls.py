@@ -4,4 +4,12 @@ from ponte.web import settings_views
 
 urlpatterns = [
     path("settings/whatsapp/", settings_views.whatsapp, name="settings_whatsapp"),
+    path("settings/whatsapp/<uuid:instance_id>/status/", settings_views.status,
+         name="settings_whatsapp_status"),
+    path("settings/whatsapp/<uuid:instance_id>/reconnect/", settings_views.reconnect,
+         name="settings_whatsapp_reconnect"),
+    path("settings/whatsapp/<uuid:instance_id>/reset/", settings_views.reset,
+         name="settings_whatsapp_reset"),
+    path("settings/whatsapp/<uuid:instance_id>/webhook-token/",
+         settings_views.rotate_webhook_token, name="settings_whatsapp_rotate"),
 ]

@@ -1,12 +1,161 @@
-"""Settings › WhatsApp (being built)."""
+"""Settings › WhatsApp: the number's session, its recovery actions and its diagnostic log.
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+Owners and admins only: the page shows the webhook URL, whose token is the webhook's secret.
+"""
 
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ponte.accounts.models import Instance, SessionState
+from ponte.diagnostics.models import DiagnosticEntry
+from ponte.engines.base import EngineError
+from ponte.sessions.services import webhook_url
+from ponte.sessions.supervisor import Supervisor
 from ponte.web.membership import member_required
+
+# States in which the engine waits for (or is about to need) a scan: the QR refreshes fast.
+WAITING = {SessionState.QRCODE, SessionState.STARTING, SessionState.NEEDS_RESET,
+           SessionState.NOTLOGGED}
+# Outcomes that are not errors, as the API's `errors_only` filter counts them.
+FINE = ("ok", "accepted", "ignored")
+LOG_ROWS = 100
+
+
+def _instance(request: HttpRequest, instance_id: UUID | None = None) -> Instance | None:
+    """The organization's instance by id (404 when not its own), else its first one."""
+    mine = Instance.objects.for_org(request.member.org).order_by("created_at")
+    if instance_id is None:
+        return mine.first()
+    instance = mine.filter(pk=instance_id).first()
+    if instance is None:
+        raise Http404("No such instance.")
+    return instance
+
+
+def _qr_src(qr: str) -> str:
+    """Engines hand the QR over as a data URL or as bare base64 PNG; an <img> needs the URL."""
+    if not qr:
+        return ""
+    return qr if qr.startswith("data:image/") else f"data:image/png;base64,{qr}"
+
+
+def _status_context(instance: Instance) -> dict:
+    waiting = instance.state in WAITING
+    return {"instance": instance, "waiting": waiting, "qr_src": _qr_src(instance.qr),
+            "poll": "2s" if waiting else "15s",
+            "max_attempts": settings.PONTE_RECONNECT_ATTEMPTS}
+
+
+def _page_context(request: HttpRequest, instance: Instance | None, confirm: str = "") -> dict:
+    member = request.member
+    context = {"org": member.org, "member": member, "instance": instance, "confirm": confirm,
+               "errors_only": request.GET.get("errors") == "1"}
+    if instance is None:
+        return context
+    entries = DiagnosticEntry.objects.for_org(member.org).filter(instance=instance)
+    if context["errors_only"]:
+        entries = entries.exclude(outcome__in=FINE)
+    context.update(_status_context(instance), entries=entries.order_by("-id")[:LOG_ROWS],
+                   webhook_url=webhook_url(instance), log_rows=LOG_ROWS,
+                   others=Instance.objects.for_org(member.org).exclude(pk=instance.pk)
+                   .order_by("created_at"))
+    return context
+
+
+def _back(instance: Instance) -> HttpResponse:
+    return redirect(f"{reverse('settings_whatsapp')}?instance={instance.pk}")
+
+
+@never_cache
+@member_required(manage=True)
+@require_GET
+def whatsapp(request: HttpRequest) -> HttpResponse:
+    try:
+        wanted = UUID(request.GET["instance"]) if request.GET.get("instance") else None
+    except ValueError:
+        raise Http404("Not an instance id.") from None
+    return render(request, "web/settings_whatsapp.html",
+                  _page_context(request, _instance(request, wanted)))
+
+
+@never_cache
+@member_required(manage=True)
+@require_GET
+def status(request: HttpRequest, instance_id: UUID) -> HttpResponse:
+    """The state badge and QR code, polled by the page while the engine waits for a scan."""
+    return render(request, "web/settings/_status.html",
+                  _status_context(_instance(request, instance_id)))
+
+
+def _confirmation(request: HttpRequest, instance: Instance, action: str) -> HttpResponse:
+    """A second, explicit step before a destructive action: inline with htmx, else the page."""
+    if request.htmx:
+        return render(request, "web/settings/_confirm.html",
+                      {"instance": instance, "confirm": action})
+    return render(request, "web/settings_whatsapp.html",
+                  _page_context(request, instance, confirm=action))
+
+
+def _supervise(request: HttpRequest, instance: Instance, action: str) -> None:
+    """Run a reset or a reconnect now, as the API does, and tell the person how it went."""
+    if not instance.is_configured:
+        messages.error(request, _("O motor desta instância não está configurado."))
+        return
+    supervisor = Supervisor()
+    try:
+        if action == "reset":
+            supervisor.reset(instance)
+            messages.success(request, _("Reset total feito. Leia o novo QR code no celular."))
+        else:
+            instance.reconnect_attempts = 0
+            if supervisor.reconnect(instance, "reconnect requested from settings"):
+                messages.success(request, _("Sessão reiniciada no motor."))
+            else:
+                messages.error(request, _("O motor não aceitou nenhuma das chaves. "
+                                          "Faça o reset total da instância."))
+    except EngineError as exc:
+        messages.error(request, _("O motor recusou: %(detail)s") % {"detail": exc.detail})
+    finally:
+        supervisor.close()
 
 
 @member_required(manage=True)
-def whatsapp(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/settings_whatsapp.html", {
-        "org": request.member.org, "member": request.member})
+@require_POST
+def reconnect(request: HttpRequest, instance_id: UUID) -> HttpResponse:
+    instance = _instance(request, instance_id)
+    _supervise(request, instance, "reconnect")
+    return _back(instance)
+
+
+@never_cache
+@member_required(manage=True)
+@require_http_methods(["GET", "POST"])
+def reset(request: HttpRequest, instance_id: UUID) -> HttpResponse:
+    """Reset total da instância: GET asks for confirmation, saying what it undoes; POST does it."""
+    instance = _instance(request, instance_id)
+    if request.method == "GET":
+        return _confirmation(request, instance, "reset")
+    _supervise(request, instance, "reset")
+    return _back(instance)
+
+
+@never_cache
+@member_required(manage=True)
+@require_http_methods(["GET", "POST"])
+def rotate_webhook_token(request: HttpRequest, instance_id: UUID) -> HttpResponse:
+    """A leaked webhook URL stops working; GET asks for confirmation, POST rotates."""
+    instance = _instance(request, instance_id)
+    if request.method == "GET":
+        return _confirmation(request, instance, "rotate")
+    instance.rotate_webhook_token()
+    instance.save(update_fields=["webhook_token_encrypted"])
+    messages.success(request, _("Novo token gerado. Cole a nova URL do webhook no motor."))
+    return _back(instance)
