@@ -275,3 +275,31 @@ def test_the_whatsapp_connection_state_shows_live_above_the_inbox(shop, page):
     wait_for(lambda: shop.emulator.state_of(session) == "QRCODE", timeout=20)
     shop.emulator.scan_qr()
     page.locator(".instance-warning").wait_for(state="detached", timeout=20_000)
+
+
+def test_back_to_a_chat_shows_what_arrived_meanwhile_without_fetching_older_pages(shop, page):
+    for n in range(60):
+        inbound(shop, "5531911110008", f"conversa longa {n:02d}", "Iara Volta" if n else "")
+    inbound(shop, "5531911110009", "outra conversa", "Juca Outro")
+    wait_for(lambda: "conversa longa 59" in str(shop.api.get("/api/v1/conversations").json()))
+    page.reload()
+    open_chat(page, "Iara Volta")
+    open_chat(page, "Juca Outro")
+    history_asked = []
+    page.on("request", lambda r: "/history/" in r.url and history_asked.append(r.url))
+
+    inbound(shop, "5531911110008", "chegou enquanto estava fora")
+    page.wait_for_function("document.querySelector('.chat-row').innerText.includes('Iara Volta')")
+    page.go_back()
+
+    page.wait_for_selector("#history .msg:has-text('chegou enquanto estava fora')")
+    page.wait_for_selector("#live-state[data-live=live]")
+    page.wait_for_timeout(500)
+    assert page.locator("#history .msg").last.inner_text().startswith("chegou enquanto estava fora")
+    texts = [t.split("\n")[0] for t in page.locator("#history .msg").all_inner_texts()]
+    assert texts == [f"conversa longa {n:02d}" for n in range(11, 60)] + [
+        "chegou enquanto estava fora"], "the newest page, once, in order"
+    assert not [url for url in history_asked if "before=" in url], history_asked
+    assert page.locator("#history").evaluate(
+        "box => box.scrollHeight - box.scrollTop - box.clientHeight < 5"), "the newest is in view"
+    assert "Iara Volta" in page.locator(".chat-row.active").inner_text()

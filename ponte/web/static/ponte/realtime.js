@@ -114,6 +114,14 @@
     });
   }
 
+  // The chat open now, which may have changed while the list was on its way.
+  function markActiveRow(list) {
+    const chatId = openChatId();
+    list.querySelectorAll(".chat-row").forEach((row) => {
+      row.classList.toggle("active", row.dataset.conversationId === chatId);
+    });
+  }
+
   // Inbox refreshes coalesce: at most one in flight, and one more if something changed meanwhile.
   let inboxBusy = false;
   let inboxDirty = false;
@@ -127,7 +135,11 @@
       params.set("active", openChatId());
       const html = await fetchHtml(`/inbox/list/?${params}`);
       const target = $("#inbox-list");
-      if (target) { target.innerHTML = html; if (window.htmx) htmx.process(target); }
+      if (target) {
+        target.innerHTML = html;
+        markActiveRow(target);
+        if (window.htmx) htmx.process(target);
+      }
     } catch (error) {
       console.warn("ponte:", error);
     } finally {
@@ -166,11 +178,10 @@
       live.everOpen = true;
       live.retries = 0;
       setLiveState("live");
-      if (reconnected) {
-        refreshInbox();
-        const chatId = openChatId();
-        if (chatId) catchUpChat(chatId);
-      }
+      // Whatever happened between rendering the page (or the drop) and now was not pushed.
+      refreshInbox();
+      const chatId = openChatId();
+      if (chatId) (reconnected ? catchUpChat : fetchNewMessages)(chatId);
     };
     socket.onmessage = (message) => {
       let event;
@@ -195,11 +206,21 @@
     if (!live.socket || live.socket.readyState === WebSocket.CLOSED) connect();
   });
 
-  // Back/forward restore a snapshot: bring it up to date.
+  // Back/forward restore a snapshot. Its history reloads by itself (hx-trigger="load",
+  // revalidated by ETag, then fetchNewMessages); until then it shows the snapshot from the
+  // bottom, without the "older" sentinel that would fetch a page nobody scrolled up to.
+  document.addEventListener("htmx:historyCacheHit", (event) => {
+    const item = event.detail.item;
+    if (!item.content.includes('class="older"')) return;
+    const template = document.createElement("template");
+    template.innerHTML = item.content;
+    template.content.querySelectorAll("#history > .older").forEach((node) => node.remove());
+    item.content = template.innerHTML;
+  });
   document.addEventListener("htmx:historyRestore", () => {
+    const box = history();
+    if (box) scrollToBottom(box);
     refreshInbox();
-    const chatId = openChatId();
-    if (chatId) catchUpChat(chatId);
   });
 
   // A boosted navigation brings a fresh top bar; it shows the connection as it is.
