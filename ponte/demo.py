@@ -95,8 +95,10 @@ def seed(engine_url: str = "") -> DemoCredentials:
 
 def start_simulated_engine() -> Emulator:
     """Ponte's own WPPConnect emulator, standing in for a phone: sends work, acks come back."""
-    emulator = Emulator(secrets=[DEMO_ENGINE_SECRET], logged_in=True, auto_ack=True)
-    return emulator.start()
+    emulator = Emulator(secrets=[DEMO_ENGINE_SECRET], logged_in=True, auto_ack=True).start()
+    for phone, _ in CUSTOMERS[:3]:  # the last one hides their picture
+        emulator.set_picture(phone)
+    return emulator
 
 
 def start_simulated_customers(emulator: Emulator, session: str,

@@ -75,6 +75,7 @@ def page(shop):
 
 def open_chat(page, name: str) -> None:
     page.click(f".chat-row:has-text('{name}')")
+    page.wait_for_selector(f".chat-head:has-text('{name}')")
     page.wait_for_selector("#history .msg")
     page.wait_for_selector("#live-state[data-live=live]")
 
@@ -303,3 +304,26 @@ def test_back_to_a_chat_shows_what_arrived_meanwhile_without_fetching_older_page
     assert page.locator("#history").evaluate(
         "box => box.scrollHeight - box.scrollTop - box.clientHeight < 5"), "the newest is in view"
     assert "Iara Volta" in page.locator(".chat-row.active").inner_text()
+
+
+def test_the_customers_whatsapp_picture_shows_and_a_dead_one_leaves_the_initials(shop, page):
+    shop.emulator.set_picture("5531911110010")
+    inbound(shop, "5531911110010", "olha minha foto", "Lia Foto")
+    shop.emulator.set_picture("5531911110011")
+    inbound(shop, "5531911110011", "minha foto sumiu", "Rui Semfoto")
+    page.reload()
+
+    open_chat(page, "Lia Foto")
+    picture = page.locator("#customer-photo img")
+    picture.wait_for(timeout=10_000)
+    page.wait_for_function(
+        "document.querySelector('#customer-photo img')?.naturalWidth > 0")
+    assert page.locator("#chat-avatar img").count() == 1
+
+    open_chat(page, "Rui Semfoto")
+    page.locator("#customer-photo img").wait_for(timeout=10_000)
+    del shop.emulator.pictures["5531911110011"]  # WhatsApp's URL expired since
+    page.reload()
+    page.wait_for_selector("#chat-avatar")
+    page.wait_for_function("!document.querySelector('#customer-photo img, #chat-avatar img')")
+    assert page.locator("#customer-photo").inner_text() == "RS"

@@ -18,6 +18,9 @@ class Contact(models.Model):
     # The WhatsApp id the engine's number check said exists (ninth digit or not).
     wa_id = models.CharField(max_length=32, blank=True)
     wa_checked_at = models.DateTimeField(null=True, blank=True)
+    # WhatsApp's profile picture: a signed CDN URL that expires, so asked again daily.
+    photo_url = models.URLField(max_length=2000, blank=True)
+    photo_checked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = OrgQuerySet.as_manager()

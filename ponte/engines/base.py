@@ -139,6 +139,14 @@ class EngineClient(ABC):
         """The chat's latest messages with direction and text (engines override this)."""
         raise NotImplementedError
 
+    async def profile_picture(self, wa_id: str) -> str | None:
+        """The URL of the person's WhatsApp profile picture; None when hidden or absent.
+
+        WhatsApp signs these URLs and they expire within days. Engines that cannot
+        tell (Meta's Cloud API) answer None.
+        """
+        return None
+
     # Session
     @abstractmethod
     async def authenticate(self, secret: str) -> None:

@@ -1,4 +1,4 @@
-"""What every engine emulator needs: QR code images and WhatsApp's ninth-digit lookup."""
+"""What every engine emulator needs: QR codes, profile pictures, the ninth-digit lookup."""
 
 import random
 import struct
@@ -26,6 +26,25 @@ def qr_png(seed: str | int, label: str = "ponte emulator qr", modules: int = 25,
     header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header)
             + _chunk(b"tEXt", f"Comment\x00{label} {seed}".encode())
+            + _chunk(b"IDAT", zlib.compress(bytes(rows))) + _chunk(b"IEND", b""))
+
+
+def portrait_png(seed: str, side: int = 64) -> bytes:
+    """A made-up profile picture: a head and shoulders on a colour that differs per seed."""
+    rng = random.Random(seed)
+    background = bytes(rng.randrange(60, 200) for _ in range(3))
+    figure = bytes(235 for _ in range(3))
+    head, head_radius = (side / 2, side * 0.38), side * 0.19
+    shoulders, (wide, tall) = (side / 2, side * 1.0), (side * 0.38, side * 0.32)
+    rows = bytearray()
+    for y in range(side):
+        rows += b"\x00"
+        for x in range(side):
+            in_head = (x - head[0]) ** 2 + (y - head[1]) ** 2 <= head_radius ** 2
+            in_body = ((x - shoulders[0]) / wide) ** 2 + ((y - shoulders[1]) / tall) ** 2 <= 1
+            rows += figure if in_head or in_body else background
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header)
             + _chunk(b"IDAT", zlib.compress(bytes(rows))) + _chunk(b"IEND", b""))
 
 

@@ -16,6 +16,7 @@ from ponte.conversations.outbound import (
     do_queue_message,
     do_retry_message,
 )
+from ponte.conversations.photos import photo_is_stale, refresh_photo
 from ponte.conversations.services import do_assign, do_mark_read
 from ponte.web.membership import member_required
 
@@ -60,6 +61,17 @@ def history(request: HttpRequest, conversation_id: int) -> HttpResponse:
         "conversation": chat, "messages": messages, "has_older": has_older})
     patch_cache_control(response, private=True, no_cache=True)
     return response
+
+
+@member_required
+@require_GET
+def photo(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The contact's WhatsApp picture, asked of the engine when the stored one is old."""
+    chat = chat_or_404(request, conversation_id)
+    contact = chat.contact
+    if photo_is_stale(contact):
+        refresh_photo(contact, chat.instance)
+    return render(request, "web/_photo.html", {"contact": contact})
 
 
 @member_required

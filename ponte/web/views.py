@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from ponte.accounts.models import Member
 from ponte.conversations import queries
 from ponte.conversations.models import Contact, Conversation
+from ponte.conversations.photos import photo_is_stale
 from ponte.conversations.services import do_mark_read
 from ponte.identity import canonicalize
 from ponte.web.chat_actions import chat_or_404
@@ -60,7 +61,8 @@ def chat_context(request: HttpRequest, chat: Conversation | None, contact: Conta
     lead = getattr(contact, "lead", None) if contact else None
     context.update(conversation=chat, contact=contact, lead=lead,
                    phone=contact.e164 if contact and contact.e164 else phone,
-                   prefill=request.GET.get("text", "")[:4096])
+                   prefill=request.GET.get("text", "")[:4096],
+                   photo_stale=bool(chat and contact and photo_is_stale(contact)))
     return context
 
 

@@ -96,6 +96,12 @@ class Client(EngineClient):
         return NumberCheck(exists=True, wa_id=_user(jid) if isinstance(jid, str) and jid
                            else _number(digits))
 
+    async def profile_picture(self, wa_id: str) -> str | None:
+        body = await self._call("POST", "chat/fetchProfilePictureUrl", "profile picture",
+                                json={"number": _number(wa_id)})
+        url = body.get("profilePictureUrl") if isinstance(body, dict) else None
+        return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
+
     async def recent_message_ids(self, wa_id: str, limit: int = 20) -> list[str]:
         return [m.engine_message_id for m in await self.recent_messages(wa_id, limit)]
 

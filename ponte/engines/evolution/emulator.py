@@ -44,7 +44,7 @@ State = Literal["open", "connecting", "close"]
 DEFAULT_APIKEY = "emulator-global-apikey"
 OPERATIONS = frozenset({
     "send_text", "send_media", "check_number", "status", "start", "qrcode", "close", "logout",
-    "token", "webhook", "recent_messages", "create",
+    "token", "webhook", "recent_messages", "create", "profile_picture",
 })
 
 # Close codes after which Evolution does not reconnect by itself and says so in a
@@ -148,6 +148,8 @@ ROUTES = (
     _route("POST", "message/sendWhatsAppAudio", ("send_media",), "_send_audio"),
     _route("POST", "chat/whatsappNumbers", ("check_number",), "_whatsapp_numbers"),
     _route("POST", "chat/findMessages", ("recent_messages",), "_find_messages"),
+    _route("POST", "chat/fetchProfilePictureUrl", ("profile_picture",),
+           "_fetch_profile_picture"),
     _route("POST", "webhook/set", ("webhook",), "_webhook_set"),
     _route("GET", "webhook/find", ("webhook",), "_webhook_find"),
 )
@@ -183,6 +185,7 @@ class Emulator:
         self.expose_apikey = expose_apikey
         self.qrcode_limit = qrcode_limit
         self.webhook_timeout = webhook_timeout
+        self.pictures: dict[str, str] = {}  # WhatsApp id -> profile picture URL
         self.requests: list[RecordedRequest] = []
         self.delivered: list[Json] = []
         self.webhooks: list[Json] = []  # every post attempt: url, body, status, error
@@ -298,6 +301,13 @@ class Emulator:
         deliver=False: nothing happens, and after the wait a proxy answers 504.
         """
         self._script(operation, [_Hang(seconds, deliver)])
+
+    def set_picture(self, wa_id: str, url: str | None = None) -> str:
+        """Give a person a profile picture; its URL (WhatsApp's CDN form unless given)."""
+        url = url or f"https://pps.whatsapp.net/v/t61.24694-24/{wa_id}_n.jpg?ccb=11-4&oe=0"
+        with self._lock:
+            self.pictures[wa_id] = url
+        return url
 
     def set_state(self, state: State, *, logged_out: bool = False,
                   status_reason: int | None = None, notify: bool = True) -> None:
@@ -624,6 +634,17 @@ class Emulator:
             answers.append({"jid": (wa_id if exists else number) + JID_SUFFIX,
                             "exists": exists, "number": number})
         return _Answer(200, answers)
+
+    def _fetch_profile_picture(self, inst: _Instance, body: Any, query: Any) -> _Answer:
+        """POST /chat/fetchProfilePictureUrl: a CDN URL, or null when there is none."""
+        problems = _missing(body, "number")
+        if problems:
+            return _error(400, problems)
+        if inst.state != "open":
+            return _error(500, ["Error: Connection Closed"])
+        exists, wa_id = self._resolve(_digits(str(body["number"])))
+        return _Answer(200, {"wuid": wa_id + JID_SUFFIX,
+                             "profilePictureUrl": self.pictures.get(wa_id) if exists else None})
 
     def _find_messages(self, inst: _Instance, body: Any, query: Any) -> _Answer:
         """POST /chat/findMessages: newest first, `offset` records a page."""

@@ -92,6 +92,20 @@ def test_number_without_whatsapp_has_no_id() -> None:
     assert (check.exists, check.wa_id) == (False, None)
 
 
+def test_profile_picture_is_the_cdn_url_or_none_when_hidden(emulator: Emulator) -> None:
+    url = emulator.set_picture(CUSTOMER)
+    assert run(emulator, lambda c: c.profile_picture(CUSTOMER)) == url
+    assert run(emulator, lambda c: c.profile_picture("5511977776666")) is None
+    asked = [r for r in emulator.requests if r.path.startswith("/chat/fetchProfilePictureUrl/")]
+    assert asked[0].json == {"number": CUSTOMER}
+
+
+def test_profile_picture_of_a_closed_instance_is_a_transient_error(emulator: Emulator) -> None:
+    emulator.set_state("close")
+    error = failure(emulator, lambda c: c.profile_picture(CUSTOMER))
+    assert error.transient and error.status_code == 500
+
+
 def test_sending_to_a_number_without_whatsapp_is_permanent() -> None:
     with Emulator(secrets=[SECRET], registered=set()) as server:
         error = failure(server, lambda c: c.send_text(CUSTOMER, "Oi"))

@@ -126,6 +126,15 @@ class Client(EngineClient):
         messages = _json(response).get("response")
         return [m for m in map(_recent, messages if isinstance(messages, list) else []) if m]
 
+    async def profile_picture(self, wa_id: str) -> str | None:
+        number = re.sub(r"\D", "", wa_id)
+        response = await self._api("GET", f"profile-pic/{number}", "profile picture",
+                                   shown="profile-pic/<phone>")
+        # No picture (or hidden from us): the server answers without `response`.
+        found = _dict(_json(response).get("response"))
+        url = found.get("imgFull") or found.get("eurl") or found.get("img")
+        return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
+
     # -- session -------------------------------------------------------------------
 
     async def authenticate(self, secret: str) -> None:

@@ -44,7 +44,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ponte.engines.emulation import ninth_digit_twins, qr_png
+from ponte.engines.emulation import ninth_digit_twins, portrait_png, qr_png
 
 VERSION = "2.10.4"
 
@@ -180,6 +180,8 @@ _ROUTES = (
            "_chat_messages", connected=True),
     _Route("GET", ("{session}", "check-number-status", "{phone}"), ("check_number",),
            "_check_number_status", connected=True),
+    _Route("GET", ("{session}", "profile-pic", "{phone}"), ("profile_picture",),
+           "_profile_pic", connected=True),
 )
 
 
@@ -226,6 +228,7 @@ class Emulator:
         self.webhook_timeout = webhook_timeout
         self.base_url = ""
 
+        self.pictures: dict[str, bytes] = {}  # WhatsApp id -> PNG, see set_picture
         self.requests: list[RecordedRequest] = []
         self.delivered: list[dict[str, Any]] = []
         self.webhooks: list[dict[str, Any]] = []  # what was posted: url, body, status/error
@@ -332,6 +335,18 @@ class Emulator:
         """The user scanned the QR code: the session logs in."""
         self.set_state("CONNECTED", session)
 
+    def set_picture(self, wa_id: str, picture: bytes | None = None) -> str:
+        """Give a person a profile picture (None: a generated PNG); returns its URL.
+
+        The emulator serves it at /pictures/<id>.png, as WhatsApp's CDN would.
+        """
+        with self._lock:
+            self.pictures[wa_id] = picture or portrait_png(wa_id)
+        return self._picture_url(wa_id)
+
+    def _picture_url(self, wa_id: str) -> str:
+        return f"{self.base_url}/pictures/{wa_id}.png"
+
     def state_of(self, session: str) -> str | None:
         """The status the server holds for a session (None: not in memory)."""
         with self._lock:
@@ -406,6 +421,8 @@ class Emulator:
         if found is None:
             if method == "GET" and split.path == "/healthz":
                 return self._health()
+            if method == "GET" and split.path.startswith("/pictures/"):
+                return self._picture(split.path)
             return _express_404(method, target)
         route, params = found
         ctx = _Ctx(method, split.path, query, lowered, body if isinstance(body, dict) else {},
@@ -697,6 +714,23 @@ class Emulator:
         if response is not None:
             body["response"] = response
         return self._json(ctx, 200, body)
+
+    def _profile_pic(self, ctx: _Ctx) -> _Reply:
+        """The library's ProfilePicThumbObj; with no picture, `response` is left out."""
+        wa_id = self._lookup(ctx.params["phone"].split("@")[0])
+        body: dict[str, Any] = {"status": "success"}
+        if wa_id and wa_id in self.pictures:
+            url = self._picture_url(wa_id)
+            body["response"] = {"eurl": url, "imgFull": url, "img": url + "?thumb=1",
+                                "id": f"{wa_id}@c.us", "tag": str(len(self.pictures[wa_id]))}
+        return self._json(ctx, 200, body)
+
+    def _picture(self, path: str) -> _Reply:
+        with self._lock:
+            picture = self.pictures.get(path.removeprefix("/pictures/").removesuffix(".png"))
+        if picture is None:
+            return _Reply(404, b"", "text/plain")
+        return _Reply(200, picture, "image/png")
 
     def _lookup(self, digits: str) -> str | None:
         """Which WhatsApp id exists for these digits (the ninth-digit question)."""

@@ -172,6 +172,22 @@ def test_recent_messages_of_a_chat_whatsapp_never_held_are_none(emulator: Emulat
     assert drive(emulator, lambda c: c.recent_message_ids("5511977776666")) == []
 
 
+def test_profile_picture_is_the_url_whatsapp_serves_and_none_without_one(
+        emulator: Emulator) -> None:
+    url = emulator.set_picture(CUSTOMER)
+
+    assert drive(emulator, lambda c: c.profile_picture(CUSTOMER)) == url
+    assert httpx.get(url).headers["content-type"] == "image/png"
+    assert drive(emulator, lambda c: c.profile_picture("5511977776666")) is None
+
+
+def test_profile_picture_while_disconnected_is_an_error(emulator: Emulator) -> None:
+    emulator.set_picture(CUSTOMER)
+    emulator.set_state("CLOSED")
+    error = failure(emulator, lambda c: c.profile_picture(CUSTOMER))
+    assert error.status_code == 404 and not error.auth
+
+
 # -- failures and their classification -------------------------------------------------------
 
 

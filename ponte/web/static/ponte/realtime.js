@@ -223,6 +223,11 @@
     refreshInbox();
   });
 
+  // WhatsApp's picture URLs expire: a picture that no longer loads leaves the initials.
+  document.addEventListener("error", (event) => {
+    if (event.target.matches && event.target.matches(".avatar > img")) event.target.remove();
+  }, true);
+
   // A boosted navigation brings a fresh top bar; it shows the connection as it is.
   document.addEventListener("htmx:load", () => { if (live.state) setLiveState(live.state); });
   document.addEventListener("ponte:history-loaded", (event) => fetchNewMessages(event.detail.chatId));
