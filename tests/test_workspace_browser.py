@@ -319,6 +319,7 @@ def test_the_customers_whatsapp_picture_shows_and_a_dead_one_leaves_the_initials
     page.wait_for_function(
         "document.querySelector('#customer-photo img')?.naturalWidth > 0")
     assert page.locator("#chat-avatar img").count() == 1
+    page.locator(".chat-row.active .avatar img").wait_for(timeout=10_000)
 
     open_chat(page, "Rui Semfoto")
     page.locator("#customer-photo img").wait_for(timeout=10_000)

@@ -69,9 +69,13 @@ def photo(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """The contact's WhatsApp picture, asked of the engine when the stored one is old."""
     chat = chat_or_404(request, conversation_id)
     contact = chat.contact
+    before = contact.photo_url
     if photo_is_stale(contact):
         refresh_photo(contact, chat.instance)
-    return render(request, "web/_photo.html", {"contact": contact})
+    response = render(request, "web/_photo.html", {"contact": contact})
+    if contact.photo_url != before:
+        response["HX-Trigger"] = "ponte:photo-changed"  # the inbox row shows it too
+    return response
 
 
 @member_required

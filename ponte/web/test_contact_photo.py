@@ -37,10 +37,13 @@ def test_the_picture_is_asked_when_the_chat_opens_then_kept_for_a_day(chat, engi
     photo_path = f"/conversations/{chat.pk}/photo/"
     assert photo_path in client.get(f"/conversations/{chat.pk}/").content.decode()
 
-    answer = client.get(photo_path).content.decode()
+    response = client.get(photo_path)
+    answer = response.content.decode()
 
+    assert response["HX-Trigger"] == "ponte:photo-changed", "the inbox row refreshes"
     assert f'<img src="{url}"' in answer and 'id="chat-avatar" hx-swap-oob="true"' in answer
     assert photo_asks(engine) == 1
+    assert client.get(photo_path).get("HX-Trigger") is None, "unchanged: nothing to refresh"
     page = client.get(f"/conversations/{chat.pk}/").content.decode()
     assert photo_path not in page, "a fresh picture is not asked again"
     assert page.count(f'<img src="{url}"') == 3, "inbox row, chat header and customer panel"

@@ -230,6 +230,7 @@
 
   // A boosted navigation brings a fresh top bar; it shows the connection as it is.
   document.addEventListener("htmx:load", () => { if (live.state) setLiveState(live.state); });
+  document.addEventListener("ponte:photo-changed", () => refreshInbox());
   document.addEventListener("ponte:history-loaded", (event) => fetchNewMessages(event.detail.chatId));
 
   live.refreshInbox = refreshInbox;
