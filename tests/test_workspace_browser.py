@@ -165,6 +165,29 @@ def test_messages_sent_while_the_websocket_was_down_appear_after_it_reconnects(s
     assert page.locator("#history .msg", has_text="durante a queda 2").count() == 1
 
 
+def test_a_catch_up_that_fails_as_the_network_returns_is_tried_again(shop, page):
+    inbound(shop, "5531911110012", "antes", "Olga Retorno")
+    page.reload()
+    open_chat(page, "Olga Retorno")
+    failed = []
+
+    def fail_first_catch_up(route):
+        if not failed:
+            failed.append(route.request.url)
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/history/?after=*", fail_first_catch_up)
+    shop.relay.cut()
+    page.wait_for_selector("#live-state[data-live=offline]")
+    inbound(shop, "5531911110012", "enquanto caía")
+    shop.relay.restore()
+
+    page.locator("#history .msg", has_text="enquanto caía").wait_for(timeout=20_000)
+    assert failed, "the first catch-up was refused"
+
+
 def test_deep_link_finds_the_chat_by_canonical_phone_and_prefills_the_text(shop, page):
     inbound(shop, "5531987654321", "tenho cashback?", "Eva Cashback")
     wait_for(lambda: conversation_id(shop, "+5531987654321"))

@@ -74,9 +74,14 @@
   }
 
   // Chat updates run one after another so two events never append the same message twice.
+  // A fetch that fails (the network is still coming back) is tried again a few times:
+  // nothing else would bring what it was fetching.
   let chatQueue = Promise.resolve();
-  function inChatOrder(task) {
-    chatQueue = chatQueue.then(task).catch((error) => console.warn("ponte:", error));
+  function inChatOrder(task, attempt = 0) {
+    chatQueue = chatQueue.then(task).catch((error) => {
+      console.warn("ponte:", error);
+      if (attempt < 5) setTimeout(() => inChatOrder(task, attempt + 1), 400 * 2 ** attempt);
+    });
     return chatQueue;
   }
 
@@ -125,6 +130,7 @@
   // Inbox refreshes coalesce: at most one in flight, and one more if something changed meanwhile.
   let inboxBusy = false;
   let inboxDirty = false;
+  let inboxFailures = 0;
   async function refreshInbox() {
     const list = $("#inbox-list");
     if (!list) return;
@@ -140,8 +146,10 @@
         markActiveRow(target);
         if (window.htmx) htmx.process(target);
       }
+      inboxFailures = 0;
     } catch (error) {
       console.warn("ponte:", error);
+      if (inboxFailures < 5) setTimeout(refreshInbox, 400 * 2 ** inboxFailures++);
     } finally {
       inboxBusy = false;
       if (inboxDirty) { inboxDirty = false; refreshInbox(); }
