@@ -64,6 +64,9 @@ def page(shop):
     page = context.new_page()
     page.dialogs = []
     page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    # Shown by pytest only when a test fails: what the page said and which requests broke.
+    page.on("console", lambda message: print("console:", message.type, message.text))
+    page.on("requestfailed", lambda request: print("failed:", request.url, request.failure))
     page.goto(shop.relay.base + "/")
     page.fill("input[name=username]", shop.made["owner_email"])
     page.fill("input[name=password]", shop.made["owner_password"])
