@@ -16,6 +16,7 @@ from ponte.conversations.models import Contact
 from ponte.diagnostics.services import record_engine_calls
 from ponte.engines.base import EngineError
 from ponte.engines.registry import client_for
+from ponte.sessions.services import do_keep_token
 
 FRESH_FOR = timedelta(hours=24)
 RETRY_AFTER = timedelta(minutes=15)
@@ -51,5 +52,6 @@ async def _ask(instance: Instance, wa_id: str) -> str | None:
         return await asyncio.wait_for(client.profile_picture(wa_id), ASK_TIMEOUT_SECONDS)
     finally:
         await client.aclose()
+        await sync_to_async(do_keep_token)(instance, client)
         if records:
             await sync_to_async(record_engine_calls)(instance, records)

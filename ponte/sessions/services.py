@@ -34,6 +34,14 @@ def do_transition(instance: Instance, state: str, cause: str, *, qr: str | None 
     return moved
 
 
+def do_keep_token(instance: Instance, client) -> None:
+    """Save the token an engine issued during a call, so the next call starts with it."""
+    token = getattr(client, "token", None)
+    if token is not None and token != instance.token:
+        instance.set_token(token or "")
+        Instance.objects.filter(pk=instance.pk).update(token_encrypted=instance.token_encrypted)
+
+
 def do_record_error(instance: Instance, error: str) -> None:
     now = timezone.now()
     Instance.objects.filter(pk=instance.pk).update(last_error=error[:300], last_error_at=now)

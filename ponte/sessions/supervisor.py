@@ -19,7 +19,13 @@ from ponte.accounts.models import Instance, SessionState
 from ponte.diagnostics.services import prune, record_engine_calls
 from ponte.engines.base import EngineClient, EngineError
 from ponte.engines.registry import client_for
-from ponte.sessions.services import DROPPED, do_record_error, do_transition, webhook_url
+from ponte.sessions.services import (
+    DROPPED,
+    do_keep_token,
+    do_record_error,
+    do_transition,
+    webhook_url,
+)
 
 log = logging.getLogger(__name__)
 _wake = threading.Event()
@@ -53,17 +59,9 @@ class Supervisor:
         try:
             return self.loop.run_until_complete(session())
         finally:
-            self._keep_token(instance, client)
+            do_keep_token(instance, client)
             if records:
                 record_engine_calls(instance, records)
-
-    @staticmethod
-    def _keep_token(instance: Instance, client: EngineClient) -> None:
-        token = getattr(client, "token", None)
-        if token is not None and token != instance.token:
-            instance.set_token(token or "")
-            Instance.objects.filter(pk=instance.pk).update(
-                token_encrypted=instance.token_encrypted)
 
     def supervise(self, instance: Instance) -> None:
         """Check one instance and react: record the state, reconnect a dropped session."""

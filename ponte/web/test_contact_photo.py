@@ -52,6 +52,8 @@ def test_the_picture_is_asked_when_the_chat_opens_then_kept_for_a_day(chat, engi
         photo_checked_at=timezone.now() - timedelta(hours=25))
     client.get(photo_path)
     assert photo_asks(engine) == 2
+    tokens = [r for r in engine.requests if r.operation == "token"]
+    assert len(tokens) == 1, "the token the engine issued is kept for the next ask"
 
 
 def test_a_person_without_a_picture_keeps_the_initials(chat, engine, client):
