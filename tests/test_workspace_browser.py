@@ -273,6 +273,21 @@ def test_scrolling_up_loads_older_messages_in_order(shop, page):
         "the reader stays where they were, neither at the very top nor thrown to the bottom"
 
 
+def test_a_text_over_whatsapps_limit_is_refused_and_given_back_for_editing(shop, page):
+    inbound(shop, "5531911110013", "pode mandar tudo", "Paulo Longo")
+    page.reload()
+    open_chat(page, "Paulo Longo")
+    too_long = "x" * 4097
+    page.locator("#composer textarea").evaluate("(box, text) => { box.value = text; }", too_long)
+    page.locator("#composer textarea").press("Enter")
+
+    page.wait_for_function(
+        "document.getElementById('composer-error').textContent.includes('4096')")
+    assert "no máximo 4096 caracteres" in page.locator("#composer-error").inner_text()
+    assert page.locator("#composer textarea").input_value() == too_long
+    assert page.locator("#history .msg.out").count() == 0
+
+
 def test_a_refused_send_shows_failed_and_retry_sends_it(shop, page):
     inbound(shop, "5531911110007", "pode mandar o boleto?", "Hana Retry")
     page.reload()

@@ -6,11 +6,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ponte.conversations import queries
 from ponte.conversations.models import Conversation, Message
 from ponte.conversations.outbound import (
+    MAX_TEXT,
     SendRejected,
     check_send_message,
     do_queue_message,
@@ -84,8 +86,21 @@ def message(request: HttpRequest, message_id: int) -> HttpResponse:
     return render(request, "web/_message.html", {"m": message_or_404(request, message_id)})
 
 
+# The API's refusals are in English for integrators; the composer says them in the UI language.
+COMPOSER_REFUSALS = {
+    "empty_text": _("A mensagem está vazia."),
+    "text_too_long": _("O WhatsApp aceita no máximo %(limit)s caracteres."),
+    "not_found": _("Esta conversa não existe mais."),
+    "invalid_phone": _("Este não é um número de telefone para onde se possa enviar."),
+    "no_instance": _("Esta organização ainda não tem um número de WhatsApp."),
+    "not_retryable": _("Só uma mensagem que não saiu pode ser enviada de novo."),
+}
+
+
 def _rejected(request: HttpRequest, exc: SendRejected) -> HttpResponse:
-    return render(request, "web/_composer_error.html", {"detail": exc.detail}, status=422)
+    known = COMPOSER_REFUSALS.get(exc.code)
+    detail = str(known) % {"limit": MAX_TEXT} if known else exc.detail
+    return render(request, "web/_composer_error.html", {"detail": detail}, status=422)
 
 
 @member_required

@@ -194,6 +194,7 @@ def test_an_empty_message_is_refused_with_a_reason(shop, client):
                            headers={"HX-Request": "true"})
 
     assert response.status_code == 422
+    assert response.content.decode().strip() == "A mensagem está vazia."
     assert not Message.objects.exists()
 
 

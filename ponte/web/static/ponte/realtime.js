@@ -56,7 +56,9 @@
       if (node.classList.contains("older")) return;
       const current = node.id && document.getElementById(node.id);
       if (current) {
-        current.replaceWith(node);
+        // A slow answer (the send's own) must not take a message back to pending.
+        const stale = node.dataset.status === "pending" && current.dataset.status !== "pending";
+        if (!stale) current.replaceWith(node);
       } else {
         box.appendChild(node);
         if (node.classList.contains("msg")) added += 1;
