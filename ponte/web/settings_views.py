@@ -140,11 +140,8 @@ def reconnect(request: HttpRequest, instance_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reset(request: HttpRequest, instance_id: UUID) -> HttpResponse:
     """Reset total da instância: GET asks for confirmation, saying what it undoes; POST does it."""
-    instance = _instance(request, instance_id)
-    if request.method == "GET":
-        return _confirmation(request, instance, "reset")
-    _supervise(request, instance, "reset")
-    return _back(instance)
+    return _confirmed(request, instance_id, "reset",
+                      lambda instance: _supervise(request, instance, "reset"))
 
 
 @never_cache
@@ -152,10 +149,19 @@ def reset(request: HttpRequest, instance_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def rotate_webhook_token(request: HttpRequest, instance_id: UUID) -> HttpResponse:
     """A leaked webhook URL stops working; GET asks for confirmation, POST rotates."""
+
+    def rotate(instance: Instance) -> None:
+        instance.rotate_webhook_token()
+        instance.save(update_fields=["webhook_token_encrypted"])
+        messages.success(request, _("Novo token gerado. Cole a nova URL do webhook no motor."))
+
+    return _confirmed(request, instance_id, "rotate", rotate)
+
+
+def _confirmed(request: HttpRequest, instance_id: UUID, action: str, do) -> HttpResponse:
+    """GET shows the confirmation step; POST (the confirmation) does the action."""
     instance = _instance(request, instance_id)
     if request.method == "GET":
-        return _confirmation(request, instance, "rotate")
-    instance.rotate_webhook_token()
-    instance.save(update_fields=["webhook_token_encrypted"])
-    messages.success(request, _("Novo token gerado. Cole a nova URL do webhook no motor."))
+        return _confirmation(request, instance, action)
+    do(instance)
     return _back(instance)
