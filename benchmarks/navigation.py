@@ -26,7 +26,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.common import api_client, inbound, session_cookies, setup_label  # noqa: E402
 from tests.browser import chromium  # noqa: E402
-from tests.procs import Server, isolated_env, ponte_init, wait_for  # noqa: E402
+from tests.procs import Server, all_messages, isolated_env, ponte_init, wait_for  # noqa: E402
 
 LONG_CHAT = ("5531966660001", "Cliente Longa")
 OTHER_CHAT = ("5531966660002", "Cliente Curta")
@@ -58,13 +58,7 @@ def chat_ids(base: str, made: dict, count: int) -> tuple[int, int]:
             return long["id"], other["id"]
 
         long_id, other_id = wait_for(ready, timeout=300)
-        stored, before = 0, None
-        while True:
-            page = api.get(f"/api/v1/conversations/{long_id}/messages",
-                           params={"limit": 200} | ({"before": before} if before else {})).json()
-            stored += len(page["items"])
-            if (before := page["next_before"]) is None:
-                break
+    stored = sum(m["e164"] == "+" + LONG_CHAT[0] for m in all_messages(base, made["api_key"]))
     if stored != count:
         raise RuntimeError(f"expected {count} messages stored, found {stored}")
     return long_id, other_id

@@ -172,12 +172,11 @@ PONTE_RECONCILE_DELAY_SECONDS = float(os.environ.get("PONTE_RECONCILE_DELAY_SECO
 # Session supervision.
 PONTE_SUPERVISOR_PERIOD_SECONDS = float(os.environ.get("PONTE_SUPERVISOR_PERIOD_SECONDS", 30))
 PONTE_RECONNECT_ATTEMPTS = 3
-# Diagnostic log retention, per instance.
 # Failed sign-ins allowed per email and per client address within the window.
 PONTE_LOGIN_MAX_FAILURES_PER_EMAIL = int(os.environ.get("PONTE_LOGIN_MAX_FAILURES_PER_EMAIL", 5))
 PONTE_LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("PONTE_LOGIN_MAX_FAILURES_PER_IP", 20))
 PONTE_LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("PONTE_LOGIN_FAILURE_WINDOW_SECONDS", 900))
-
+# Diagnostic log retention, per instance.
 PONTE_DIAGNOSTICS_KEEP = int(os.environ.get("PONTE_DIAGNOSTICS_KEEP", 5000))
 PONTE_DIAGNOSTICS_MAX_AGE_DAYS = int(os.environ.get("PONTE_DIAGNOSTICS_MAX_AGE_DAYS", 14))
 # Engine HTTP timeouts (seconds).

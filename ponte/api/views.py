@@ -146,7 +146,7 @@ def list_diagnostics(request: HttpRequest, outcome: str | None = None, errors_on
     if outcome:
         entries = entries.filter(outcome=outcome)
     if errors_only:
-        entries = entries.exclude(outcome__in=("ok", "accepted", "ignored"))
+        entries = entries.exclude(outcome__in=DiagnosticEntry.FINE_OUTCOMES)
     if before is not None:
         entries = entries.filter(id__lt=before)
     page = list(entries.order_by("-id")[: limit + 1])

@@ -8,15 +8,12 @@ stored: the attendant's browser loads the picture itself.
 import asyncio
 from datetime import timedelta
 
-from asgiref.sync import async_to_sync, sync_to_async
 from django.utils import timezone
 
 from ponte.accounts.models import Instance
 from ponte.conversations.models import Contact
-from ponte.diagnostics.services import record_engine_calls
 from ponte.engines.base import EngineError
-from ponte.engines.registry import client_for
-from ponte.sessions.services import do_keep_token
+from ponte.sessions.services import run_engine_call
 
 FRESH_FOR = timedelta(hours=24)
 RETRY_AFTER = timedelta(minutes=15)
@@ -31,27 +28,14 @@ def photo_is_stale(contact: Contact) -> bool:
 def refresh_photo(contact: Contact, instance: Instance) -> None:
     """Ask the engine for the contact's picture now and keep the answer (or the old URL)."""
     wa_id = contact.wa_id or (contact.e164 or "").lstrip("+")
-    if not wa_id or not instance.is_configured:
-        return
     checked_at = timezone.now()
-    try:
-        contact.photo_url = async_to_sync(_ask)(instance, wa_id) or ""
-    except (EngineError, TimeoutError):
-        checked_at -= FRESH_FOR - RETRY_AFTER  # keep what we had; ask again soon
+    # With nobody to ask it counts as checked, so opening the chat does not ask again.
+    if wa_id and instance.is_configured:
+        try:
+            contact.photo_url = run_engine_call(instance, lambda client: asyncio.wait_for(
+                client.profile_picture(wa_id), ASK_TIMEOUT_SECONDS)) or ""
+        except (EngineError, TimeoutError):
+            checked_at -= FRESH_FOR - RETRY_AFTER  # keep what we had; ask again soon
     contact.photo_checked_at = checked_at
     Contact.objects.filter(pk=contact.pk).update(photo_url=contact.photo_url,
                                                  photo_checked_at=checked_at)
-
-
-async def _ask(instance: Instance, wa_id: str) -> str | None:
-    records: list = []
-    client = client_for(instance, recorder=records.append)
-    if instance.token and hasattr(client, "token"):
-        client.token = instance.token
-    try:
-        return await asyncio.wait_for(client.profile_picture(wa_id), ASK_TIMEOUT_SECONDS)
-    finally:
-        await client.aclose()
-        await sync_to_async(do_keep_token)(instance, client)
-        if records:
-            await sync_to_async(record_engine_calls)(instance, records)

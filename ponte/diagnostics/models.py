@@ -12,6 +12,9 @@ class DiagnosticEntry(models.Model):
         INBOUND = "in", "webhook"
         OUTBOUND = "out", "engine call"
 
+    # Outcomes that are not errors: "errors only" leaves these out.
+    FINE_OUTCOMES = ("ok", "accepted", "ignored")
+
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, null=True)
     instance = models.ForeignKey(Instance, on_delete=models.CASCADE, null=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

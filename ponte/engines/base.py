@@ -102,6 +102,11 @@ class Credentials:
     phone_number_id: str = ""  # Cloud API only
 
 
+def web_url(value: Any) -> str | None:
+    """An http(s) URL an engine handed over, or None: never a data: or javascript: one."""
+    return value if isinstance(value, str) and value.startswith(("https://", "http://")) else None
+
+
 class EngineClient(ABC):
     """Async client of one engine, for one instance; every call is recorded."""
 

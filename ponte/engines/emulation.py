@@ -22,11 +22,7 @@ def qr_png(seed: str | int, label: str = "ponte emulator qr", modules: int = 25,
         line = bytes(0 if dark else 255 for dark in cells for _ in range(scale))
         for _ in range(scale):
             rows += b"\x00" + line
-    side = modules * scale
-    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header)
-            + _chunk(b"tEXt", f"Comment\x00{label} {seed}".encode())
-            + _chunk(b"IDAT", zlib.compress(bytes(rows))) + _chunk(b"IEND", b""))
+    return _png(modules * scale, GREY, rows, comment=f"{label} {seed}")
 
 
 def portrait_png(seed: str, side: int = 64) -> bytes:
@@ -43,8 +39,17 @@ def portrait_png(seed: str, side: int = 64) -> bytes:
             in_head = (x - head[0]) ** 2 + (y - head[1]) ** 2 <= head_radius ** 2
             in_body = ((x - shoulders[0]) / wide) ** 2 + ((y - shoulders[1]) / tall) ** 2 <= 1
             rows += figure if in_head or in_body else background
-    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header)
+    return _png(side, RGB, rows)
+
+
+GREY, RGB = 0, 2  # PNG colour types
+
+
+def _png(side: int, colour: int, rows: bytes, comment: str = "") -> bytes:
+    """A square 8-bit PNG from unfiltered rows (each starting with filter byte 0)."""
+    header = struct.pack(">IIBBBBB", side, side, 8, colour, 0, 0, 0)
+    text = _chunk(b"tEXt", f"Comment\x00{comment}".encode()) if comment else b""
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + text
             + _chunk(b"IDAT", zlib.compress(bytes(rows))) + _chunk(b"IEND", b""))
 
 

@@ -1,10 +1,14 @@
 """Recording session state changes, and the manual actions on a session."""
 
+import asyncio
+
 from django.db import transaction
 from django.utils import timezone
 
 from ponte.accounts.models import Instance, SessionState
 from ponte.conversations import realtime
+from ponte.diagnostics.services import record_engine_calls
+from ponte.engines.registry import client_for
 from ponte.sessions.models import SessionTransition
 
 DROPPED = {SessionState.DISCONNECTED, SessionState.NOTLOGGED}
@@ -32,6 +36,31 @@ def do_transition(instance: Instance, state: str, cause: str, *, qr: str | None 
     for field, value in changes.items():
         setattr(instance, field, value)
     return moved
+
+
+def run_engine_call(instance: Instance, make_call, *, secret: str | None = None, loop=None):
+    """One client session with the instance's token, on `loop` (None: a loop of its own).
+
+    Every call is recorded in the diagnostic log, and a token the engine issued on the way
+    is kept for the next session.
+    """
+    records: list = []
+    client = client_for(instance, secret=secret, recorder=records.append)
+    if instance.token and hasattr(client, "token"):
+        client.token = instance.token
+
+    async def session():
+        try:
+            return await make_call(client)
+        finally:
+            await client.aclose()
+
+    try:
+        return loop.run_until_complete(session()) if loop else asyncio.run(session())
+    finally:
+        do_keep_token(instance, client)
+        if records:
+            record_engine_calls(instance, records)
 
 
 def do_keep_token(instance: Instance, client) -> None:

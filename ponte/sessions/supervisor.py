@@ -16,14 +16,13 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from ponte.accounts.models import Instance, SessionState
-from ponte.diagnostics.services import prune, record_engine_calls
+from ponte.diagnostics.services import prune
 from ponte.engines.base import EngineClient, EngineError
-from ponte.engines.registry import client_for
 from ponte.sessions.services import (
     DROPPED,
-    do_keep_token,
     do_record_error,
     do_transition,
+    run_engine_call,
     webhook_url,
 )
 
@@ -45,23 +44,7 @@ class Supervisor:
 
     def call(self, instance: Instance, make_call, *, secret: str | None = None):
         """Run one client session with the instance's token, recording every call."""
-        records: list = []
-        client = client_for(instance, secret=secret, recorder=records.append)
-        if instance.token and hasattr(client, "token"):
-            client.token = instance.token
-
-        async def session():
-            try:
-                return await make_call(client)
-            finally:
-                await client.aclose()
-
-        try:
-            return self.loop.run_until_complete(session())
-        finally:
-            do_keep_token(instance, client)
-            if records:
-                record_engine_calls(instance, records)
+        return run_engine_call(instance, make_call, secret=secret, loop=self.loop)
 
     def supervise(self, instance: Instance) -> None:
         """Check one instance and react: record the state, reconnect a dropped session."""

@@ -23,9 +23,10 @@ def _ip_key(request: HttpRequest) -> str:
 
 def sign_in_blocked(request: HttpRequest, email: str) -> bool:
     """Too many recent failures for this email or this address: refuse before any password check."""
-    counts = cache.get_many([_email_key(email), _ip_key(request)])
-    return (counts.get(_email_key(email), 0) >= settings.PONTE_LOGIN_MAX_FAILURES_PER_EMAIL
-            or counts.get(_ip_key(request), 0) >= settings.PONTE_LOGIN_MAX_FAILURES_PER_IP)
+    email_key, ip_key = _email_key(email), _ip_key(request)
+    counts = cache.get_many([email_key, ip_key])
+    return (counts.get(email_key, 0) >= settings.PONTE_LOGIN_MAX_FAILURES_PER_EMAIL
+            or counts.get(ip_key, 0) >= settings.PONTE_LOGIN_MAX_FAILURES_PER_IP)
 
 
 def record_sign_in_failure(request: HttpRequest, email: str) -> None:

@@ -24,8 +24,6 @@ from ponte.web.membership import member_required
 # States in which the engine waits for (or is about to need) a scan: the QR refreshes fast.
 WAITING = {SessionState.QRCODE, SessionState.STARTING, SessionState.NEEDS_RESET,
            SessionState.NOTLOGGED}
-# Outcomes that are not errors, as the API's `errors_only` filter counts them.
-FINE = ("ok", "accepted", "ignored")
 LOG_ROWS = 100
 
 
@@ -62,7 +60,7 @@ def _page_context(request: HttpRequest, instance: Instance | None, confirm: str 
         return context
     entries = DiagnosticEntry.objects.for_org(member.org).filter(instance=instance)
     if context["errors_only"]:
-        entries = entries.exclude(outcome__in=FINE)
+        entries = entries.exclude(outcome__in=DiagnosticEntry.FINE_OUTCOMES)
     context.update(_status_context(instance), entries=entries.order_by("-id")[:LOG_ROWS],
                    webhook_url=webhook_url(instance), log_rows=LOG_ROWS,
                    others=Instance.objects.for_org(member.org).exclude(pk=instance.pk)

@@ -93,3 +93,14 @@ def test_another_organizations_chat_has_no_picture_for_you(chat, make_tenant, cl
     other = make_tenant()
     client.login(username=other.owner_email, password=other.owner_password)
     assert client.get(f"/conversations/{chat.pk}/photo/").status_code == 404
+
+
+def test_without_an_engine_to_ask_the_chat_does_not_keep_asking(make_tenant, client):
+    tenant = make_tenant()  # no engine configured
+    client.login(username=tenant.owner_email, password=tenant.owner_password)
+    contact = Contact.objects.create(org=tenant.org, e164="+" + CUSTOMER, push_name="Ana")
+    chat = Conversation.objects.create(org=tenant.org, instance=tenant.instance, contact=contact)
+    photo_path = f"/conversations/{chat.pk}/photo/"
+
+    assert "<img" not in client.get(photo_path).content.decode()
+    assert photo_path not in client.get(f"/conversations/{chat.pk}/").content.decode()

@@ -1,20 +1,12 @@
 """Failed sign-ins are limited per email and per address, before any password check."""
 
 import time
-import uuid
 
 import pytest
 from django.test import Client
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_sign_in_counters")]
 TOO_MANY = "Muitas tentativas de entrar sem sucesso."
-
-
-@pytest.fixture(autouse=True)
-def _fresh_counters(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
-    # Counters must not leak between tests; a fresh key prefix spares a shared Redis a flush.
-    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": uuid.uuid4().hex}}
 
 
 def attempt(client: Client, email: str, password: str):

@@ -1,28 +1,12 @@
 """Signing in by email, picking an organization, signing out, and the UI language."""
 
-import uuid
-from pathlib import Path
-
 import pytest
 from django.test import Client
 
-import ponte
 from ponte.accounts.models import Member, Role
 from ponte.web.membership import SESSION_KEY
 
-pytestmark = pytest.mark.django_db
-LOCALE = Path(ponte.__file__).resolve().parent / "locale"
-LANGUAGE_MIDDLEWARE = "ponte.web.language.ChosenLanguageMiddleware"
-
-
-@pytest.fixture(autouse=True)
-def _fresh(settings):
-    settings.LOCALE_PATHS = [LOCALE]
-    settings.MIDDLEWARE = [LANGUAGE_MIDDLEWARE if m.endswith(".LocaleMiddleware") else m
-                           for m in settings.MIDDLEWARE]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
-    # Counters must not leak between tests; a fresh key prefix spares a shared Redis a flush.
-    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": uuid.uuid4().hex}}
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_sign_in_counters")]
 
 
 def sign_in(client: Client, email: str, password: str, **query):

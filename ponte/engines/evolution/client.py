@@ -29,6 +29,7 @@ from ponte.engines.base import (
     Recorder,
     Sent,
     SessionStatus,
+    web_url,
 )
 
 JID_SUFFIX = "@s.whatsapp.net"
@@ -99,8 +100,7 @@ class Client(EngineClient):
     async def profile_picture(self, wa_id: str) -> str | None:
         body = await self._call("POST", "chat/fetchProfilePictureUrl", "profile picture",
                                 json={"number": _number(wa_id)})
-        url = body.get("profilePictureUrl") if isinstance(body, dict) else None
-        return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
+        return web_url(body.get("profilePictureUrl") if isinstance(body, dict) else None)
 
     async def recent_message_ids(self, wa_id: str, limit: int = 20) -> list[str]:
         return [m.engine_message_id for m in await self.recent_messages(wa_id, limit)]

@@ -48,6 +48,7 @@ from ponte.engines.base import (
     Recorder,
     Sent,
     SessionStatus,
+    web_url,
 )
 from ponte.engines.events import SessionState
 from ponte.engines.wppconnect.webhook import _SESSION_STATES as _STATUS_FIND_STATES
@@ -132,8 +133,7 @@ class Client(EngineClient):
                                    shown="profile-pic/<phone>")
         # No picture (or hidden from us): the server answers without `response`.
         found = _dict(_json(response).get("response"))
-        url = found.get("imgFull") or found.get("eurl") or found.get("img")
-        return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
+        return web_url(found.get("imgFull") or found.get("eurl") or found.get("img"))
 
     # -- session -------------------------------------------------------------------
 

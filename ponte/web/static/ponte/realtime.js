@@ -87,26 +87,20 @@
     return chatQueue;
   }
 
-  function fetchNewMessages(chatId) {
+  // Messages stored after the id `afterShown` picks from those on screen.
+  function fetchMessagesAfter(chatId, afterShown) {
     return inChatOrder(async () => {
       if (openChatId() !== chatId || !history() || history().querySelector(".loading")) return;
       const ids = messageIds();
-      const after = ids.length ? Math.max(...ids) : 0;
+      const after = ids.length ? afterShown(ids) : 0;
       const added = mergeMessages(await fetchHtml(`/conversations/${chatId}/history/?after=${after}`));
       if (added && document.visibilityState === "visible") markRead(chatId);
     });
   }
 
-  // After a blip: everything stored since the oldest message on screen, statuses included.
-  function catchUpChat(chatId) {
-    return inChatOrder(async () => {
-      if (openChatId() !== chatId || !history() || history().querySelector(".loading")) return;
-      const ids = messageIds();
-      const after = ids.length ? Math.min(...ids) - 1 : 0;
-      const added = mergeMessages(await fetchHtml(`/conversations/${chatId}/history/?after=${after}`));
-      if (added && document.visibilityState === "visible") markRead(chatId);
-    });
-  }
+  const fetchNewMessages = (chatId) => fetchMessagesAfter(chatId, (ids) => Math.max(...ids));
+  // After a blip: everything since the oldest message on screen, statuses included.
+  const catchUpChat = (chatId) => fetchMessagesAfter(chatId, (ids) => Math.min(...ids) - 1);
 
   function refreshMessage(messageId) {
     return inChatOrder(async () => {
