@@ -6,6 +6,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -15,9 +16,11 @@ from ponte.accounts.models import Member, Organization, Role
 from ponte.accounts.services import do_create_instance
 from ponte.conversations.services import do_store_inbound
 from ponte.engines import InboundMessage
-from ponte.engines.wppconnect import Emulator
 from ponte.identity import canonicalize
 from ponte.leads.models import Lead
+
+if TYPE_CHECKING:
+    from emulators.wppconnect import Emulator
 
 log = logging.getLogger("ponte.demo")
 DEMO_ORG = "Loja Exemplo (demonstração)"
@@ -93,15 +96,17 @@ def seed(engine_url: str = "") -> DemoCredentials:
     return DemoCredentials(DEMO_EMAIL, DEMO_PASSWORD, instance.webhook_path, instance.session_name)
 
 
-def start_simulated_engine() -> Emulator:
+def start_simulated_engine() -> "Emulator":
     """Ponte's own WPPConnect emulator, standing in for a phone: sends work, acks come back."""
+    from emulators.wppconnect import Emulator
+
     emulator = Emulator(secrets=[DEMO_ENGINE_SECRET], logged_in=True, auto_ack=True).start()
     for phone, _ in CUSTOMERS[:3]:  # the last one hides their picture
         emulator.set_picture(phone)
     return emulator
 
 
-def start_simulated_customers(emulator: Emulator, session: str,
+def start_simulated_customers(emulator: "Emulator", session: str,
                               every_seconds: float = 8.0) -> None:
     """A made-up customer writes now and then, so a newcomer sees messages arrive."""
 

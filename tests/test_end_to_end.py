@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from conftest import webhook_fixtures
 from tests.procs import Server, all_messages, isolated_env, ponte_init, wait_for
+from tests.support import webhook_fixtures
 
 pytestmark = pytest.mark.slow
 

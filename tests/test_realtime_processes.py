@@ -11,8 +11,8 @@ import httpx
 import pytest
 import websockets
 
-from conftest import missing_service
 from tests.procs import PONTE, Server, isolated_env, ponte_init, signed_in
+from tests.support import missing_service
 
 pytestmark = pytest.mark.slow
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")

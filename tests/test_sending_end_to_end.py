@@ -5,7 +5,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ponte.engines.wppconnect import Emulator
+from emulators.wppconnect import Emulator
 from tests.procs import Server, all_messages, isolated_env, ponte_init, wait_for
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ponte.engines.wppconnect import Emulator
+from emulators.wppconnect import Emulator
 from tests.browser import chromium
 from tests.procs import Server, isolated_env, ponte_init, wait_for
 

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from ponte.engines.wppconnect import Emulator
+from emulators.wppconnect import Emulator
 from tests.browser import chromium
 from tests.netproxy import Relay
 from tests.procs import Server, isolated_env, ponte_init, wait_for

@@ -5,14 +5,14 @@ import json
 import pytest
 from django.test import Client, override_settings
 
-from conftest import send_until_settled
+from emulators.evolution import Emulator
 from ponte.accounts.services import do_provision_organization
 from ponte.conversations.models import Message
 from ponte.conversations.outbound import check_send_message, do_queue_message, do_retry_message
 from ponte.conversations.sender import Sender
 from ponte.diagnostics.models import DiagnosticEntry
-from ponte.engines.evolution import Emulator
 from ponte.inbox.pipeline import drain
+from tests.support import send_until_settled
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 APIKEY = "evo-primary-apikey-0001"

@@ -3,12 +3,12 @@
 import pytest
 from django.test import override_settings
 
-from conftest import send_until_settled
+from emulators import cloudapi, evolution, wppconnect
 from ponte.accounts.models import Organization
 from ponte.accounts.services import do_create_instance
 from ponte.conversations.models import Message
 from ponte.conversations.outbound import check_send_message, do_queue_message
-from ponte.engines import cloudapi, evolution, wppconnect
+from tests.support import send_until_settled
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 SECRET = "engine-secret-0001"

@@ -1,35 +1,21 @@
 """The resolver's promises: every fixture vector, and the same person however written."""
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ponte.identity.canonical import canonicalize, ninth_digit_variants
+from tests.support import fixtures_dir
 
 # The 67 Brazilian area codes (DDDs) in use: 11-99 minus round numbers and these gaps.
 UNUSED_DDDS = {23, 25, 26, 29, 36, 39, 52, 56, 57, 58, 59, 72, 76, 78}
 DDDS = [str(n) for n in range(11, 100) if n % 10 and n not in UNUSED_DDDS]
 
 
-def _phones_fixture() -> Path | None:
-    """PONTE_FIXTURES (folder or file) wins; else a `shared/fixtures` beside the repo."""
-    override = os.environ.get("PONTE_FIXTURES")
-    if override:
-        path = Path(override)
-        return path if path.is_file() else path / "phones.json"
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "fixtures" / "phones.json"
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-PHONES = _phones_fixture()
-VECTORS = json.loads(PHONES.read_text()) if PHONES and PHONES.is_file() else [None]
+PHONES = fixtures_dir() / "phones.json"
+VECTORS = json.loads(PHONES.read_text()) if PHONES.is_file() else [None]
 
 
 @pytest.mark.parametrize(
@@ -37,7 +23,7 @@ VECTORS = json.loads(PHONES.read_text()) if PHONES and PHONES.is_file() else [No
 )
 def test_every_fixture_vector_canonicalizes_as_documented(vector: dict | None) -> None:
     if vector is None:
-        pytest.fail(f"phones.json not found (PONTE_FIXTURES or shared/fixtures); got {PHONES}")
+        pytest.fail(f"phones.json not found at {PHONES}")
     identity = canonicalize(vector["input"])
     assert (identity.kind, identity.e164) == (vector["kind"], vector["e164"]), vector["note"]
     assert identity.raw == vector["input"]

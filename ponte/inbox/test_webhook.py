@@ -7,12 +7,12 @@ import json
 import pytest
 from django.test import Client, override_settings
 
-from conftest import fixtures_dir, load_fixture, webhook_fixtures
 from ponte.conversations.models import Contact, Conversation, Message
 from ponte.diagnostics.models import DiagnosticEntry
 from ponte.inbox.models import InboxEvent
 from ponte.inbox.pipeline import drain
 from ponte.privacy.models import DroppedCount
+from tests.support import fixtures_dir, load_fixture, webhook_fixtures
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,10 +6,10 @@ import logging
 import pytest
 from django.test import Client
 
+from emulators.wppconnect import Emulator
 from ponte.accounts.models import Instance
 from ponte.accounts.services import do_provision_organization
 from ponte.diagnostics.models import DiagnosticEntry
-from ponte.engines.wppconnect import Emulator
 from ponte.inbox.pipeline import drain
 from ponte.sessions import supervisor as supervisor_module
 from ponte.sessions.models import SessionTransition

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from emulators.wppconnect import Emulator
 from ponte.conversations.models import Contact, Conversation
-from ponte.engines.wppconnect import Emulator
 
 pytestmark = pytest.mark.django_db
 SECRET = "photo-secret-0001"

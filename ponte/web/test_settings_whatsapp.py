@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from emulators.wppconnect import Emulator
 from ponte.accounts.models import Instance, Member, Role
 from ponte.diagnostics.models import DiagnosticEntry
-from ponte.engines.wppconnect import Emulator
 
 pytestmark = pytest.mark.django_db
 SECRET = "settings-secret-0001"

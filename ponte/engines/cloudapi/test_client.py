@@ -8,10 +8,11 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
+from emulators.cloudapi import Emulator
+from emulators.test_cloudapi import Receiver
 from ponte.engines import cloudapi, registry
 from ponte.engines.base import CallRecord, Credentials, EngineError, OutboundMedia
-from ponte.engines.cloudapi import Client, Emulator
-from ponte.engines.cloudapi.test_emulator import Receiver
+from ponte.engines.cloudapi import Client
 
 TOKEN = "EAAsecret-token-never-logged"
 PHONE_ID = "106540352242922"

@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import fixtures_dir
 from ponte.engines import cloudapi, registry
 from ponte.engines.events import (
     Ignored,
@@ -21,6 +20,7 @@ from ponte.engines.events import (
     UnknownPayload,
 )
 from ponte.identity import canonicalize
+from tests.support import fixtures_dir
 
 FIXTURES = fixtures_dir()
 CLOUDAPI = FIXTURES / "cloudapi"

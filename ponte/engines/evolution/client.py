@@ -4,7 +4,7 @@ Evolution takes the `apikey` header on every call (the global key or the
 instance's token) and names the instance in the path. Errors come as
 `{status, error, response: {message}}`; a reverse proxy in front of it answers
 502/503/504 with HTML; a few controllers catch their own errors and answer 200
-`{error: true, message}`. Shapes: `shared/fixtures/evolution/rest.*.json`.
+`{error: true, message}`. Shapes: `fixtures/evolution/rest.*.json`.
 
 Evolution has no "close but stay paired": `close_session` restarts the instance
 (drops the WhatsApp socket and reconnects with the same pairing), `logout`

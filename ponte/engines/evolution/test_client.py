@@ -8,10 +8,10 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
+from emulators.evolution import Emulator, WebhookSink
 from ponte.engines.base import CallRecord, Credentials, EngineError, OutboundMedia
 from ponte.engines.events import InboundMessage
-from ponte.engines.evolution import Client, Emulator, parse
-from ponte.engines.evolution.emulator import WebhookSink
+from ponte.engines.evolution import Client, parse
 
 SECRET = "evo-apikey-7f3a9c1e2b"
 CUSTOMER = "5521998765432"

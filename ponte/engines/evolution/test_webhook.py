@@ -9,7 +9,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import fixtures_dir
 from ponte.engines import registry
 from ponte.engines.events import (
     IdentityLink,
@@ -21,6 +20,7 @@ from ponte.engines.events import (
     UnknownPayload,
 )
 from ponte.engines.evolution import parse
+from tests.support import fixtures_dir
 
 FIXTURES = fixtures_dir()
 EVOLUTION = FIXTURES / "evolution"

@@ -2,7 +2,7 @@
 
 Evolution wraps Baileys' events in one envelope, `{event, instance, data, date_time,
 sender, ...}`, and changed the inner shapes often between 2.2 and 2.4 (see
-`shared/fixtures/evolution/SOURCES.md`). Every branch below that looks odd exists for
+`fixtures/evolution/SOURCES.md`). Every branch below that looks odd exists for
 one of those versions; the fixture named in its comment shows the shape.
 """
 

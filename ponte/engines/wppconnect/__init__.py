@@ -1,7 +1,6 @@
-"""WPPConnect Server: webhook parsing, REST client and a loopback emulator for tests."""
+"""WPPConnect Server: webhook parsing and REST client."""
 
 from ponte.engines.wppconnect.client import Client
-from ponte.engines.wppconnect.emulator import Emulator
 from ponte.engines.wppconnect.webhook import parse
 
-__all__ = ["Client", "Emulator", "parse"]
+__all__ = ["Client", "parse"]

@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
+from emulators.wppconnect import LOGGED_OUT, Emulator
 from ponte.engines.base import CallRecord, Credentials, EngineError, OutboundMedia
-from ponte.engines.wppconnect import Client, Emulator
-from ponte.engines.wppconnect.emulator import LOGGED_OUT
+from ponte.engines.wppconnect import Client
 
 SECRET = "primary-Secret-0001"
 ALTERNATES = ["alternate-Secret-0002", "alternate-Secret-0003"]

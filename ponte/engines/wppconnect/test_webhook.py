@@ -11,7 +11,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import fixtures_dir
 from ponte.engines import registry, wppconnect
 from ponte.engines.events import (
     Event,
@@ -23,6 +22,7 @@ from ponte.engines.events import (
     StatusUpdate,
     UnknownPayload,
 )
+from tests.support import fixtures_dir
 
 FIXTURES = fixtures_dir()
 FOLDER = FIXTURES / "wppconnect"

@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import fixtures_dir
+from emulators.evolution import Emulator, WebhookSink
 from ponte.engines.events import InboundMessage, SessionUpdate, StatusUpdate
-from ponte.engines.evolution import Emulator, parse
-from ponte.engines.evolution.emulator import WebhookSink
+from ponte.engines.evolution import parse
+from tests.support import fixtures_dir
 
 EVOLUTION = fixtures_dir() / "evolution"
 REST_FILES = sorted(p.name for p in EVOLUTION.glob("rest.*.json"))

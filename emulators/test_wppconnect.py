@@ -21,10 +21,10 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import fixtures_dir
+from emulators.wppconnect import LOGGED_OUT, VERSION, Emulator
 from ponte.engines import wppconnect
 from ponte.engines.events import InboundMessage, SessionUpdate, StatusUpdate
-from ponte.engines.wppconnect.emulator import LOGGED_OUT, VERSION, Emulator
+from tests.support import fixtures_dir
 
 FOLDER = fixtures_dir() / "wppconnect"
 CAPTURED = FOLDER / "captured"

@@ -44,7 +44,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ponte.engines.emulation import ninth_digit_twins, portrait_png, qr_png
+from emulators.base import ninth_digit_twins, portrait_png, qr_png
 
 VERSION = "2.10.4"
 

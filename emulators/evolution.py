@@ -2,7 +2,7 @@
 
 The real engine needs a phone and WhatsApp's servers, so tests talk to this
 instead. It answers the paths, status codes and bodies that
-`shared/fixtures/evolution/rest.*.json` show (`SOURCES.md` there names the
+`fixtures/evolution/rest.*.json` show (`SOURCES.md` there names the
 Evolution code each shape comes from), checks the `apikey` header in the order
 Evolution's guards do (instance exists, then key), and posts webhooks back in
 Evolution's own envelope from a background thread.
@@ -36,7 +36,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote
 
-from ponte.engines.emulation import ninth_digit_twins, qr_png
+from emulators.base import ninth_digit_twins, qr_png
 
 Json = dict[str, Any]
 State = Literal["open", "connecting", "close"]

@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import fixtures_dir
+from emulators.cloudapi import Emulator
 from ponte.engines import cloudapi, registry
-from ponte.engines.cloudapi.emulator import Emulator
 from ponte.engines.events import StatusUpdate
+from tests.support import fixtures_dir
 
 CLOUDAPI = fixtures_dir() / "cloudapi"
 TOKEN = "EAAtest-token-123"

@@ -1,0 +1,6 @@
+"""Loopback emulators of the engines' REST APIs, for tests and the demo.
+
+They answer as the real servers do (paths, status codes, bodies, auth failures,
+slowness, 504s), from the captured exchanges and the engines' docs. The product
+never imports them; `ponte demo` loads one lazily as its simulated engine.
+"""

@@ -1,0 +1,54 @@
+"""Helpers the tests share: the engines' real payloads, required services, sending."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def fixtures_dir() -> Path:
+    """The engines' real payloads, kept in the repository ($PONTE_FIXTURES points elsewhere)."""
+    return Path(os.environ.get("PONTE_FIXTURES") or REPO / "fixtures")
+
+
+def missing_service(reason: str) -> None:
+    """Skip locally; in CI a missing PostgreSQL, Redis or Chromium is a failure."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+def webhook_fixtures(engine: str) -> list[Path]:
+    """Every webhook body of an engine (REST request/response samples excluded)."""
+    folder = fixtures_dir() / engine
+    files = sorted(folder.glob("*.json"))
+    rest = ("rest-", "rest.", "send-text.", "socket-")
+    return [f for f in files if not f.name.startswith(rest)]
+
+
+def load_fixture(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def send_until_settled(message, passes: int = 10):
+    """Run the sender until a queued message leaves `pending`, skipping backoff waits."""
+    from django.utils import timezone
+
+    from ponte.conversations.models import Message, MessageStatus
+    from ponte.conversations.sender import Sender
+
+    sender = Sender()
+    try:
+        for _ in range(passes):
+            Message.objects.filter(pk=message.pk, status=MessageStatus.PENDING).update(
+                next_attempt_at=timezone.now())
+            sender.send_due()
+            message.refresh_from_db()
+            if message.status != MessageStatus.PENDING:
+                break
+    finally:
+        sender.close()
+    return message
