@@ -30,6 +30,6 @@ def chromium_path() -> str:
 def _release_background_connections(django_db_setup):
     """The webhook committer's thread holds a connection; drop it before the test DB goes."""
     yield
-    from ponte.inbox.views import committer
+    from django.apps import apps
 
-    committer.release_connections()
+    apps.get_app_config("inbox").committer.release_connections()

@@ -3,6 +3,9 @@
 Machine endpoints (webhooks, the REST API, health) skip the browser middleware
 stack: each sync middleware costs two thread hops per request under ASGI, and
 sessions, CSRF and messages mean nothing to an engine or an integrator.
+
+The lifespan starts what the web process owns (the webhook committer, and the
+event loop realtime events are sent from) and stops it on shutdown.
 """
 
 import asyncio
@@ -16,13 +19,14 @@ django.setup(set_prefix=False)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.apps import apps  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 from django.core.handlers.exception import convert_exception_to_response  # noqa: E402
 from django.urls import path  # noqa: E402
 
+from ponte import realtime  # noqa: E402
 from ponte.bodycap import BodyCapMiddleware  # noqa: E402
-from ponte.conversations import realtime  # noqa: E402
 from ponte.errors import MACHINE_PREFIXES  # noqa: E402
 from ponte.web.consumers import LiveConsumer  # noqa: E402
 
@@ -58,12 +62,8 @@ class WebhookASGIHandler(BareASGIHandler):
 class SplitByPath:
     def __init__(self, webhooks, machine, browser):
         self.webhooks, self.machine, self.browser = webhooks, machine, browser
-        self.loop_bound = False
 
     async def __call__(self, scope, receive, send):
-        if not self.loop_bound:
-            realtime.bind_server_loop(asyncio.get_running_loop())
-            self.loop_bound = True
         path = scope["path"]
         if path.startswith(WEBHOOK_PREFIXES):
             app = self.webhooks
@@ -74,10 +74,33 @@ class SplitByPath:
         await app(scope, receive, send)
 
 
+class Lifespan:
+    """Starts and stops what the web process owns; every other scope goes to `app`."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+        committer = apps.get_app_config("inbox").committer
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                realtime.bind_server_loop(asyncio.get_running_loop())
+                committer.start()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await asyncio.to_thread(committer.stop)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
 browser_app = get_asgi_application()
 machine_app = BareASGIHandler()
 
-application = ProtocolTypeRouter({
+application = Lifespan(ProtocolTypeRouter({
     "http": BodyCapMiddleware(SplitByPath(WebhookASGIHandler(), machine_app, browser_app)),
     "websocket": AuthMiddlewareStack(URLRouter([path("ws/", LiveConsumer.as_asgi())])),
-})
+}))

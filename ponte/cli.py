@@ -20,27 +20,27 @@ def _migrate() -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
-def _start_background() -> list:
+def _background_loops() -> list:
     """The inbox drainer, the outbound sender and the session supervisor."""
-    from ponte.conversations import sender
-    from ponte.inbox import worker
-    from ponte.sessions import supervisor
+    from ponte.conversations.sender import sending
+    from ponte.inbox.worker import drainer
+    from ponte.sessions.supervisor import supervision
 
-    return [worker.start_in_thread(), sender.start_in_thread(), supervisor.start_in_thread()]
+    return [drainer, sending, supervision]
 
 
 def _run_web(host: str, port: int, *, with_worker: bool) -> None:
     import uvicorn
 
-    stops = _start_background() if with_worker else []
+    loops = [loop.start() for loop in _background_loops()] if with_worker else []
     print(f"Ponte listening on http://{host}:{port}", flush=True)
     try:
         uvicorn.run("ponte.asgi:application", host=host, port=port, access_log=False,
                     log_level=os.environ.get("PONTE_UVICORN_LOG_LEVEL", "warning"),
-                    lifespan="off")
+                    lifespan="on")
     finally:
-        for stop in stops:
-            stop.set()
+        for loop in loops:
+            loop.stop()
 
 
 def _default_public_url(host: str, port: int) -> None:
@@ -66,14 +66,14 @@ def cmd_worker(args: argparse.Namespace) -> None:
     import threading
 
     _setup()
-    stops = _start_background()
+    loops = [loop.start() for loop in _background_loops()]
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print("Ponte worker: inbox, sends and session supervision", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
-    for background in stops:
-        background.set()
+    for loop in loops:
+        loop.stop()
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -84,11 +84,12 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 def cmd_init(args: argparse.Namespace) -> None:
     _setup()
     _migrate()
-    from ponte.accounts.services import check_engine, do_provision_organization
+    from ponte.accounts.services import do_provision_organization
+    from ponte.engines import UnknownEngine, adapter_for
 
     try:
-        check_engine(args.engine)
-    except ValueError as exc:
+        adapter_for(args.engine)
+    except UnknownEngine as exc:
         sys.exit(str(exc))
     made = do_provision_organization(args.org, args.engine, engine_url=args.engine_url or "",
                                      secrets_list=args.secret or [],

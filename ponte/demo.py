@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ponte.accounts.models import Member, Organization, Role
 from ponte.accounts.services import do_create_instance
-from ponte.conversations.services import do_store_inbound
+from ponte.conversations.storing import do_store_inbound
 from ponte.engines import InboundMessage
 from ponte.identity import canonicalize
 from ponte.leads.models import Lead

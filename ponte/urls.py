@@ -2,8 +2,8 @@ from django.conf import settings
 from django.urls import include, path
 
 from ponte.api.views import api
-from ponte.diagnostics.views import healthz, metrics
 from ponte.inbox.views import noop, webhook
+from ponte.ops import healthz, metrics
 
 urlpatterns = [
     path("webhooks/<uuid:instance_id>/<str:token>", webhook, name="webhook"),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ponte.accounts import crypto
 from ponte.accounts.scoping import OrgQuerySet
+from ponte.text import ERROR_LENGTH
 
 
 class Organization(models.Model):
@@ -77,12 +78,6 @@ class ApiKey(models.Model):
         return cls.objects.create(org=org, name=name, prefix=prefix, hashed=_hash_key(plain)), plain
 
 
-class Engine(models.TextChoices):
-    WPPCONNECT = "wppconnect", "WPPConnect Server"
-    EVOLUTION = "evolution", "Evolution API v2"
-    CLOUDAPI = "cloudapi", "WhatsApp Cloud API"
-
-
 class SessionState(models.TextChoices):
     STARTING = "starting", _("Iniciando")
     QRCODE = "qrcode", _("Aguardando leitura do QR code")
@@ -98,7 +93,7 @@ class Instance(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="instances")
     name = models.CharField(max_length=100, default="WhatsApp")
-    engine = models.CharField(max_length=20, choices=Engine.choices)
+    engine = models.CharField(max_length=20)  # a name in ponte.engines' registry
     base_url = models.URLField(blank=True)
     # Cloud API: the phone-number id sends go to.
     phone_number_id = models.CharField(max_length=64, blank=True)
@@ -108,12 +103,13 @@ class Instance(models.Model):
     state = models.CharField(max_length=20, choices=SessionState.choices,
                              default=SessionState.DISCONNECTED)
     qr = models.TextField(blank=True)  # the latest QR code image while the engine waits for a scan
-    # The engine's session token (WPPConnect), kept so a restart does not regenerate it.
+    # The session token an engine issued (WPPConnect's), kept so a restart does not
+    # regenerate it.
     token_encrypted = models.TextField(blank=True)
     reconnect_attempts = models.PositiveSmallIntegerField(default=0)
     # Which of the secrets last worked: the primary (0) until a reconnect needed an alternate.
     active_secret_index = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=300, blank=True)
+    last_error = models.CharField(max_length=ERROR_LENGTH, blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -122,13 +118,6 @@ class Instance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.engine})"
-
-    @property
-    def is_configured(self) -> bool:
-        """Enough to talk to the engine: its address, or for the Cloud API a token and number."""
-        if self.engine == Engine.CLOUDAPI:
-            return bool(self.secrets_encrypted and self.phone_number_id)
-        return bool(self.base_url)
 
     @property
     def session_name(self) -> str:

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from ponte.conversations.models import Conversation
-from ponte.conversations.services import do_store_inbound
+from ponte.conversations.storing import do_store_inbound
 from ponte.engines import InboundMessage
 from ponte.identity import canonicalize
 

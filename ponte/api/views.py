@@ -16,6 +16,10 @@ from ponte.conversations.outbound import (
 )
 from ponte.diagnostics.models import DiagnosticEntry
 from ponte.diagnostics.services import redact_path
+from ponte.engines.base import EngineError
+from ponte.engines.calls import is_configured
+from ponte.sessions.services import do_reset_reconnect_attempts
+from ponte.sessions.supervisor import Supervisor
 
 api = NinjaAPI(title="Ponte", version="1", auth=ApiKeyAuth(), urls_namespace="api")
 
@@ -160,18 +164,15 @@ def list_diagnostics(request: HttpRequest, outcome: str | None = None, errors_on
 
 
 def _supervised(request: HttpRequest, action: str):
-    from ponte.engines.base import EngineError
-    from ponte.sessions.supervisor import Supervisor
-
     instance = _instance(request)
-    if not instance.is_configured:
+    if not is_configured(instance):
         raise HttpError(409, "The instance has no engine configured.")
     supervisor = Supervisor()
     try:
         if action == "reset":
             supervisor.reset(instance)
         else:
-            instance.reconnect_attempts = 0
+            do_reset_reconnect_attempts(instance)
             supervisor.reconnect(instance, "reconnect requested")
     except EngineError as exc:
         raise HttpError(502, f"The engine refused: {exc.detail}") from exc

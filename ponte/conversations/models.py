@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from ponte.accounts.models import Instance, Organization
 from ponte.accounts.scoping import OrgQuerySet
+from ponte.text import ERROR_LENGTH, NAME_LENGTH
 
 
 class Contact(models.Model):
@@ -13,8 +14,8 @@ class Contact(models.Model):
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="contacts")
     # None while we only know the person by an @lid.
     e164 = models.CharField(max_length=20, null=True, blank=True)
-    name = models.CharField(max_length=200, blank=True)
-    push_name = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=NAME_LENGTH, blank=True)
+    push_name = models.CharField(max_length=NAME_LENGTH, blank=True)
     # The WhatsApp id the engine's number check said exists (ninth digit or not).
     wa_id = models.CharField(max_length=32, blank=True)
     wa_checked_at = models.DateTimeField(null=True, blank=True)
@@ -76,6 +77,13 @@ class Conversation(models.Model):
         ]
         indexes = [models.Index(fields=["org", "-last_message_at"])]
 
+    def refresh_last_message(self) -> None:
+        """Point the preview at the newest message again, after messages moved or went."""
+        last = self.messages.order_by("-engine_timestamp", "-id").first()
+        self.last_message = last
+        self.last_message_at = last.engine_timestamp if last else None
+        self.save(update_fields=["last_message", "last_message_at"])
+
 
 class MessageStatus(models.TextChoices):
     PENDING = "pending", "pending"
@@ -87,7 +95,8 @@ class MessageStatus(models.TextChoices):
 
 
 # Acks only move a message forward; a late "sent" never undoes "read".
-STATUS_RANK = {"pending": 0, "failed": 1, "sent": 2, "delivered": 3, "read": 4, "played": 5}
+STATUS_RANK = {MessageStatus.PENDING: 0, MessageStatus.FAILED: 1, MessageStatus.SENT: 2,
+               MessageStatus.DELIVERED: 3, MessageStatus.READ: 4, MessageStatus.PLAYED: 5}
 
 
 class Message(models.Model):
@@ -108,9 +117,9 @@ class Message(models.Model):
     quoted_engine_message_id = models.CharField(max_length=200, null=True, blank=True)
     status = models.CharField(max_length=10, choices=MessageStatus.choices,
                               default=MessageStatus.SENT)
-    error = models.CharField(max_length=300, blank=True)
+    error = models.CharField(max_length=ERROR_LENGTH, blank=True)
     revoked = models.BooleanField(default=False)
-    sender_name = models.CharField(max_length=200, blank=True)
+    sender_name = models.CharField(max_length=NAME_LENGTH, blank=True)
     engine_timestamp = models.DateTimeField()
     created_at = models.DateTimeField(default=timezone.now)
     # Outbound queue: a pending message is due at next_attempt_at; a send whose answer
@@ -141,7 +150,7 @@ class EarlyUpdate(models.Model):
     instance = models.ForeignKey(Instance, on_delete=models.CASCADE)
     engine_message_id = models.CharField(max_length=200)
     status = models.CharField(max_length=10, blank=True)
-    error = models.CharField(max_length=300, blank=True)
+    error = models.CharField(max_length=ERROR_LENGTH, blank=True)
     revoked = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -3,10 +3,12 @@
 from django.db import transaction
 from django.utils import timezone
 
+from ponte import realtime
 from ponte.accounts.models import Instance, Organization
-from ponte.conversations import realtime
+from ponte.conversations.contacts import resolve_contact
 from ponte.conversations.models import Conversation, Message, MessageStatus
-from ponte.conversations.services import bump_conversation, resolve_contact
+from ponte.conversations.sender import sending
+from ponte.conversations.storing import bump_conversation, publish_message_changed
 from ponte.identity import canonicalize
 
 MAX_TEXT = 4096  # WhatsApp's own limit for a text message
@@ -45,8 +47,6 @@ def check_send_message(org: Organization, *, text: str, to: str | None = None,
 
 
 def do_queue_message(chat: Conversation, text: str, *, user=None) -> Message:
-    from ponte.conversations import sender
-
     now = timezone.now()
     with transaction.atomic():
         message = Message.objects.create(
@@ -56,7 +56,7 @@ def do_queue_message(chat: Conversation, text: str, *, user=None) -> Message:
             sent_by=user,
         )
         bump_conversation(message)
-        transaction.on_commit(sender.wake)
+        transaction.on_commit(sending.wake)
         realtime.publish_on_commit(chat.org_id, "message.queued", {
             "conversation_id": chat.pk, "message_id": message.pk})
     return message
@@ -64,8 +64,6 @@ def do_queue_message(chat: Conversation, text: str, *, user=None) -> Message:
 
 def do_retry_message(message: Message) -> Message:
     """The user's retry of a failed send: back to pending, with a fresh attempt budget."""
-    from ponte.conversations import sender
-
     if message.direction != Message.Direction.OUTBOUND or message.status != MessageStatus.FAILED \
             or message.engine_message_id:
         raise SendRejected("not_retryable", "Only a failed message that never left can be retried.",
@@ -74,8 +72,7 @@ def do_retry_message(message: Message) -> Message:
         Message.objects.filter(pk=message.pk).update(
             status=MessageStatus.PENDING, attempts=0, error="", outcome_unknown_at=None,
             next_attempt_at=timezone.now())
-        transaction.on_commit(sender.wake)
-        realtime.publish_on_commit(message.org_id, "message.status", {
-            "conversation_id": message.conversation_id, "message_id": message.pk})
+        transaction.on_commit(sending.wake)
+        publish_message_changed(message.org_id, message.conversation_id, message.pk)
     message.refresh_from_db()
     return message

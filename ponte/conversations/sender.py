@@ -6,33 +6,26 @@ backoff and jitter; a send whose answer was lost is looked for in the chat (the
 engine's echo or its history) before anything is sent again.
 """
 
-import asyncio
-import logging
 import random
-import threading
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from ponte.conversations import realtime
+from ponte.background import BackgroundLoop
+from ponte.conversations.contacts import do_record_wa_id
 from ponte.conversations.models import Message, MessageStatus
-from ponte.conversations.services import do_attach_engine_id
+from ponte.conversations.storing import do_attach_engine_id, publish_message_changed
 from ponte.db import serialized_writes
 from ponte.diagnostics.metrics import SENDS
-from ponte.diagnostics.services import record_engine_calls
-from ponte.engines.base import EngineClient, EngineError
-from ponte.engines.registry import client_for
+from ponte.engines.base import EngineError
+from ponte.engines.calls import EngineCall, EngineCaller, is_configured, keeps_history
+from ponte.text import clip_error
 
-log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 WA_ID_FRESH_FOR = timedelta(days=30)
-_wake = threading.Event()
-
-
-def wake() -> None:
-    _wake.set()
+POLL_SECONDS = 1.0
 
 
 def claim_due(limit: int = 20) -> list[int]:
@@ -56,30 +49,16 @@ def backoff(attempts: int) -> timedelta:
 
 
 class Sender:
-    """Runs engine calls on its own event loop; database work stays synchronous."""
+    """Sends due messages through their instances' engines, one try each per pass."""
 
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.clients: dict[object, tuple[EngineClient, list]] = {}
+        self.caller = EngineCaller()
 
     def close(self) -> None:
-        for client, _ in self.clients.values():
-            self.loop.run_until_complete(client.aclose())
-        self.loop.close()
+        self.caller.close()
 
-    def run(self, coroutine):
-        return self.loop.run_until_complete(coroutine)
-
-    def client(self, instance) -> tuple[EngineClient, list]:
-        cached = self.clients.get(instance.pk)
-        if cached is None:
-            records: list = []
-            client = client_for(instance, recorder=records.append)
-            token = instance.token
-            if token and hasattr(client, "token"):
-                client.token = token
-            cached = self.clients[instance.pk] = (client, records)
-        return cached
+    def run_pass(self) -> float | None:
+        return 0 if self.send_due() else None
 
     def send_due(self) -> int:
         ids = claim_due()
@@ -87,55 +66,51 @@ class Sender:
             self.deliver(message_id)
         return len(ids)
 
+    def call(self, message: Message, make_call: EngineCall):
+        return self.caller.call(message.instance, make_call)
+
     def deliver(self, message_id: int) -> None:
         message = (Message.objects.select_related("instance", "conversation__contact")
                    .filter(pk=message_id).first())
         if message is None or message.status != MessageStatus.PENDING \
                 or message.engine_message_id:
             return  # sent meanwhile (its echo arrived) or deleted
-        if not message.instance.is_configured:
-            self.give_up(message, "The WhatsApp instance has no engine configured.")
+        if not is_configured(message.instance):
+            do_fail_message(message, "The WhatsApp instance has no engine configured.")
             return
-        client, records = self.client(message.instance)
         try:
             if message.outcome_unknown_at is not None:
-                self.reconcile(message, client)
+                self.reconcile(message)
             else:
-                self.send(message, client)
+                self.send(message)
         except EngineError as exc:
             self.failed_attempt(message, exc)
-        finally:
-            if records:
-                record_engine_calls(message.instance, records)
-                records.clear()
 
-    def wa_id_for(self, message: Message, client: EngineClient) -> str:
+    def wa_id_for(self, message: Message) -> str:
         """The id WhatsApp knows this person by: the engine answers the ninth-digit question."""
         contact = message.conversation.contact
         fresh = contact.wa_checked_at and timezone.now() - contact.wa_checked_at < WA_ID_FRESH_FOR
         if contact.wa_id and fresh:
             return contact.wa_id
-        check = self.run(client.check_number(contact.e164.lstrip("+")))
+        check = self.call(message, lambda client: client.check_number(contact.e164.lstrip("+")))
         if not check.exists or not check.wa_id:
             raise EngineError("this number is not on WhatsApp")
-        contact.wa_id, contact.wa_checked_at = check.wa_id, timezone.now()
-        contact.save(update_fields=["wa_id", "wa_checked_at"])
+        do_record_wa_id(contact, check.wa_id)
         return check.wa_id
 
-    def send(self, message: Message, client: EngineClient) -> None:
-        wa_id = self.wa_id_for(message, client)
-        Message.objects.filter(pk=message.pk).update(attempts=message.attempts + 1)
-        message.attempts += 1
-        sent = self.run(client.send_text(wa_id, message.text))
+    def send(self, message: Message) -> None:
+        wa_id = self.wa_id_for(message)
+        do_count_attempt(message)
+        sent = self.call(message, lambda client: client.send_text(wa_id, message.text))
         do_attach_engine_id(message, sent.engine_message_id)
         SENDS.labels("sent").inc()
-        self.published(message)
 
-    def reconcile(self, message: Message, client: EngineClient) -> None:
+    def reconcile(self, message: Message) -> None:
         """Did the lost send reach WhatsApp? Look in the chat before sending again."""
-        if client.supports_history:
-            wa_id = self.wa_id_for(message, client)
-            recent = self.run(client.recent_messages(wa_id))
+        history = keeps_history(message.instance)
+        if history:
+            wa_id = self.wa_id_for(message)
+            recent = self.call(message, lambda client: client.recent_messages(wa_id))
             known = set(Message.objects.filter(
                 instance_id=message.instance_id,
                 engine_message_id__in=[r.engine_message_id for r in recent],
@@ -145,67 +120,64 @@ class Sender:
                         and candidate.engine_message_id not in known:
                     do_attach_engine_id(message, candidate.engine_message_id)
                     SENDS.labels("reconciled").inc()
-                    self.published(message)
                     return
         waited = timezone.now() - message.outcome_unknown_at
         window = timedelta(seconds=settings.PONTE_RECONCILE_DELAY_SECONDS
                            * settings.PONTE_RECONCILE_CHECKS)
         if waited < window:
-            Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now()
-                                                         + window / settings.PONTE_RECONCILE_CHECKS)
-        elif client.supports_history:
+            do_look_again_later(message, window / settings.PONTE_RECONCILE_CHECKS)
+        elif history:
             # Not in the engine's history after the whole window: it never went out.
-            Message.objects.filter(pk=message.pk).update(outcome_unknown_at=None,
-                                                         next_attempt_at=timezone.now())
+            do_send_again(message)
         else:
-            self.give_up(message, "The engine never answered; the message may have been "
-                                  "delivered. Check the phone before retrying.")
+            do_fail_message(message, "The engine never answered; the message may have been "
+                                     "delivered. Check the phone before retrying.")
 
     def failed_attempt(self, message: Message, exc: EngineError) -> None:
-        now = timezone.now()
         if exc.outcome_unknown:
-            Message.objects.filter(pk=message.pk).update(
-                outcome_unknown_at=now, error=exc.detail[:300],
-                next_attempt_at=now + timedelta(seconds=settings.PONTE_RECONCILE_DELAY_SECONDS))
+            do_await_outcome(message, exc.detail)
         elif (exc.transient or exc.auth) and message.attempts < settings.PONTE_SEND_MAX_ATTEMPTS:
             SENDS.labels("retried").inc()
-            Message.objects.filter(pk=message.pk).update(
-                error=exc.detail[:300], next_attempt_at=now + backoff(message.attempts))
+            do_retry_later(message, exc.detail, backoff(message.attempts))
         else:
-            self.give_up(message, exc.detail)
+            do_fail_message(message, exc.detail)
 
-    def give_up(self, message: Message, reason: str) -> None:
-        SENDS.labels("failed").inc()
+
+sending = BackgroundLoop("ponte-sender", Sender, period=lambda: POLL_SECONDS)
+
+
+# What becomes of a try. Only a failure changes what the chat shows, so only it publishes.
+
+def do_count_attempt(message: Message) -> None:
+    Message.objects.filter(pk=message.pk).update(attempts=message.attempts + 1)
+    message.attempts += 1
+
+
+def do_retry_later(message: Message, error: str, delay: timedelta) -> None:
+    Message.objects.filter(pk=message.pk).update(error=clip_error(error),
+                                                 next_attempt_at=timezone.now() + delay)
+
+
+def do_await_outcome(message: Message, error: str) -> None:
+    """The send went out and no answer came: look for it before sending anything again."""
+    now = timezone.now()
+    Message.objects.filter(pk=message.pk).update(
+        outcome_unknown_at=now, error=clip_error(error),
+        next_attempt_at=now + timedelta(seconds=settings.PONTE_RECONCILE_DELAY_SECONDS))
+
+
+def do_look_again_later(message: Message, delay: timedelta) -> None:
+    Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now() + delay)
+
+
+def do_send_again(message: Message) -> None:
+    Message.objects.filter(pk=message.pk).update(outcome_unknown_at=None,
+                                                 next_attempt_at=timezone.now())
+
+
+def do_fail_message(message: Message, reason: str) -> None:
+    SENDS.labels("failed").inc()
+    with transaction.atomic():
         Message.objects.filter(pk=message.pk, status=MessageStatus.PENDING).update(
-            status=MessageStatus.FAILED, error=reason[:300], next_attempt_at=None)
-        self.published(message)
-
-    @staticmethod
-    def published(message: Message) -> None:
-        realtime.publish(message.org_id, "message.status", {
-            "conversation_id": message.conversation_id, "message_id": message.pk})
-
-
-def run_forever(stop: threading.Event, poll_seconds: float = 1.0) -> None:
-    sender = Sender()
-    try:
-        while not stop.is_set():
-            try:
-                busy = sender.send_due()
-            except Exception:
-                log.exception("sender pass failed; retrying")
-                close_old_connections()
-                stop.wait(1.0)
-                continue
-            if not busy:
-                _wake.wait(poll_seconds)
-                _wake.clear()
-    finally:
-        sender.close()
-        close_old_connections()
-
-
-def start_in_thread() -> threading.Event:
-    stop = threading.Event()
-    threading.Thread(target=run_forever, args=(stop,), name="ponte-sender", daemon=True).start()
-    return stop
+            status=MessageStatus.FAILED, error=clip_error(reason), next_attempt_at=None)
+        publish_message_changed(message.org_id, message.conversation_id, message.pk)

@@ -1,1 +1,1 @@
-"""The diagnostic log of every engine call and webhook, health and metrics."""
+"""The diagnostic log of every engine call and webhook: a leaf the other apps write to."""

@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from ponte.accounts.models import Instance, Organization
 from ponte.accounts.scoping import OrgQuerySet
+from ponte.text import ERROR_LENGTH
 
 
 class DiagnosticEntry(models.Model):
@@ -20,11 +21,11 @@ class DiagnosticEntry(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     direction = models.CharField(max_length=3, choices=Direction.choices)
     method = models.CharField(max_length=8)
-    path = models.CharField(max_length=300)
+    path = models.CharField(max_length=ERROR_LENGTH)
     status_code = models.PositiveSmallIntegerField(null=True)
     latency_ms = models.FloatField(null=True)
     outcome = models.CharField(max_length=20)
-    error = models.CharField(max_length=300, blank=True)
+    error = models.CharField(max_length=ERROR_LENGTH, blank=True)
 
     objects = OrgQuerySet.as_manager()
 

@@ -1,5 +1,11 @@
-"""Engine adapters: each engine's webhook schema parsed into canonical events."""
+"""The engines Ponte speaks to: one adapter each, over the canonical event model.
 
+Each engine's package holds its webhook parser, its REST client and its adapter;
+`adapter_for(name)` finds the adapter, `parse(name, body)` reads a webhook.
+Nothing outside this package compares engine names or looks inside a client.
+"""
+
+from ponte.engines.adapter import EngineAdapter
 from ponte.engines.events import (
     Event,
     IdentityLink,
@@ -11,9 +17,10 @@ from ponte.engines.events import (
     StatusUpdate,
     UnknownPayload,
 )
-from ponte.engines.registry import ENGINES, parse
+from ponte.engines.registry import ENGINES, UnknownEngine, adapter_for, parse
 
 __all__ = [
-    "ENGINES", "Event", "IdentityLink", "Ignored", "InboundMessage", "Media", "Revoked",
-    "SessionUpdate", "StatusUpdate", "UnknownPayload", "parse",
+    "ENGINES", "EngineAdapter", "Event", "IdentityLink", "Ignored", "InboundMessage", "Media",
+    "Revoked", "SessionUpdate", "StatusUpdate", "UnknownEngine", "UnknownPayload", "adapter_for",
+    "parse",
 ]

@@ -102,17 +102,15 @@ class Credentials:
     phone_number_id: str = ""  # Cloud API only
 
 
-def web_url(value: Any) -> str | None:
-    """An http(s) URL an engine handed over, or None: never a data: or javascript: one."""
-    return value if isinstance(value, str) and value.startswith(("https://", "http://")) else None
-
-
 class EngineClient(ABC):
     """Async client of one engine, for one instance; every call is recorded."""
 
     # False for engines with no readable chat history (Cloud API): a send whose answer
     # was lost can then only be confirmed by the engine's own status webhook.
     supports_history = True
+    # A token the engine issued for the session (WPPConnect's bearer token), kept between
+    # clients so a restart does not regenerate it; empty for engines that have none.
+    session_token = ""
 
     def __init__(self, credentials: Credentials, *, http: httpx.AsyncClient | None = None,
                  recorder: Recorder | None = None, timeout: httpx.Timeout = DEFAULT_TIMEOUT,

@@ -22,6 +22,7 @@ from ponte.diagnostics.models import DiagnosticEntry
 from ponte.diagnostics.services import redact_path
 from ponte.inbox.models import InboxEvent
 from ponte.privacy.filters import do_count_dropped
+from ponte.text import clip_error
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 500
@@ -56,18 +57,13 @@ class GroupCommitter:
         """Return once the arrival is committed; raise if the commit failed."""
         loop = asyncio.get_running_loop()
         done = loop.create_future()
-        self._ensure_thread()
+        self.start()
         self._queue.put((arrival, loop, done))
         await done
 
-    def release_connections(self, timeout: float = 5.0) -> None:
-        """Have the writer thread close its database connections now (tests, shutdown)."""
-        if self._thread is not None and self._thread.is_alive():
-            released = threading.Event()
-            self._queue.put(released)
-            released.wait(timeout)
-
-    def _ensure_thread(self) -> None:
+    def start(self) -> None:
+        """Start the writer thread (the web application does at start-up; a first webhook
+        does if nothing else did)."""
         if self._thread is not None and self._thread.is_alive():
             return
         with self._lock:
@@ -75,6 +71,20 @@ class GroupCommitter:
                 self._thread = threading.Thread(target=self._run, name="ponte-committer",
                                                 daemon=True)
                 self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Commit what is queued, close the thread's connections, and end it."""
+        self._release(_Release(stop=True), timeout)
+        self._thread = None
+
+    def release_connections(self, timeout: float = 5.0) -> None:
+        """Have the writer thread close its database connections now (tests)."""
+        self._release(_Release(stop=False), timeout)
+
+    def _release(self, release: "_Release", timeout: float) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            self._queue.put(release)
+            release.done.wait(timeout)
 
     def _run(self) -> None:
         """Commit whatever queued up while the last commit ran; release markers close up."""
@@ -88,7 +98,7 @@ class GroupCommitter:
             batch, releases = [], []
             item = first
             while True:
-                (releases if isinstance(item, threading.Event) else batch).append(item)
+                (releases if isinstance(item, _Release) else batch).append(item)
                 if len(batch) >= MAX_BATCH:
                     break
                 try:
@@ -99,8 +109,10 @@ class GroupCommitter:
                 self._commit_and_answer(batch)
             if releases:
                 connections.close_all()
-                for released in releases:
-                    released.set()
+                for release in releases:
+                    release.done.set()
+                if any(release.stop for release in releases):
+                    return
 
     def _commit_and_answer(self, batch: list) -> None:
         failure = None
@@ -128,7 +140,8 @@ class GroupCommitter:
         with serialized_writes(), transaction.atomic():
             InboxEvent.objects.bulk_create([
                 InboxEvent(org_id=a.org_id, instance_id=a.instance_id, body=a.body,
-                           state=a.state, error=a.error[:300] if a.state == "failed" else "")
+                           state=a.state,
+                           error=clip_error(a.error) if a.state == InboxEvent.State.FAILED else "")
                 for a in arrivals if a.body is not None
             ])
             DiagnosticEntry.objects.bulk_create([
@@ -136,7 +149,7 @@ class GroupCommitter:
                                 direction=DiagnosticEntry.Direction.INBOUND, method="POST",
                                 path=redact_path(a.path), status_code=a.status_code,
                                 latency_ms=round(a.latency_ms, 2), outcome=a.outcome,
-                                error=a.error[:300])
+                                error=clip_error(a.error))
                 for a in arrivals
             ])
             for a in arrivals:
@@ -144,6 +157,14 @@ class GroupCommitter:
                     dropped.setdefault(a.org_id, Counter()).update(a.dropped)
             for org_id, reasons in dropped.items():
                 do_count_dropped(org_id, reasons)
+
+
+@dataclass
+class _Release:
+    """A marker in the queue: close the connections, and maybe end the thread."""
+
+    stop: bool
+    done: threading.Event = field(default_factory=threading.Event)
 
 
 def _settle(done: asyncio.Future, failure: Exception | None) -> None:

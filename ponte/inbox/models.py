@@ -2,6 +2,7 @@ from django.db import models
 from django.utils import timezone
 
 from ponte.accounts.models import Instance, Organization
+from ponte.text import ERROR_LENGTH
 
 
 class InboxEvent(models.Model):
@@ -19,7 +20,7 @@ class InboxEvent(models.Model):
     state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     processed_at = models.DateTimeField(null=True)
-    error = models.CharField(max_length=300, blank=True)
+    error = models.CharField(max_length=ERROR_LENGTH, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["state", "id"])]

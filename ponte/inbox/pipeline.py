@@ -8,8 +8,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ponte.accounts.models import Instance
-from ponte.conversations import realtime, services
+from ponte.conversations.contacts import do_link_identities
 from ponte.conversations.models import Message
+from ponte.conversations.storing import do_apply_status, do_revoke, do_store_inbound_many
 from ponte.db import serialized_writes
 from ponte.engines import (
     IdentityLink,
@@ -24,8 +25,8 @@ from ponte.engines import (
 from ponte.engines.events import Event
 from ponte.inbox.models import InboxEvent
 from ponte.privacy.filters import do_count_dropped, drop_reason
-from ponte.sessions import supervisor
-from ponte.sessions.services import DROPPED, do_transition
+from ponte.sessions.supervisor import do_apply_session_update
+from ponte.text import clip_error
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -49,16 +50,13 @@ def relevant_events(instance: Instance, payload: dict) -> tuple[list[Event], Cou
 def apply_event(instance: Instance, event: Event) -> None:
     """Apply one event that is not a message (messages are stored in runs by `ingest`)."""
     if isinstance(event, StatusUpdate):
-        services.do_apply_status(instance, event.engine_message_id, event.status, event.error)
+        do_apply_status(instance, event.engine_message_id, event.status, event.error)
     elif isinstance(event, Revoked):
-        services.do_revoke(instance, event.engine_message_id)
+        do_revoke(instance, event.engine_message_id)
     elif isinstance(event, IdentityLink):
-        services.do_link_identities(instance.org_id, event.lid, event.phone)
+        do_link_identities(instance.org_id, event.lid, event.phone)
     elif isinstance(event, SessionUpdate):
-        cause = f"engine webhook: {event.reason or event.state}"
-        do_transition(instance, event.state, cause, qr=event.qr)
-        if event.state in DROPPED:
-            transaction.on_commit(supervisor.wake)
+        do_apply_session_update(instance, event)
 
 
 def ingest(inbox_events: list[InboxEvent]) -> list[Message]:
@@ -70,7 +68,7 @@ def ingest(inbox_events: list[InboxEvent]) -> list[Message]:
 
     def flush() -> None:
         if run:
-            stored.extend(services.do_store_inbound_many(run_instance, run))
+            stored.extend(do_store_inbound_many(run_instance, run))
             run.clear()
 
     for inbox_event in inbox_events:
@@ -97,9 +95,9 @@ def drain(batch_size: int = 100) -> int:
     """Process pending inbox events oldest first, in one transaction; returns how many.
 
     The whole batch is tried at once; if anything in it fails, each event is
-    retried alone so one bad body cannot hold the others back.
+    retried alone so one bad body cannot hold the others back. Open tabs hear of
+    what was stored when the batch commits.
     """
-    stored: list[Message] = []
     with serialized_writes(), transaction.atomic():
         pending = InboxEvent.objects.filter(state=InboxEvent.State.PENDING).order_by("id")
         if connection.features.has_select_for_update_skip_locked:
@@ -113,9 +111,9 @@ def drain(batch_size: int = 100) -> int:
         now = timezone.now()
         try:
             with transaction.atomic():
-                stored = ingest(batch)
+                ingest(batch)
         except Exception:
-            stored = _ingest_one_by_one(batch)
+            _ingest_one_by_one(batch)
         else:
             for inbox_event in batch:
                 inbox_event.state = InboxEvent.State.DONE
@@ -126,27 +124,24 @@ def drain(batch_size: int = 100) -> int:
                                                       processed_at=now)
         troubled = [e for e in batch if e.state != InboxEvent.State.DONE]
         InboxEvent.objects.bulk_update(troubled, ["state", "error", "attempts", "processed_at"])
-    realtime.publish_new_messages(stored)
     return len(batch)
 
 
-def _ingest_one_by_one(batch: list[InboxEvent]) -> list[Message]:
-    stored: list[Message] = []
+def _ingest_one_by_one(batch: list[InboxEvent]) -> None:
     for inbox_event in batch:
         try:
             with transaction.atomic():
-                stored += ingest([inbox_event])
+                ingest([inbox_event])
         except (UnknownPayload, json.JSONDecodeError) as exc:
-            inbox_event.state, inbox_event.error = InboxEvent.State.FAILED, str(exc)[:300]
+            inbox_event.state, inbox_event.error = InboxEvent.State.FAILED, clip_error(str(exc))
         except Exception as exc:  # a bug or a busy database: retried, then parked
             log.exception("inbox event %s failed", inbox_event.pk)
             inbox_event.attempts += 1
-            inbox_event.error = f"{type(exc).__name__}: {exc}"[:300]
+            inbox_event.error = clip_error(f"{type(exc).__name__}: {exc}")
             if inbox_event.attempts >= MAX_ATTEMPTS:
                 inbox_event.state = InboxEvent.State.FAILED
         else:
             inbox_event.state = InboxEvent.State.DONE
-    return stored
 
 
 def purge_processed_bodies(older_than) -> int:

@@ -3,22 +3,18 @@
 import json
 import time
 
+from django.apps import apps
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from ponte.accounts.lookup import webhook_instance
-from ponte.accounts.models import Engine, Instance
-from ponte.engines import UnknownPayload
-from ponte.engines.cloudapi import verify_signature
-from ponte.engines.registry import scrub_secrets
-from ponte.inbox import worker
-from ponte.inbox.committer import Arrival, GroupCommitter
+from ponte.accounts.models import Instance
+from ponte.engines import UnknownPayload, adapter_for
+from ponte.inbox.committer import Arrival
 from ponte.inbox.models import InboxEvent
 from ponte.inbox.pipeline import relevant_events
-
-committer = GroupCommitter(on_commit=worker.wake)
 
 
 def error(status: int, code: str, detail: str) -> JsonResponse:
@@ -38,7 +34,7 @@ async def webhook(request: HttpRequest, instance_id, token: str) -> HttpResponse
     arrival = _receive(request, instance)
     arrival.latency_ms = (time.perf_counter() - started) * 1000
     try:
-        await committer.submit(arrival)
+        await apps.get_app_config("inbox").committer.submit(arrival)
     except Exception:
         return error(503, "unavailable", "Could not store the webhook; retry later.")
     if arrival.status_code != 200:
@@ -59,9 +55,9 @@ def _receive(request: HttpRequest, instance: Instance) -> Arrival:
     body = request.body
     if int(request.headers.get("Content-Length") or 0) > cap or len(body) > cap:
         return outcome(413, "too_large", f"Body over {cap} bytes.")
-    if instance.engine == Engine.CLOUDAPI and instance.app_secret and not verify_signature(
-            body, request.headers.get("X-Hub-Signature-256"), instance.app_secret):
-        return outcome(401, "bad_signature", "X-Hub-Signature-256 does not match the body.")
+    adapter = adapter_for(instance.engine)
+    if not adapter.verify_request(instance, body, request.headers):
+        return outcome(401, "bad_signature", "The request's signature does not match its body.")
     try:
         text = body.decode("utf-8")
         payload = json.loads(text)
@@ -73,23 +69,22 @@ def _receive(request: HttpRequest, instance: Instance) -> Arrival:
         events, dropped = relevant_events(instance, payload)
     except UnknownPayload as exc:
         # Kept (as failed) so nothing is lost if a later version learns this event.
-        if scrub_secrets(instance.engine, payload):
+        if adapter.scrub_secrets(payload):
             text = json.dumps(payload)
         return outcome(200, "unknown_event", str(exc), body=text, state=InboxEvent.State.FAILED)
     if not events:
         return outcome(200, "ignored", dropped=dropped)
-    if scrub_secrets(instance.engine, payload):
+    if adapter.scrub_secrets(payload):
         text = json.dumps(payload)
     return outcome(200, "accepted", body=text, dropped=dropped)
 
 
 def _verification_handshake(request: HttpRequest, instance: Instance) -> HttpResponse:
-    """Meta's subscription check: echo hub.challenge when the verify token is ours."""
-    params = request.GET
-    if params.get("hub.mode") != "subscribe" or not instance.accepts_token(
-            params.get("hub.verify_token", "")):
-        return error(403, "verification_failed", "hub.verify_token does not match.")
-    return HttpResponse(params.get("hub.challenge", ""), content_type="text/plain")
+    """An engine's check of the URL before it posts there (the Cloud API's verify token)."""
+    answer = adapter_for(instance.engine).answer_handshake(instance, request.GET)
+    if answer is None:
+        return error(403, "verification_failed", "The verification token does not match.")
+    return HttpResponse(answer, content_type="text/plain")
 
 
 @csrf_exempt

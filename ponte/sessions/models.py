@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from ponte.accounts.models import Instance, Organization
 from ponte.accounts.scoping import OrgQuerySet
+from ponte.text import ERROR_LENGTH
 
 
 class SessionTransition(models.Model):
@@ -13,7 +14,7 @@ class SessionTransition(models.Model):
     at = models.DateTimeField(default=timezone.now)
     from_state = models.CharField(max_length=20)
     to_state = models.CharField(max_length=20)
-    cause = models.CharField(max_length=300)
+    cause = models.CharField(max_length=ERROR_LENGTH)
 
     objects = OrgQuerySet.as_manager()
 

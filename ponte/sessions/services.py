@@ -1,17 +1,29 @@
-"""Recording session state changes, and the manual actions on a session."""
+"""Changes to an instance's session, each recorded and told to the open tabs on commit."""
 
-import asyncio
-
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from ponte import realtime
 from ponte.accounts.models import Instance, SessionState
-from ponte.conversations import realtime
-from ponte.diagnostics.services import record_engine_calls
-from ponte.engines.registry import client_for
 from ponte.sessions.models import SessionTransition
+from ponte.text import clip_error
 
 DROPPED = {SessionState.DISCONNECTED, SessionState.NOTLOGGED}
+
+
+def _publish_state(instance: Instance, state: str | None = None) -> None:
+    realtime.publish_on_commit(instance.org_id, "instance.state", {
+        "instance_id": str(instance.pk), "state": state or instance.state})
+
+
+def _update(instance: Instance, **changes) -> None:
+    """Write fields of the session that a page shows, and tell the tabs once committed."""
+    with transaction.atomic():
+        Instance.objects.filter(pk=instance.pk).update(**changes)
+        for field, value in changes.items():
+            setattr(instance, field, value)
+        _publish_state(instance)
 
 
 def do_transition(instance: Instance, state: str, cause: str, *, qr: str | None = None) -> bool:
@@ -28,56 +40,40 @@ def do_transition(instance: Instance, state: str, cause: str, *, qr: str | None 
             changes["state"] = state
             SessionTransition.objects.create(org_id=current.org_id, instance=current,
                                              from_state=current.state, to_state=state,
-                                             cause=cause[:300])
+                                             cause=clip_error(cause))
         if changes:
             Instance.objects.filter(pk=instance.pk).update(**changes)
-            realtime.publish_on_commit(current.org_id, "instance.state", {
-                "instance_id": str(current.pk), "state": state})
+            _publish_state(current, state)
     for field, value in changes.items():
         setattr(instance, field, value)
     return moved
 
 
-def run_engine_call(instance: Instance, make_call, *, secret: str | None = None, loop=None):
-    """One client session with the instance's token, on `loop` (None: a loop of its own).
-
-    Every call is recorded in the diagnostic log, and a token the engine issued on the way
-    is kept for the next session.
-    """
-    records: list = []
-    client = client_for(instance, secret=secret, recorder=records.append)
-    if instance.token and hasattr(client, "token"):
-        client.token = instance.token
-
-    async def session():
-        try:
-            return await make_call(client)
-        finally:
-            await client.aclose()
-
-    try:
-        return loop.run_until_complete(session()) if loop else asyncio.run(session())
-    finally:
-        do_keep_token(instance, client)
-        if records:
-            record_engine_calls(instance, records)
-
-
-def do_keep_token(instance: Instance, client) -> None:
-    """Save the token an engine issued during a call, so the next call starts with it."""
-    token = getattr(client, "token", None)
-    if token is not None and token != instance.token:
-        instance.set_token(token or "")
-        Instance.objects.filter(pk=instance.pk).update(token_encrypted=instance.token_encrypted)
-
-
 def do_record_error(instance: Instance, error: str) -> None:
-    now = timezone.now()
-    Instance.objects.filter(pk=instance.pk).update(last_error=error[:300], last_error_at=now)
-    instance.last_error, instance.last_error_at = error[:300], now
+    _update(instance, last_error=clip_error(error), last_error_at=timezone.now())
+
+
+def do_count_reconnect_attempt(instance: Instance) -> int:
+    """One more automatic reconnect spent; returns its number (1 to the allowed attempts)."""
+    _update(instance, reconnect_attempts=instance.reconnect_attempts + 1)
+    return instance.reconnect_attempts
+
+
+def do_reset_reconnect_attempts(instance: Instance) -> None:
+    """A person asked to reconnect: the automatic attempts start over."""
+    _update(instance, reconnect_attempts=0)
+
+
+def do_remember_working_secret(instance: Instance, index: int) -> None:
+    """A reconnect worked with this secret: later calls use it, and the attempts start over."""
+    _update(instance, reconnect_attempts=0, active_secret_index=index)
+
+
+def do_forget_session(instance: Instance) -> None:
+    """Reset total: no token, no QR code, no attempts spent; the engine starts from nothing."""
+    instance.set_token("")
+    _update(instance, token_encrypted="", qr="", reconnect_attempts=0)
 
 
 def webhook_url(instance: Instance) -> str:
-    from django.conf import settings
-
     return settings.PONTE_PUBLIC_URL.rstrip("/") + instance.webhook_path

@@ -10,41 +10,43 @@ failure the instance needs a manual "Reset total da instância".
 import asyncio
 import contextlib
 import logging
-import threading
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import transaction
 
 from ponte.accounts.models import Instance, SessionState
+from ponte.background import BackgroundLoop
 from ponte.diagnostics.services import prune
-from ponte.engines.base import EngineClient, EngineError
+from ponte.engines.base import EngineClient, EngineError, SessionStatus
+from ponte.engines.calls import EngineCall, EngineCaller, is_configured
+from ponte.engines.events import SessionUpdate
 from ponte.sessions.services import (
     DROPPED,
+    do_count_reconnect_attempt,
+    do_forget_session,
     do_record_error,
+    do_remember_working_secret,
     do_transition,
-    run_engine_call,
     webhook_url,
 )
 
 log = logging.getLogger(__name__)
-_wake = threading.Event()
 QR_POLLS = 10
-
-
-def wake() -> None:
-    _wake.set()
 
 
 class Supervisor:
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
+        self.caller = EngineCaller()
 
     def close(self) -> None:
-        self.loop.close()
+        self.caller.close()
 
-    def call(self, instance: Instance, make_call, *, secret: str | None = None):
-        """Run one client session with the instance's token, recording every call."""
-        return run_engine_call(instance, make_call, secret=secret, loop=self.loop)
+    def run_pass(self) -> None:
+        supervise_all(self)
+
+    def call(self, instance: Instance, make_call: EngineCall, *, secret: str | None = None):
+        """Run one engine call for the instance, recording it and keeping its token."""
+        return self.caller.call(instance, make_call, secret=secret)
 
     def supervise(self, instance: Instance) -> None:
         """Check one instance and react: record the state, reconnect a dropped session."""
@@ -68,9 +70,7 @@ class Supervisor:
     def reconnect(self, instance: Instance, cause: str) -> bool:
         secrets = instance.secrets or [""]
         while instance.reconnect_attempts < settings.PONTE_RECONNECT_ATTEMPTS:
-            attempt = instance.reconnect_attempts + 1
-            Instance.objects.filter(pk=instance.pk).update(reconnect_attempts=attempt)
-            instance.reconnect_attempts = attempt
+            attempt = do_count_reconnect_attempt(instance)
             index = (attempt - 1) % len(secrets)
             label = "primary secret" if index == 0 else f"alternate secret #{index}"
             try:
@@ -79,9 +79,7 @@ class Supervisor:
             except EngineError as exc:
                 do_record_error(instance, f"reconnect attempt {attempt} ({label}): {exc.detail}")
                 continue
-            Instance.objects.filter(pk=instance.pk).update(reconnect_attempts=0,
-                                                           active_secret_index=index)
-            instance.reconnect_attempts, instance.active_secret_index = 0, index
+            do_remember_working_secret(instance, index)
             do_transition(instance, status.state,
                           f"{cause}; reconnected on attempt {attempt} with the {label}",
                           qr=status.qr)
@@ -91,7 +89,7 @@ class Supervisor:
         return False
 
     @staticmethod
-    async def _restart(client: EngineClient, secret: str, url: str):
+    async def _restart(client: EngineClient, secret: str, url: str) -> SessionStatus:
         await client.authenticate(secret)
         return await client.start_session(url)
 
@@ -99,7 +97,7 @@ class Supervisor:
         """Reset total: log out, forget token and state, start again, surface a fresh QR."""
         secret = instance.active_secret
 
-        async def from_scratch(client: EngineClient):
+        async def from_scratch(client: EngineClient) -> SessionStatus:
             await client.authenticate(secret)
             # Already logged out or closed: nothing to undo. Closing too makes the
             # engine start a new browser session, hence a new QR code.
@@ -107,8 +105,7 @@ class Supervisor:
                 await client.logout()
             with contextlib.suppress(EngineError):
                 await client.close_session()
-            with_webhook = await client.start_session(webhook_url(instance))
-            status = with_webhook
+            status = await client.start_session(webhook_url(instance))
             for _ in range(QR_POLLS):
                 if status.qr or status.state == SessionState.CONNECTED:
                     break
@@ -116,10 +113,7 @@ class Supervisor:
                 status = await client.qr_code()
             return status
 
-        instance.set_token("")
-        Instance.objects.filter(pk=instance.pk).update(token_encrypted="", qr="",
-                                                       reconnect_attempts=0)
-        instance.reconnect_attempts, instance.qr = 0, ""
+        do_forget_session(instance)
         do_transition(instance, SessionState.STARTING, "reset total requested")
         try:
             status = self.call(instance, from_scratch, secret=secret)
@@ -134,7 +128,7 @@ class Supervisor:
 def supervise_all(supervisor: Supervisor) -> None:
     for instance in Instance.objects.all():
         try:
-            if instance.is_configured:
+            if is_configured(instance):
                 supervisor.supervise(instance)
             prune(instance, keep=settings.PONTE_DIAGNOSTICS_KEEP,
                   max_age_days=settings.PONTE_DIAGNOSTICS_MAX_AGE_DAYS)
@@ -142,24 +136,13 @@ def supervise_all(supervisor: Supervisor) -> None:
             log.exception("supervising instance %s failed", instance.pk)
 
 
-def run_forever(stop: threading.Event) -> None:
-    supervisor = Supervisor()
-    try:
-        while not stop.is_set():
-            try:
-                supervise_all(supervisor)
-            except Exception:
-                log.exception("supervisor pass failed")
-                close_old_connections()
-            _wake.wait(settings.PONTE_SUPERVISOR_PERIOD_SECONDS)
-            _wake.clear()
-    finally:
-        supervisor.close()
-        close_old_connections()
+supervision = BackgroundLoop("ponte-supervisor", Supervisor,
+                             period=lambda: settings.PONTE_SUPERVISOR_PERIOD_SECONDS)
 
 
-def start_in_thread() -> threading.Event:
-    stop = threading.Event()
-    threading.Thread(target=run_forever, args=(stop,), name="ponte-supervisor",
-                     daemon=True).start()
-    return stop
+def do_apply_session_update(instance: Instance, event: SessionUpdate) -> None:
+    """What the engine's webhook says of the session; a drop has the supervisor look at once."""
+    do_transition(instance, event.state, f"engine webhook: {event.reason or event.state}",
+                  qr=event.qr)
+    if event.state in DROPPED:
+        transaction.on_commit(supervision.wake)

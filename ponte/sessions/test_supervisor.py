@@ -11,9 +11,8 @@ from ponte.accounts.models import Instance
 from ponte.accounts.services import do_provision_organization
 from ponte.diagnostics.models import DiagnosticEntry
 from ponte.inbox.pipeline import drain
-from ponte.sessions import supervisor as supervisor_module
 from ponte.sessions.models import SessionTransition
-from ponte.sessions.supervisor import Supervisor
+from ponte.sessions.supervisor import Supervisor, supervision
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 PRIMARY, FIRST_ALT, SECOND_ALT = "primary-secret-0001", "alternate-one-0002", "alternate-two-0003"
@@ -99,7 +98,7 @@ def test_connected_session_records_success(engine):
 @pytest.mark.django_db(transaction=True)
 def test_drop_reported_by_webhook_is_recorded_and_wakes_the_supervisor(engine):
     made, _ = engine
-    supervisor_module._wake.clear()
+    supervision._wake.clear()
     body = {"event": "status-find", "session": made.instance.session_name,
             "status": "notLogged"}
     response = Client().post(made.instance.webhook_path, data=json.dumps(body),
@@ -110,7 +109,7 @@ def test_drop_reported_by_webhook_is_recorded_and_wakes_the_supervisor(engine):
     assert made.instance.state == "notlogged"
     assert SessionTransition.objects.filter(instance=made.instance,
                                             cause__contains="webhook").exists()
-    assert supervisor_module._wake.is_set()
+    assert supervision.woken
 
 
 def test_no_secret_or_token_in_the_log_the_api_or_log_output(engine, caplog):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ponte.conversations import queries
+from ponte.conversations.actions import do_assign, do_mark_read
 from ponte.conversations.models import Conversation, Message
 from ponte.conversations.outbound import (
     MAX_TEXT,
@@ -19,7 +20,6 @@ from ponte.conversations.outbound import (
     do_retry_message,
 )
 from ponte.conversations.photos import photo_is_stale, refresh_photo
-from ponte.conversations.services import do_assign, do_mark_read
 from ponte.web.membership import member_required
 
 PAGE = 50

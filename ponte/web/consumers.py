@@ -1,13 +1,12 @@
 """The live connection each signed-in tab keeps open."""
 
-import asyncio
 from urllib.parse import urlsplit
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from ponte import realtime
 from ponte.accounts.models import Member
-from ponte.conversations import realtime
 from ponte.web.membership import SESSION_KEY
 
 
@@ -46,7 +45,6 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=4401)
             return
-        realtime.bind_server_loop(asyncio.get_running_loop())
         self.group = realtime.org_group(org_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()

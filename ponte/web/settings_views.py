@@ -17,7 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ponte.accounts.models import Instance, SessionState
 from ponte.diagnostics.models import DiagnosticEntry
 from ponte.engines.base import EngineError
-from ponte.sessions.services import webhook_url
+from ponte.engines.calls import engine_label, is_configured
+from ponte.engines.reading import qr_image
+from ponte.sessions.services import do_reset_reconnect_attempts, webhook_url
 from ponte.sessions.supervisor import Supervisor
 from ponte.web.membership import member_required
 
@@ -38,16 +40,10 @@ def _instance(request: HttpRequest, instance_id: UUID | None = None) -> Instance
     return instance
 
 
-def _qr_src(qr: str) -> str:
-    """Engines hand the QR over as a data URL or as bare base64 PNG; an <img> needs the URL."""
-    if not qr:
-        return ""
-    return qr if qr.startswith("data:image/") else f"data:image/png;base64,{qr}"
-
-
 def _status_context(instance: Instance) -> dict:
     waiting = instance.state in WAITING
-    return {"instance": instance, "waiting": waiting, "qr_src": _qr_src(instance.qr),
+    # Adapters store QR codes as data URLs; rows from older versions may hold bare base64.
+    return {"instance": instance, "waiting": waiting, "qr_src": qr_image(instance.qr),
             "poll": "2s" if waiting else "15s",
             "max_attempts": settings.PONTE_RECONNECT_ATTEMPTS}
 
@@ -63,6 +59,7 @@ def _page_context(request: HttpRequest, instance: Instance | None, confirm: str 
         entries = entries.exclude(outcome__in=DiagnosticEntry.FINE_OUTCOMES)
     context.update(_status_context(instance), entries=entries.order_by("-id")[:LOG_ROWS],
                    webhook_url=webhook_url(instance), log_rows=LOG_ROWS,
+                   engine_label=engine_label(instance),
                    others=Instance.objects.for_org(member.org).exclude(pk=instance.pk)
                    .order_by("created_at"))
     return context
@@ -104,7 +101,7 @@ def _confirmation(request: HttpRequest, instance: Instance, action: str) -> Http
 
 def _supervise(request: HttpRequest, instance: Instance, action: str) -> None:
     """Run a reset or a reconnect now, as the API does, and tell the person how it went."""
-    if not instance.is_configured:
+    if not is_configured(instance):
         messages.error(request, _("O motor desta instância não está configurado."))
         return
     supervisor = Supervisor()
@@ -113,7 +110,7 @@ def _supervise(request: HttpRequest, instance: Instance, action: str) -> None:
             supervisor.reset(instance)
             messages.success(request, _("Reset total feito. Leia o novo QR code no celular."))
         else:
-            instance.reconnect_attempts = 0
+            do_reset_reconnect_attempts(instance)
             if supervisor.reconnect(instance, "reconnect requested from settings"):
                 messages.success(request, _("Sessão reiniciada no motor."))
             else:

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ponte.accounts.models import Member, Role
 from ponte.conversations.models import Contact, Conversation, Message
-from ponte.conversations.services import bump_conversation
+from ponte.conversations.storing import bump_conversation
 from ponte.leads.models import Lead
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,9 @@ from django.views.decorators.http import require_GET
 
 from ponte.accounts.models import Member
 from ponte.conversations import queries
+from ponte.conversations.actions import do_mark_read
 from ponte.conversations.models import Contact, Conversation
 from ponte.conversations.photos import photo_is_stale
-from ponte.conversations.services import do_mark_read
 from ponte.identity import canonicalize
 from ponte.web.chat_actions import chat_or_404
 from ponte.web.context import instance_warnings

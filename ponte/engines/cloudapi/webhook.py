@@ -29,6 +29,7 @@ from ponte.engines.events import (
     StatusUpdate,
     UnknownPayload,
 )
+from ponte.engines.reading import as_text, is_number, require_dict, require_list, require_text
 from ponte.identity import Identity, canonicalize
 
 OBJECT = "whatsapp_business_account"
@@ -73,9 +74,10 @@ def parse(payload: dict[str, Any]) -> list[Event]:
     if not isinstance(payload, dict) or payload.get("object") != OBJECT:
         raise UnknownPayload("cloudapi: not a whatsapp_business_account webhook")
     events: list[Event] = []
-    for entry in _list(payload.get("entry"), "entry"):
-        for change in _list(_dict(entry, "entry item").get("changes"), "entry.changes"):
-            events.extend(_parse_change(_dict(change, "change")))
+    for entry in require_list(payload.get("entry"), "cloudapi: entry"):
+        changes = require_dict(entry, "cloudapi: entry item").get("changes")
+        for change in require_list(changes, "cloudapi: entry.changes"):
+            events.extend(_parse_change(require_dict(change, "cloudapi: change")))
     return events
 
 
@@ -86,15 +88,15 @@ def _parse_change(change: dict[str, Any]) -> list[Event]:
     if field != "messages":
         # Account, template and quality notices: real, but nothing a chat shows.
         return [Ignored(reason=f"cloudapi field {field!r}")]
-    value = _dict(change.get("value"), "change.value")
+    value = require_dict(change.get("value"), "cloudapi: change.value")
     names = _push_names(value)
     events: list[Event] = [
-        _parse_message(_dict(message, "message"), names)
-        for message in _list(value.get("messages") or [], "value.messages")
+        _parse_message(require_dict(message, "cloudapi: message"), names)
+        for message in require_list(value.get("messages") or [], "cloudapi: value.messages")
     ]
     events.extend(
-        _parse_status(_dict(status, "status"))
-        for status in _list(value.get("statuses") or [], "value.statuses")
+        _parse_status(require_dict(status, "cloudapi: status"))
+        for status in require_list(value.get("statuses") or [], "cloudapi: value.statuses")
     )
     if not events:
         # Meta reports some delivery-wide problems as `value.errors` with no message.
@@ -117,7 +119,7 @@ def _push_names(value: dict[str, Any]) -> dict[str, str]:
 
 
 def _parse_message(message: dict[str, Any], names: dict[str, str]) -> InboundMessage:
-    wa_id = _str(message.get("from"), "message.from")
+    wa_id = require_text(message.get("from"), "cloudapi: message.from")
     sender = _phone(wa_id)
     kind, text, caption, media = _content(message)
     if message.get("errors"):
@@ -129,7 +131,7 @@ def _parse_message(message: dict[str, Any], names: dict[str, str]) -> InboundMes
         reaction = message.get("reaction")
         quoted = reaction.get("message_id") if isinstance(reaction, dict) else None
     return InboundMessage(
-        engine_message_id=_str(message.get("id"), "message.id"),
+        engine_message_id=require_text(message.get("id"), "cloudapi: message.id"),
         chat=sender,
         sender=sender,
         timestamp=_timestamp(message.get("timestamp")),
@@ -149,21 +151,21 @@ def _content(message: dict[str, Any]) -> tuple[MessageKind, str, str, Media | No
     body = message.get(kind) if isinstance(kind, str) else None
     part = body if isinstance(body, dict) else {}
     if kind == "text":
-        return "text", _opt_str(part.get("body")), "", None
+        return "text", as_text(part.get("body")), "", None
     if isinstance(kind, str) and kind in _MEDIA_KINDS:
         media_kind = _MEDIA_KINDS[kind]
         if kind == "audio" and part.get("voice") is True:
             media_kind = "voice"
-        return media_kind, "", _opt_str(part.get("caption")), _media(part)
+        return media_kind, "", as_text(part.get("caption")), _media(part)
     if kind == "location":
         return "location", _describe_location(part), "", None
     if kind == "contacts":
         return "contact", _describe_contacts(body), "", None
     if kind == "reaction":
         # An empty emoji is Meta's way of saying the reaction was taken back.
-        return "reaction", _opt_str(part.get("emoji")), "", None
+        return "reaction", as_text(part.get("emoji")), "", None
     if kind == "button":
-        return "text", _opt_str(part.get("text")), "", None
+        return "text", as_text(part.get("text")), "", None
     if kind == "interactive":
         return "text", _interactive_title(part), "", None
     return "unknown", "", "", None
@@ -171,10 +173,10 @@ def _content(message: dict[str, Any]) -> tuple[MessageKind, str, str, Media | No
 
 def _media(part: dict[str, Any]) -> Media:
     # Newer API versions put a download `url` beside the id; it saves a lookup.
-    reference = _opt_str(part.get("url")) or _opt_str(part.get("id"))
+    reference = as_text(part.get("url")) or as_text(part.get("id"))
     return Media(
-        mimetype=_opt_str(part.get("mime_type")) or None,
-        filename=_opt_str(part.get("filename")) or None,
+        mimetype=as_text(part.get("mime_type")) or None,
+        filename=as_text(part.get("filename")) or None,
         engine_reference=reference or None,
     )
 
@@ -182,9 +184,9 @@ def _media(part: dict[str, Any]) -> Media:
 def _describe_location(part: dict[str, Any]) -> str:
     lat, lng = part.get("latitude"), part.get("longitude")
     words = []
-    if _is_number(lat) and _is_number(lng):
+    if is_number(lat) and is_number(lng):
         words.append(f"{lat},{lng}")
-    label = _opt_str(part.get("name")) or _opt_str(part.get("address"))
+    label = as_text(part.get("name")) or as_text(part.get("address"))
     if label:
         words.append(label)
     return " ".join(words)
@@ -194,7 +196,7 @@ def _describe_contacts(cards: Any) -> str:
     names = []
     for card in cards if isinstance(cards, list) else []:
         name = card.get("name") if isinstance(card, dict) else None
-        formatted = _opt_str(name.get("formatted_name")) if isinstance(name, dict) else ""
+        formatted = as_text(name.get("formatted_name")) if isinstance(name, dict) else ""
         if formatted:
             names.append(formatted)
     return ", ".join(names)
@@ -206,11 +208,11 @@ def _interactive_title(part: dict[str, Any]) -> str:
     if not isinstance(reply, dict):
         return ""
     # Flow submissions (`nfm_reply`) have no title, only a body.
-    return _opt_str(reply.get("title")) or _opt_str(reply.get("body"))
+    return as_text(reply.get("title")) or as_text(reply.get("body"))
 
 
 def _parse_status(status: dict[str, Any]) -> Event:
-    message_id = _str(status.get("id"), "status.id")
+    message_id = require_text(status.get("id"), "cloudapi: status.id")
     state = status.get("status")
     if state == "deleted":
         # Older API versions reported a message the customer deleted as a status.
@@ -227,7 +229,7 @@ def _error_text(holder: dict[str, Any]) -> str:
     first = errors[0] if isinstance(errors, list) and errors else None
     if not isinstance(first, dict):
         return "no error detail"
-    title, detail = _opt_str(first.get("title")), _opt_str(first.get("message"))
+    title, detail = as_text(first.get("title")), as_text(first.get("message"))
     text = f"{title}: {detail}" if title and detail and detail != title else title or detail
     code = first.get("code")
     if isinstance(code, int | str) and not isinstance(code, bool) and str(code):
@@ -255,27 +257,3 @@ def _timestamp(raw: Any) -> datetime:
         raise UnknownPayload(f"cloudapi: bad timestamp {raw!r}") from exc
 
 
-def _dict(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise UnknownPayload(f"cloudapi: {where} is not an object")
-    return value
-
-
-def _list(value: Any, where: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise UnknownPayload(f"cloudapi: {where} is not a list")
-    return value
-
-
-def _str(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise UnknownPayload(f"cloudapi: {where} missing")
-    return value
-
-
-def _opt_str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)

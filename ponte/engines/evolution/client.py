@@ -29,8 +29,8 @@ from ponte.engines.base import (
     Recorder,
     Sent,
     SessionStatus,
-    web_url,
 )
+from ponte.engines.reading import qr_image, web_url
 
 JID_SUFFIX = "@s.whatsapp.net"
 # What Ponte's ingest understands (see webhook.py); everything else is noise.
@@ -279,7 +279,7 @@ def _connect_status(body: Any) -> SessionStatus:
     if not qr and isinstance(body.get("qrcode"), dict):
         qr = body["qrcode"].get("base64")
     if isinstance(qr, str) and qr:
-        return SessionStatus("qrcode", qr=_data_url(qr), detail="connecting")
+        return SessionStatus("qrcode", qr=qr_image(qr), detail="connecting")
     instance = body.get("instance") if isinstance(body.get("instance"), dict) else {}
     state = instance.get("state") or instance.get("status")
     if state == "open":
@@ -287,10 +287,6 @@ def _connect_status(body: Any) -> SessionStatus:
     if state in ("close", "refused"):
         return SessionStatus("disconnected", detail=state)
     return SessionStatus("starting", detail="connecting")
-
-
-def _data_url(qr: str) -> str:
-    return qr if qr.startswith("data:") else "data:image/png;base64," + qr
 
 
 def _number(wa_id: str) -> str:

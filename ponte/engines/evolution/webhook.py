@@ -25,6 +25,15 @@ from ponte.engines.events import (
     StatusUpdate,
     UnknownPayload,
 )
+from ponte.engines.reading import (
+    as_dict,
+    as_list,
+    as_text,
+    is_number,
+    nonempty_text,
+    qr_image,
+    require_dict,
+)
 from ponte.identity import Identity, canonicalize
 
 Json = dict[str, Any]
@@ -146,10 +155,10 @@ def _event_name(raw: Any) -> str | None:
 
 def _parse_message(data: Any, envelope: Json) -> list[Event]:
     """`messages.upsert` and `send.message`: one WhatsApp message, ours or theirs."""
-    data = _require_dict(data, "message data")
-    key = _require_dict(data.get("key"), "message key")
+    data = require_dict(data, "evolution: message data")
+    key = require_dict(data.get("key"), "evolution: message key")
     from_me = key.get("fromMe") is True
-    outer = _dict(data.get("message"))
+    outer = as_dict(data.get("message"))
     message = _unwrap(outer)
     if not set(message) - _NOT_CONTENT:
         # Undecryptable messages, stubs (group joins, missed calls) and bare group key
@@ -158,7 +167,7 @@ def _parse_message(data: Any, envelope: Json) -> list[Event]:
     special = _special_message(message)
     if special is not None:
         return special
-    message_id = _str(key.get("id")) or _synthetic_id(data)
+    message_id = nonempty_text(key.get("id")) or _synthetic_id(data)
     chat, sender, alternate, links = _resolve_people(key, data, from_me, envelope)
     kind, text, caption, media, quoted = _read_content(message, outer, data)
     inbound = InboundMessage(
@@ -174,7 +183,7 @@ def _parse_message(data: Any, envelope: Json) -> list[Event]:
         quoted_engine_message_id=quoted,
         # On our side Evolution fills pushName with the owner's name or "Você"; it must
         # never become the customer's name.
-        push_name=None if from_me else _str(data.get("pushName")),
+        push_name=None if from_me else nonempty_text(data.get("pushName")),
         alternate=alternate,
     )
     return [*links, inbound]
@@ -182,7 +191,7 @@ def _parse_message(data: Any, envelope: Json) -> list[Event]:
 
 def _special_message(message: Json) -> list[Event] | None:
     """Revokes and edits travel as messages but are not new messages."""
-    protocol = _dict(message.get("protocolMessage"))
+    protocol = as_dict(message.get("protocolMessage"))
     if protocol:
         return [_protocol_event(protocol)]
     if "editedMessage" in message:
@@ -194,7 +203,7 @@ def _protocol_event(protocol: Json) -> Event:
     """protocolMessage type REVOKE (0) deletes the message named in its key."""
     kind = protocol.get("type")
     if kind in ("REVOKE", 0):
-        target = _str(_dict(protocol.get("key")).get("id"))
+        target = nonempty_text(as_dict(protocol.get("key")).get("id"))
         if target is None:
             raise UnknownPayload("evolution: revoke without a message id")
         return Revoked(engine_message_id=target)
@@ -207,7 +216,7 @@ def _unwrap(message: Json) -> Json:
     """Open ephemeral / view-once / document-with-caption containers, nested or not."""
     for _ in range(len(_WRAPPERS) + 1):
         inner = next(
-            (_dict(_dict(message.get(w)).get("message")) for w in _WRAPPERS if w in message),
+            (as_dict(as_dict(message.get(w)).get("message")) for w in _WRAPPERS if w in message),
             None,
         )
         if not inner:
@@ -240,8 +249,8 @@ def _resolve_people(
     or nowhere (issue #2466). So every field is read and classified by its suffix;
     `addressingMode` is not trusted, since 2.3.7 says "lid" next to a swapped phone.
     """
-    owner = canonicalize(_str(envelope.get("sender")) or "")
-    remote = canonicalize(_str(key.get("remoteJid")) or "")
+    owner = canonicalize(as_text(envelope.get("sender")))
+    remote = canonicalize(as_text(key.get("remoteJid")))
     if remote.kind in _CHAT_KINDS_WITH_PARTICIPANTS:
         participant_fields = ("participant", "participantAlt", "participantPn", "participantLid")
         phone, lid = _phone_and_lid([key.get(f) for f in participant_fields])
@@ -297,15 +306,15 @@ def _read_content(
     """Kind, text, caption, media and quoted id from an unwrapped message."""
     if "conversation" in message and isinstance(message["conversation"], str):
         return "text", message["conversation"], "", None, _quoted(data, None)
-    extended = _dict(message.get("extendedTextMessage"))
+    extended = as_dict(message.get("extendedTextMessage"))
     if extended:
-        return "text", _str(extended.get("text")) or "", "", None, _quoted(data, extended)
+        return "text", as_text(extended.get("text")), "", None, _quoted(data, extended)
     for field, kind in _MEDIA_KINDS.items():
-        content = _dict(message.get(field))
+        content = as_dict(message.get(field))
         if content:
             if kind == "audio" and content.get("ptt") is True:
                 kind = "voice"
-            caption = _str(content.get("caption")) or ""
+            caption = as_text(content.get("caption"))
             media = _media(content, outer, message)
             return kind, "", caption, media, _quoted(data, content)
     return _read_other_content(message, data)
@@ -315,26 +324,28 @@ def _read_other_content(
     message: Json, data: Json
 ) -> tuple[MessageKind, str, str, Media | None, str | None]:
     """Locations, contacts, reactions and choice replies; anything else is `unknown`."""
-    reaction = _dict(message.get("reactionMessage"))
+    reaction = as_dict(message.get("reactionMessage"))
     if reaction:
         # The reacted-to message rides in `quoted`; an empty emoji removes a reaction.
-        target = _str(_dict(reaction.get("key")).get("id"))
-        return "reaction", _str(reaction.get("text")) or "", "", None, target
-    location = _dict(message.get("locationMessage")) or _dict(message.get("liveLocationMessage"))
+        target = nonempty_text(as_dict(reaction.get("key")).get("id"))
+        return "reaction", as_text(reaction.get("text")), "", None, target
+    location = (as_dict(message.get("locationMessage"))
+                or as_dict(message.get("liveLocationMessage")))
     if location:
         return "location", _coordinates(location), _place(location), None, _quoted(data, location)
-    contact = _dict(message.get("contactMessage"))
+    contact = as_dict(message.get("contactMessage"))
     if contact:
-        return "contact", _str(contact.get("displayName")) or "", "", None, _quoted(data, contact)
-    contacts = _dict(message.get("contactsArrayMessage"))
+        return "contact", as_text(contact.get("displayName")), "", None, _quoted(data, contact)
+    contacts = as_dict(message.get("contactsArrayMessage"))
     if contacts:
-        names = [_str(_dict(c).get("displayName")) for c in _list(contacts.get("contacts"))]
-        text = ", ".join(n for n in names if n) or _str(contacts.get("displayName")) or ""
+        cards = as_list(contacts.get("contacts"))
+        names = [nonempty_text(as_dict(c).get("displayName")) for c in cards]
+        text = ", ".join(n for n in names if n) or as_text(contacts.get("displayName"))
         return "contact", text, "", None, _quoted(data, contacts)
     for field, text_fields in _CHOICE_TEXT_FIELDS.items():
-        choice = _dict(message.get(field))
+        choice = as_dict(message.get(field))
         if choice:
-            text = next((t for f in text_fields if (t := _str(choice.get(f)))), "")
+            text = next((t for f in text_fields if (t := nonempty_text(choice.get(f)))), "")
             return "text", text, "", None, _quoted(data, choice)
     return "unknown", "", "", None, _quoted(data, None)
 
@@ -347,12 +358,12 @@ def _media(content: Json, outer: Json, message: Json) -> Media:
     through Evolution, so it comes last.
     """
     holders = (outer, message)
-    media_url = next((u for h in holders if (u := _str(h.get("mediaUrl")))), None)
-    inline = any(_str(h.get("base64")) for h in holders)
-    reference = media_url or ("inline" if inline else _str(content.get("url")))
+    media_url = next((u for h in holders if (u := nonempty_text(h.get("mediaUrl")))), None)
+    inline = any(nonempty_text(h.get("base64")) for h in holders)
+    reference = media_url or ("inline" if inline else nonempty_text(content.get("url")))
     return Media(
-        mimetype=_str(content.get("mimetype")),
-        filename=_str(content.get("fileName")),
+        mimetype=nonempty_text(content.get("mimetype")),
+        filename=nonempty_text(content.get("fileName")),
         size=_size(content.get("fileLength")),
         engine_reference=reference,
     )
@@ -366,7 +377,7 @@ def _size(value: Any) -> int | None:
 def _quoted(data: Json, content: Json | None) -> str | None:
     """contextInfo.stanzaId of the content, or the copy Evolution puts on data."""
     for holder in (content or {}, data):
-        stanza = _str(_dict(holder.get("contextInfo")).get("stanzaId"))
+        stanza = nonempty_text(as_dict(holder.get("contextInfo")).get("stanzaId"))
         if stanza:
             return stanza
     return None
@@ -374,13 +385,13 @@ def _quoted(data: Json, content: Json | None) -> str | None:
 
 def _coordinates(location: Json) -> str:
     lat, lng = location.get("degreesLatitude"), location.get("degreesLongitude")
-    if _is_number(lat) and _is_number(lng):
+    if is_number(lat) and is_number(lng):
         return f"{lat},{lng}"
     return ""
 
 
 def _place(location: Json) -> str:
-    parts = (_str(location.get("name")), _str(location.get("address")))
+    parts = (nonempty_text(location.get("name")), nonempty_text(location.get("address")))
     return "\n".join(p for p in parts if p)
 
 
@@ -401,7 +412,7 @@ def _timestamp(data: Json, envelope: Json) -> datetime:
             return datetime.fromtimestamp(seconds, tz=UTC)
         except (OverflowError, OSError, ValueError):
             pass
-    stamp = _str(envelope.get("date_time"))
+    stamp = nonempty_text(envelope.get("date_time"))
     if stamp:
         try:
             parsed = datetime.fromisoformat(stamp)
@@ -424,15 +435,16 @@ def _parse_update(data: Any, envelope: Json) -> list[Event]:
     Evolution sends real revokes as `messages.delete` and skips messages.update for
     them (issue #2010). 2.3.7 sends edits with SERVER_ACK plus the new `message`.
     """
-    data = _require_dict(data, "update data")
-    message_id = _str(data.get("keyId")) or _str(_dict(data.get("key")).get("id"))
+    data = require_dict(data, "evolution: update data")
+    key_id = as_dict(data.get("key")).get("id")
+    message_id = nonempty_text(data.get("keyId")) or nonempty_text(key_id)
     if message_id is None:
         raise UnknownPayload("evolution: messages.update without a message id")
-    if _dict(data.get("message")):
+    if as_dict(data.get("message")):
         return [Ignored(reason="edit")]
     if data.get("pollUpdates") is not None:
         return [Ignored(reason="poll vote")]
-    raw = data.get("status", _dict(data.get("update")).get("status"))
+    raw = data.get("status", as_dict(data.get("update")).get("status"))
     name = _status_name(raw)
     if name == "DELETED":
         return [Ignored(reason="edit or other change without a status (not a revoke)")]
@@ -460,9 +472,10 @@ def _status_name(raw: Any) -> str | None:
 
 def _parse_delete(data: Any, envelope: Json) -> list[Event]:
     """`messages.delete`: the revoked message's key (2.3.6) or key plus status (2.3.7)."""
-    data = _require_dict(data, "delete data")
+    data = require_dict(data, "evolution: delete data")
     message_id = (
-        _str(data.get("id")) or _str(data.get("keyId")) or _str(_dict(data.get("key")).get("id"))
+        nonempty_text(data.get("id")) or nonempty_text(data.get("keyId"))
+        or nonempty_text(as_dict(data.get("key")).get("id"))
     )
     if message_id is None:
         raise UnknownPayload("evolution: messages.delete without a message id")
@@ -474,7 +487,7 @@ def _parse_edited(data: Any, envelope: Json) -> list[Event]:
 
     Some versions send every protocolMessage under this name, revokes included.
     """
-    return [_protocol_event(_require_dict(data, "edited data"))]
+    return [_protocol_event(require_dict(data, "evolution: edited data"))]
 
 
 # --- session -------------------------------------------------------------------------
@@ -482,8 +495,8 @@ def _parse_edited(data: Any, envelope: Json) -> list[Event]:
 
 def _parse_connection(data: Any, envelope: Json) -> list[Event]:
     """`connection.update`: the session's state, with the close code as the reason."""
-    data = _require_dict(data, "connection data")
-    state = _str(data.get("state"))
+    data = require_dict(data, "evolution: connection data")
+    state = nonempty_text(data.get("state"))
     code = _to_int(data.get("statusReason"))
     reason = f"statusReason {code}" if code is not None else None
     if state == "open":
@@ -502,12 +515,12 @@ def _parse_connection(data: Any, envelope: Json) -> list[Event]:
 
 def _parse_qrcode(data: Any, envelope: Json) -> list[Event]:
     """`qrcode.updated`: a new code to scan, or the notice that the limit was reached."""
-    data = _require_dict(data, "qrcode data")
-    qrcode = _dict(data.get("qrcode"))
-    qr = _str(qrcode.get("base64")) or _str(qrcode.get("code"))
-    if qr:
-        return [SessionUpdate(state="qrcode", qr=qr)]
-    message = _str(data.get("message"))
+    data = require_dict(data, "evolution: qrcode data")
+    qrcode = as_dict(data.get("qrcode"))
+    if nonempty_text(qrcode.get("base64")) or nonempty_text(qrcode.get("code")):
+        # `code` alone is the text inside the QR, not an image: the state still counts.
+        return [SessionUpdate(state="qrcode", qr=qr_image(qrcode.get("base64")))]
+    message = nonempty_text(data.get("message"))
     if message:
         return [SessionUpdate(state="disconnected", reason=f"qrcode limit: {message}")]
     raise UnknownPayload("evolution: qrcode.updated without a code")
@@ -531,28 +544,6 @@ _PARSERS: dict[str, Callable[[Any, Json], list[Event]]] = {
 
 
 # --- defensive readers ---------------------------------------------------------------
-
-
-def _require_dict(value: Any, what: str) -> Json:
-    if not isinstance(value, dict):
-        raise UnknownPayload(f"evolution: {what} is not an object")
-    return value
-
-
-def _dict(value: Any) -> Json:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _to_int(value: Any) -> int | None:

@@ -48,10 +48,10 @@ from ponte.engines.base import (
     Recorder,
     Sent,
     SessionStatus,
-    web_url,
 )
 from ponte.engines.events import SessionState
-from ponte.engines.wppconnect.webhook import _SESSION_STATES as _STATUS_FIND_STATES
+from ponte.engines.reading import as_dict, qr_image, web_url
+from ponte.engines.wppconnect.webhook import STATUS_FIND_STATES
 
 # status-session's own words; older servers also put status-find words there.
 _STATES: dict[str, SessionState] = {
@@ -77,7 +77,6 @@ class Client(EngineClient):
                  recorder: Recorder | None = None, timeout: httpx.Timeout = DEFAULT_TIMEOUT,
                  ) -> None:
         super().__init__(credentials, http=http, recorder=None, timeout=timeout)
-        self.token = ""  # the bearer token; the sender may restore a stored one
         self._good_secret = credentials.secret
         self._sink = recorder
         self._held: CallRecord | None = None
@@ -103,7 +102,7 @@ class Client(EngineClient):
             raise EngineError("check number: no digits to check")
         response = await self._api("GET", f"check-number-status/{number}", "check number",
                                    shown="check-number-status/<phone>")
-        found = _dict(_json(response).get("response"))
+        found = as_dict(_json(response).get("response"))
         if found.get("numberExists") is not True:
             return NumberCheck(exists=False, wa_id=None)
         wa_id = _user_part(found.get("id"))
@@ -132,7 +131,7 @@ class Client(EngineClient):
         response = await self._api("GET", f"profile-pic/{number}", "profile picture",
                                    shown="profile-pic/<phone>")
         # No picture (or hidden from us): the server answers without `response`.
-        found = _dict(_json(response).get("response"))
+        found = as_dict(_json(response).get("response"))
         return web_url(found.get("imgFull") or found.get("eurl") or found.get("img"))
 
     # -- session -------------------------------------------------------------------
@@ -144,7 +143,7 @@ class Client(EngineClient):
                                                 "/generate-token")
         token = _json(response).get("token")
         if response.status_code == 201 and isinstance(token, str) and token:
-            self.token, self._good_secret = token, secret
+            self.session_token, self._good_secret = token, secret
             self._emit(record, "")
             return
         error = _failure(response, "generate token", self._scrub) or EngineError(
@@ -174,8 +173,7 @@ class Client(EngineClient):
         response = await self._api("GET", "qrcode-session", "qr code")
         if response.headers.get("content-type", "").startswith("image/"):
             image = base64.b64encode(response.content).decode()
-            return SessionStatus(state="qrcode", qr=f"data:image/png;base64,{image}",
-                                 detail="QRCODE")
+            return SessionStatus(state="qrcode", qr=qr_image(image), detail="QRCODE")
         body = _json(response)
         word = body.get("status")
         return SessionStatus(state=_state(word), detail=str(word) if word else "not started")
@@ -221,7 +219,7 @@ class Client(EngineClient):
                    send: bool = False,
                    tolerate: Callable[[httpx.Response], bool] | None = None) -> httpx.Response:
         """One authenticated call to /api/<session>/<action>, classified."""
-        if not self.token:
+        if not self.session_token:
             await self.authenticate(self._good_secret)
         session = quote(self.credentials.session, safe="")
         path, redacted = f"/api/{session}/{action}", f"/api/{session}/{shown or action}"
@@ -256,7 +254,7 @@ class Client(EngineClient):
         return response, self._take()
 
     def _bearer(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
+        return {"Authorization": f"Bearer {self.session_token}"}
 
     def _hold(self, record: CallRecord) -> None:
         self._held = record
@@ -276,7 +274,7 @@ class Client(EngineClient):
 
     def _scrub(self, text: str) -> str:
         """No secret, token or phone number in anything we write down."""
-        for value in (self.token, self._good_secret, self.credentials.secret):
+        for value in (self.session_token, self._good_secret, self.credentials.secret):
             if value:
                 text = text.replace(value, "<redacted>")
         return _DIGIT_RUN.sub("<number>", text)
@@ -356,12 +354,8 @@ def _message(response: httpx.Response) -> str:
 
 def _status(body: dict[str, Any]) -> SessionStatus:
     word = body.get("status")
-    qr = body.get("qrcode")
-    if not (isinstance(qr, str) and qr):
-        qr = None
-    elif not qr.startswith("data:"):
-        qr = f"data:image/png;base64,{qr}"
-    return SessionStatus(state=_state(word), qr=qr, detail=str(word) if word else "CLOSED")
+    return SessionStatus(state=_state(word), qr=qr_image(body.get("qrcode")),
+                         detail=str(word) if word else "CLOSED")
 
 
 def _state(word: Any) -> SessionState:
@@ -369,7 +363,7 @@ def _state(word: Any) -> SessionState:
         return "disconnected"  # status null: not started, or reset by close-session
     if word in _STATES:
         return _STATES[word]
-    return _STATUS_FIND_STATES.get(word.lower(), "disconnected")
+    return STATUS_FIND_STATES.get(word.lower(), "disconnected")
 
 
 def _sent(response: httpx.Response) -> Sent:
@@ -409,10 +403,6 @@ def _user_part(value: Any) -> str:
         user = value.get("user")
         value = user if isinstance(user, str) and user else value.get("_serialized")
     return value.split("@")[0] if isinstance(value, str) else ""
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 # -- requests ------------------------------------------------------------------------

@@ -276,7 +276,7 @@ def test_a_stale_token_is_regenerated_once_with_the_last_good_secret(
     records: list[CallRecord] = []
 
     async def with_stale_token(client: Client) -> Any:
-        client.token = "$2b$10$" + "x" * 53  # as restored from an older server
+        client.session_token = "$2b$10$" + "x" * 53  # as restored from an older server
         return await client.send_text(CUSTOMER, TEXT)
 
     drive(emulator, with_stale_token, records=records)

@@ -58,6 +58,7 @@ from ponte.engines.events import (
     StatusUpdate,
     UnknownPayload,
 )
+from ponte.engines.reading import as_dict, as_text, is_number, qr_image
 from ponte.identity import Identity, canonicalize
 
 _KINDS: dict[str, MessageKind] = {
@@ -97,7 +98,7 @@ _ACK_ERRORS = {
 # The start-up steps come in order initBrowser .. successChat; the login
 # confirmations map to "starting" so the state never flips back from connected
 # while WhatsApp Web is still loading the chats.
-_SESSION_STATES: dict[str, SessionState] = {
+STATUS_FIND_STATES: dict[str, SessionState] = {
     "initbrowser": "starting",
     "openbrowser": "starting",
     "initwhatsapp": "starting",
@@ -165,8 +166,8 @@ def _key(value: Any) -> _Key | None:
         return _key_from_text(value)
     if not isinstance(value, dict):
         return None
-    bare = _key_from_text(_text(value.get("id")))  # a MsgKey's `id` is already bare
-    parsed = _key_from_text(_text(value.get("_serialized"))) or bare
+    bare = _key_from_text(as_text(value.get("id")))  # a MsgKey's `id` is already bare
+    parsed = _key_from_text(as_text(value.get("_serialized"))) or bare
     if parsed is None:
         return None
     from_me = value.get("fromMe")
@@ -210,7 +211,7 @@ def _parse_message(payload: dict[str, Any], *, self_message: bool = False) -> li
 
     stated = payload.get("fromMe")
     from_me = self_message or stated is True or (stated is None and key.from_me is True)
-    sender_info = _dict(payload.get("sender"))
+    sender_info = as_dict(payload.get("sender"))
     chat_jid = (
         _jid(payload.get("chatId"))
         or key.remote
@@ -242,7 +243,7 @@ def _parse_message(payload: dict[str, Any], *, self_message: bool = False) -> li
         quoted_engine_message_id=_quoted_id(payload),
         # The lead's name, not the operator's: our own messages name nobody.
         push_name=None if from_me else (
-            _text(payload.get("notifyName")) or _text(sender_info.get("pushname")) or None
+            as_text(payload.get("notifyName")) or as_text(sender_info.get("pushname")) or None
         ),
         alternate=link.phone if link and link.lid == chat else None,
     )
@@ -267,37 +268,37 @@ def _content(
     """Kind, text, caption and media; a media `body` is base64 and never text."""
     kind: MessageKind = _KINDS.get(wa_type, "unknown") if isinstance(wa_type, str) else "unknown"
     if kind == "text":
-        text = _text(payload.get("body")) or _text(payload.get("content"))
+        text = as_text(payload.get("body")) or as_text(payload.get("content"))
     elif kind == "location":
         text = _describe_location(payload)
     elif kind == "contact":
         text = _describe_contacts(payload)
     else:
         text = ""
-    has_media = kind in _MEDIA_KINDS or bool(_text(payload.get("mimetype")))
-    return kind, text, _text(payload.get("caption")), _media(payload) if has_media else None
+    has_media = kind in _MEDIA_KINDS or bool(as_text(payload.get("mimetype")))
+    return kind, text, as_text(payload.get("caption")), _media(payload) if has_media else None
 
 
 def _media(payload: dict[str, Any]) -> Media:
     size = payload.get("size")
     size = size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None
     return Media(
-        mimetype=_text(payload.get("mimetype")) or None,
-        filename=_text(payload.get("filename")) or None,
+        mimetype=as_text(payload.get("mimetype")) or None,
+        filename=as_text(payload.get("filename")) or None,
         size=size,
         engine_reference=_media_reference(payload, size),
     )
 
 
 def _media_reference(payload: dict[str, Any], size: int | None) -> str | None:
-    file_url = _text(payload.get("fileUrl"))
+    file_url = as_text(payload.get("fileUrl"))
     if file_url:
         return file_url
-    body = _text(payload.get("body"))
+    body = as_text(payload.get("body"))
     # 10% slack: a thumbnail is a few KB against a file many times larger.
     if body and size is not None and _base64_size(body) * 10 >= size * 9:
         return "inline"
-    mms3 = _text(payload.get("deprecatedMms3Url"))
+    mms3 = as_text(payload.get("deprecatedMms3Url"))
     return mms3 or ("inline" if body and size is None else None)
 
 
@@ -309,8 +310,8 @@ def _base64_size(body: str) -> int:
 def _describe_location(payload: dict[str, Any]) -> str:
     # The body of a location is a map thumbnail; the place lives in lat/lng/loc.
     lat, lng = payload.get("lat"), payload.get("lng")
-    words = [f"{lat},{lng}"] if _is_number(lat) and _is_number(lng) else []
-    label = _text(payload.get("loc"))
+    words = [f"{lat},{lng}"] if is_number(lat) and is_number(lng) else []
+    label = as_text(payload.get("loc"))
     if label:
         words.append(label)
     return " ".join(words)
@@ -321,17 +322,17 @@ def _describe_contacts(payload: dict[str, Any]) -> str:
     cards = payload.get("vcardList")
     if isinstance(cards, list):
         names = [
-            _text(card.get("displayName")) or _vcard_name(card.get("vcard"))
+            as_text(card.get("displayName")) or _vcard_name(card.get("vcard"))
             for card in cards
             if isinstance(card, dict)
         ]
     else:
-        names = [_text(payload.get("vcardFormattedName")) or _vcard_name(payload.get("body"))]
+        names = [as_text(payload.get("vcardFormattedName")) or _vcard_name(payload.get("body"))]
     return ", ".join(name for name in names if name)
 
 
 def _vcard_name(vcard: Any) -> str:
-    for line in _text(vcard).splitlines():
+    for line in as_text(vcard).splitlines():
         label, _, value = line.partition(":")
         if label.upper().split(";")[0] == "FN":
             return value.strip()
@@ -339,7 +340,7 @@ def _vcard_name(vcard: Any) -> str:
 
 
 def _quoted_id(payload: dict[str, Any]) -> str | None:
-    quoted = _dict(payload.get("quotedMsg"))
+    quoted = as_dict(payload.get("quotedMsg"))
     for value in (payload.get("quotedMsgId"), payload.get("quotedStanzaID"), quoted.get("id")):
         key = _key(value)
         if key is not None:
@@ -389,7 +390,7 @@ def _parse_reaction(payload: dict[str, Any]) -> list[Event]:
             sender=canonicalize(key.participant or chat_jid),
             timestamp=_timestamp(payload.get("timestamp")),
             kind="reaction",
-            text=_text(payload.get("reactionText")),
+            text=as_text(payload.get("reactionText")),
             quoted_engine_message_id=target.id,
         )
     ]
@@ -399,8 +400,8 @@ def _parse_reaction(payload: dict[str, Any]) -> list[Event]:
 
 
 def _parse_status_find(payload: dict[str, Any]) -> list[Event]:
-    status = _text(payload.get("status"))
-    state = _SESSION_STATES.get(status.lower())
+    status = as_text(payload.get("status"))
+    state = STATUS_FIND_STATES.get(status.lower())
     if state is None:
         raise UnknownPayload(f"wppconnect: unknown status-find {status[:64]!r}")
     return [SessionUpdate(state=state, reason=status)]
@@ -409,14 +410,11 @@ def _parse_status_find(payload: dict[str, Any]) -> list[Event]:
 def _parse_qrcode(payload: dict[str, Any]) -> list[Event]:
     # The server strips the data-URL prefix from the PNG; put it back so a page
     # can show it as it is. `urlcode` (the raw QR text) stays with the engine.
-    image = _text(payload.get("qrcode"))
-    if image and not image.startswith("data:"):
-        image = "data:image/png;base64," + image
-    return [SessionUpdate(state="qrcode", qr=image or None)]
+    return [SessionUpdate(state="qrcode", qr=qr_image(payload.get("qrcode")))]
 
 
 def _parse_session_end(payload: dict[str, Any], *, state: SessionState) -> list[Event]:
-    reason = _text(payload.get("message")) or _text(payload.get("event")) or state
+    reason = as_text(payload.get("message")) or as_text(payload.get("event")) or state
     return [SessionUpdate(state=state, reason=reason)]
 
 
@@ -442,7 +440,7 @@ def _timestamp(raw: Any) -> datetime:
     """Seconds for messages; reactions and presence use milliseconds, told apart by size."""
     if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 20:
         raw = int(raw)
-    if not _is_number(raw):
+    if not is_number(raw):
         raise UnknownPayload("wppconnect: missing timestamp")
     try:
         seconds = float(raw)
@@ -468,14 +466,3 @@ def _first(payload: dict[str, Any], *names: str) -> Any:
             return payload[name]
     return None
 
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -1,13 +1,12 @@
 """Live updates for open tabs, sent only once the change is committed.
 
 Events are handed to the channel layer on the server's own event loop, which
-the ASGI app records on its first request: background threads (the inbox
-drainer) then publish without spinning up an event loop of their own.
+the ASGI application records when it starts: background threads (the inbox
+drainer, the sender) then publish without spinning up an event loop of their own.
 """
 
 import asyncio
 import logging
-from collections import defaultdict
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -44,13 +43,3 @@ def publish(org_id, kind: str, data: dict[str, Any]) -> None:
 
 def publish_on_commit(org_id, kind: str, data: dict[str, Any]) -> None:
     transaction.on_commit(lambda: publish(org_id, kind, data))
-
-
-def publish_new_messages(messages) -> None:
-    """One event per organization for a whole ingest batch, after it committed."""
-    by_org: dict[Any, list[dict[str, int]]] = defaultdict(list)
-    for message in messages:
-        by_org[message.org_id].append({"conversation_id": message.conversation_id,
-                                       "message_id": message.pk})
-    for org_id, items in by_org.items():
-        publish(org_id, "messages.new", {"messages": items})

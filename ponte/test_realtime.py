@@ -8,7 +8,7 @@ import redis
 from channels.layers import get_channel_layer
 from django.test import override_settings
 
-from ponte.conversations import realtime
+from ponte import realtime
 from tests.support import missing_service
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")

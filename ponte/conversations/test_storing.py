@@ -4,13 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from ponte.conversations.contacts import do_link_identities
 from ponte.conversations.models import Contact, ContactHandle, Conversation, Message
-from ponte.conversations.services import (
-    do_apply_status,
-    do_link_identities,
-    do_revoke,
-    do_store_inbound,
-)
+from ponte.conversations.storing import do_apply_status, do_revoke, do_store_inbound
 from ponte.engines import InboundMessage
 from ponte.identity import canonicalize
 

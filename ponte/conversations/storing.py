@@ -1,98 +1,24 @@
-"""Storing what engines report: contacts by canonical identity, messages once each."""
+"""Storing what engines report: each message once, its status, its revoke, our echoes.
+
+Every change here tells the open tabs once it is committed: new messages as
+`messages.new`, a changed message as `message.status`.
+"""
 
 from django.db import connection, transaction
 
-from ponte.accounts.models import Instance, Organization
-from ponte.conversations import realtime
+from ponte import realtime
+from ponte.accounts.models import Instance
+from ponte.conversations.contacts import contacts_for
 from ponte.conversations.models import (
     STATUS_RANK,
     Contact,
-    ContactHandle,
     Conversation,
     EarlyUpdate,
     Message,
     MessageStatus,
 )
 from ponte.engines.events import InboundMessage
-from ponte.identity import Identity
-
-
-def _handle_for(identity: Identity) -> tuple[str, str] | None:
-    if identity.kind in ("user", "lid") and identity.wa_user:
-        return identity.kind, identity.wa_user
-    return None
-
-
-def _owners(org_id, handles) -> dict[tuple[str, str], Contact]:
-    """The contacts already holding these handles (filtered by value: one cheap IN)."""
-    handles = set(handles)
-    rows = (ContactHandle.objects.for_org(org_id)
-            .filter(value__in={value for _, value in handles}).select_related("contact"))
-    return {(h.kind, h.value): h.contact for h in rows if (h.kind, h.value) in handles}
-
-
-def resolve_contact(org: Organization | int, identity: Identity,
-                    alternate: Identity | None = None, push_name: str | None = None) -> Contact:
-    """The one contact for a person, creating it and recording every id seen for it.
-
-    The common case, a phone already seen, costs one query: its handle.
-    """
-    org_id = getattr(org, "pk", org)
-    seen = {h: i for i in (identity, alternate) if i is not None and (h := _handle_for(i))}
-    if not seen:
-        raise ValueError(f"no person behind identity of kind {identity.kind!r}")
-    phone = next((i for i in (identity, alternate) if i is not None and i.kind == "user"), None)
-    owners = _owners(org_id, seen)
-    if phone is not None:
-        contact = owners.get(_handle_for(phone))
-        if contact is None or contact.e164 != phone.e164:
-            contact, _ = Contact.objects.get_or_create(org_id=org_id, e164=phone.e164)
-    else:
-        contact = owners.get(next(iter(seen))) or Contact.objects.create(org_id=org_id)
-    for handle in seen:
-        owner = owners.get(handle)
-        if owner is None:
-            ContactHandle.objects.create(org_id=org_id, contact=contact, kind=handle[0],
-                                         value=handle[1])
-        elif owner.pk != contact.pk and owner.e164 is None:
-            do_merge_contacts(source=owner, target=contact)
-    if push_name and contact.push_name != push_name[:200]:
-        contact.push_name = push_name[:200]
-        contact.save(update_fields=["push_name"])
-    return contact
-
-
-@transaction.atomic
-def do_merge_contacts(*, source: Contact, target: Contact) -> None:
-    """Fold a contact known only by @lid into the phone contact the engine revealed."""
-    ContactHandle.objects.filter(contact=source).update(contact=target)
-    for chat in Conversation.objects.filter(contact=source):
-        existing = Conversation.objects.filter(instance_id=chat.instance_id,
-                                               contact=target).first()
-        if existing is None:
-            chat.contact = target
-            chat.save(update_fields=["contact"])
-            continue
-        Message.objects.filter(conversation=chat).update(conversation=existing)
-        existing.unread_count += chat.unread_count
-        existing.save(update_fields=["unread_count"])
-        chat.delete()
-        _refresh_last_message(existing)
-    if not target.push_name and source.push_name:
-        target.push_name = source.push_name
-        target.save(update_fields=["push_name"])
-    source.delete()
-
-
-def _refresh_last_message(chat: Conversation) -> None:
-    last = chat.messages.order_by("-engine_timestamp", "-id").first()
-    chat.last_message = last
-    chat.last_message_at = last.engine_timestamp if last else None
-    chat.save(update_fields=["last_message", "last_message_at"])
-
-
-def do_link_identities(org_id, lid: Identity, phone: Identity) -> Contact:
-    return resolve_contact(org_id, phone, alternate=lid)
+from ponte.text import clip_error, clip_name
 
 
 def do_store_inbound(instance: Instance, event: InboundMessage) -> Message | None:
@@ -115,7 +41,7 @@ def do_store_inbound_many(instance: Instance, events: list[InboundMessage]) -> l
              is event]
     if not fresh:
         return []
-    contacts = _contacts_for(instance.org_id, fresh)
+    contacts = contacts_for(instance.org_id, fresh)
     chats = _conversations_for(instance, {c.pk: c for c in contacts.values()})
     echoed = _claim_echoes(instance, [(e, chats[contacts[e.engine_message_id].pk]) for e in fresh
                                       if e.from_me])
@@ -131,7 +57,7 @@ def do_store_inbound_many(instance: Instance, events: list[InboundMessage]) -> l
             kind=event.kind, text=event.text, caption=event.caption,
             media=event.media.model_dump(exclude_none=True) if event.media else None,
             quoted_engine_message_id=event.quoted_engine_message_id,
-            sender_name=(event.push_name or "")[:200], engine_timestamp=event.timestamp,
+            sender_name=clip_name(event.push_name), engine_timestamp=event.timestamp,
         )
         for event in fresh
     ]
@@ -140,6 +66,8 @@ def do_store_inbound_many(instance: Instance, events: list[InboundMessage]) -> l
     Message.objects.bulk_create(rows)
     _apply_early_updates(instance.pk, rows)
     _bump_conversations(rows)
+    realtime.publish_on_commit(instance.org_id, "messages.new", {"messages": [
+        {"conversation_id": row.conversation_id, "message_id": row.pk} for row in rows]})
     return rows
 
 
@@ -194,31 +122,14 @@ def do_attach_engine_id(message: Message, engine_message_id: str) -> None:
                                     "outcome_unknown_at", "next_attempt_at"])
         _apply_early_updates(message.instance_id, [message])
         if duplicate is not None:
-            _refresh_last_message(message.conversation)
+            message.conversation.refresh_last_message()
+        publish_message_changed(message.org_id, message.conversation_id, message.pk)
 
 
-def _contacts_for(org_id, events: list[InboundMessage]) -> dict[str, Contact]:
-    """The contact of each message, keyed by engine message id."""
-    wanted = {h for e in events for i in (e.chat, e.alternate) if i and (h := _handle_for(i))}
-    owners = _owners(org_id, wanted)
-    found: dict[str, Contact] = {}
-    renamed: dict[int, Contact] = {}
-    for event in events:
-        identities = [i for i in (event.chat, event.alternate) if i is not None]
-        known = {owners.get(_handle_for(i)) for i in identities}
-        contact = known.pop() if len(known) == 1 else None
-        phone = next((i for i in identities if i.kind == "user"), None)
-        if contact is None or (phone is not None and contact.e164 != phone.e164):
-            contact = resolve_contact(org_id, event.chat, event.alternate)
-            owners.update({_handle_for(i): contact for i in identities})
-        name = None if event.from_me else (event.push_name or "")[:200]
-        if name and contact.push_name != name:
-            contact.push_name = name
-            renamed[contact.pk] = contact
-        found[event.engine_message_id] = contact
-    if renamed:
-        Contact.objects.bulk_update(renamed.values(), ["push_name"])
-    return found
+def publish_message_changed(org_id, conversation_id: int, message_id: int) -> None:
+    """Tell the open tabs, once committed, that this message looks different now."""
+    realtime.publish_on_commit(org_id, "message.status", {
+        "conversation_id": conversation_id, "message_id": message_id})
 
 
 def _conversations_for(instance: Instance, contacts: dict[int, Contact]) -> dict[int, Conversation]:
@@ -288,13 +199,13 @@ def do_apply_status(instance: Instance, engine_message_id: str, status: str,
     lower = [s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK[status]]
     updated = Message.objects.filter(
         instance=instance, engine_message_id=engine_message_id, status__in=lower,
-    ).update(status=status, error=(error or "")[:300])
+    ).update(status=status, error=clip_error(error))
     if updated:
         _publish_change(instance, engine_message_id)
         return True
     if not Message.objects.filter(instance=instance, engine_message_id=engine_message_id).exists():
         EarlyUpdate.objects.create(instance=instance, engine_message_id=engine_message_id,
-                                   status=status, error=(error or "")[:300])
+                                   status=status, error=clip_error(error))
     return False
 
 
@@ -313,22 +224,4 @@ def _publish_change(instance: Instance, engine_message_id: str) -> None:
     changed = Message.objects.filter(instance=instance, engine_message_id=engine_message_id) \
         .values("pk", "conversation_id").first()
     if changed:
-        realtime.publish_on_commit(instance.org_id, "message.status", {
-            "conversation_id": changed["conversation_id"], "message_id": changed["pk"]})
-
-
-def do_mark_read(chat: Conversation) -> None:
-    """An attendant has seen the chat: its unread count goes to zero in every tab."""
-    with transaction.atomic():
-        Conversation.objects.filter(pk=chat.pk).update(unread_count=0)
-        realtime.publish_on_commit(chat.org_id, "conversation.read", {"conversation_id": chat.pk})
-    chat.unread_count = 0
-
-
-def do_assign(chat: Conversation, user) -> None:
-    """Who answers this chat (None: nobody in particular); the inbox's "mine" filter."""
-    with transaction.atomic():
-        Conversation.objects.filter(pk=chat.pk).update(assignee=user)
-        realtime.publish_on_commit(chat.org_id, "conversation.assigned",
-                                   {"conversation_id": chat.pk})
-    chat.assignee = user
+        publish_message_changed(instance.org_id, changed["conversation_id"], changed["pk"])

@@ -1,0 +1,20 @@
+"""Evolution API v2 as Ponte sees it: a self-hosted engine that echoes its apikey."""
+
+from typing import Any
+
+from ponte.engines.adapter import EngineAdapter
+from ponte.engines.events import Event
+from ponte.engines.evolution.client import Client
+from ponte.engines.evolution.webhook import parse, scrub_secrets
+
+
+class EvolutionAdapter(EngineAdapter):
+    name = "evolution"
+    label = "Evolution API v2"
+    client_class = Client
+
+    def read_events(self, payload: dict[str, Any]) -> list[Event]:
+        return parse(payload)
+
+    def scrub_secrets(self, payload: dict[str, Any]) -> bool:
+        return scrub_secrets(payload)
