@@ -2,6 +2,7 @@
 
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlencode
@@ -22,14 +23,20 @@ DESKTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory, chromium_path):
+def browser(chromium_path):
+    with chromium(chromium_path) as browser:
+        yield browser
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory, browser):
     """One server, engine emulator and browser for the module; each test uses its own numbers."""
     emulator = Emulator(secrets=[SECRET], logged_in=True, auto_ack=False).start()
     with isolated_env(tmp_path_factory.mktemp("workspace")) as env:
         env = env | {"PONTE_SUPERVISOR_PERIOD_SECONDS": "1", "PONTE_SEND_BACKOFF_SECONDS": "0.2"}
         made = ponte_init(env, "wppconnect", "Loja Centro", "--engine-url", emulator.base_url,
                           "--secret", SECRET)
-        with Server(env) as server, chromium(chromium_path) as browser:
+        with Server(env) as server:
             relay = Relay(server.port)
             api = httpx.Client(base_url=server.base, timeout=10,
                                headers={"Authorization": f"Bearer {made['api_key']}"})
@@ -58,22 +65,31 @@ def conversation_id(shop, e164: str) -> int | None:
     return next((c["id"] for c in items if c["contact"]["e164"] == e164), None)
 
 
-@pytest.fixture
-def page(shop):
-    context = shop.browser.new_context(viewport=DESKTOP)
+@contextmanager
+def signed_in_page(browser, base: str, made: dict):
+    """A tab of the workspace, signed in as the owner, its live connection up."""
+    context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     page.dialogs = []
     page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
     # Shown by pytest only when a test fails: what the page said and which requests broke.
     page.on("console", lambda message: print("console:", message.type, message.text))
     page.on("requestfailed", lambda request: print("failed:", request.url, request.failure))
-    page.goto(shop.relay.base + "/")
-    page.fill("input[name=username]", shop.made["owner_email"])
-    page.fill("input[name=password]", shop.made["owner_password"])
+    page.goto(base + "/")
+    page.fill("input[name=username]", made["owner_email"])
+    page.fill("input[name=password]", made["owner_password"])
     page.click("button[type=submit]")
     page.wait_for_selector("#live-state[data-live=live]")
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(shop):
+    with signed_in_page(shop.browser, shop.relay.base, shop.made) as page:
+        yield page
 
 
 def open_chat(page, name: str) -> None:
@@ -369,3 +385,39 @@ def test_the_customers_whatsapp_picture_shows_and_a_dead_one_leaves_the_initials
     page.wait_for_selector("#chat-avatar")
     page.wait_for_function("!document.querySelector('#customer-photo img, #chat-avatar img')")
     assert page.locator("#customer-photo").inner_text() == "RS"
+
+
+
+def test_a_send_whose_answer_was_lost_turns_sent_when_the_engine_echoes_it(tmp_path, browser):
+    """The engine took the message but its answer never came: the echo settles it, live."""
+    emulator = Emulator(secrets=[SECRET], logged_in=True, auto_ack=False).start()
+    with isolated_env(tmp_path) as env:
+        # Ponte stops waiting after a second; it would look in the chat only after a minute.
+        env = env | {"PONTE_ENGINE_READ_TIMEOUT": "1", "PONTE_RECONCILE_DELAY_SECONDS": "60",
+                     "PONTE_SUPERVISOR_PERIOD_SECONDS": "1"}
+        made = ponte_init(env, "wppconnect", "Loja Eco", "--engine-url", emulator.base_url,
+                          "--secret", SECRET)
+        with Server(env) as server:
+            api = httpx.Client(base_url=server.base, timeout=10,
+                               headers={"Authorization": f"Bearer {made['api_key']}"})
+            shop = SimpleNamespace(server=server, made=made, api=api)
+            wait_for(lambda: api.get("/api/v1/instance").json()["state"] == "connected")
+            inbound(shop, "5531911110014", "me confirma o endereço?", "Nina Eco")
+            with signed_in_page(browser, server.base, made) as page:
+                open_chat(page, "Nina Eco")
+                emulator.hang_next("send_text", 4.0)
+                page.locator("#composer textarea").fill("Rua das Flores, 12")
+                with page.expect_response("**/send/") as queued:
+                    page.keyboard.press("Enter")
+                assert 'class="tick pending"' in queued.value.text(), "shown as pending first"
+
+                mine = page.locator("#history .msg.out", has_text="Rua das Flores, 12")
+                mine.locator(".tick.sent").wait_for(timeout=10_000)
+
+            delivered = [d for d in emulator.delivered if d.get("text") == "Rua das Flores, 12"]
+            assert len(delivered) == 1, "the lost answer was not sent a second time"
+            chat = conversation_id(shop, "+5531911110014")
+            newest = api.get(f"/api/v1/conversations/{chat}/messages").json()["items"][0]
+            assert (newest["status"], newest["engine_message_id"]) == (
+                "sent", delivered[0]["engine_message_id"])
+    emulator.stop()

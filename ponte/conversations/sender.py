@@ -146,38 +146,45 @@ class Sender:
 sending = BackgroundLoop("ponte-sender", Sender, period=lambda: POLL_SECONDS)
 
 
-# What becomes of a try. Only a failure changes what the chat shows, so only it publishes.
+# What becomes of a try. Each applies only while the message still waits to go out: an
+# echo may have settled it meanwhile. Only a failure changes what the chat shows, so only
+# it publishes.
+
+def _still_waiting(message: Message):
+    return Message.objects.filter(pk=message.pk, status=MessageStatus.PENDING,
+                                  engine_message_id__isnull=True)
+
 
 def do_count_attempt(message: Message) -> None:
-    Message.objects.filter(pk=message.pk).update(attempts=message.attempts + 1)
+    _still_waiting(message).update(attempts=message.attempts + 1)
     message.attempts += 1
 
 
 def do_retry_later(message: Message, error: str, delay: timedelta) -> None:
-    Message.objects.filter(pk=message.pk).update(error=clip_error(error),
-                                                 next_attempt_at=timezone.now() + delay)
+    _still_waiting(message).update(error=clip_error(error),
+                                   next_attempt_at=timezone.now() + delay)
 
 
 def do_await_outcome(message: Message, error: str) -> None:
     """The send went out and no answer came: look for it before sending anything again."""
     now = timezone.now()
-    Message.objects.filter(pk=message.pk).update(
+    _still_waiting(message).update(
         outcome_unknown_at=now, error=clip_error(error),
         next_attempt_at=now + timedelta(seconds=settings.PONTE_RECONCILE_DELAY_SECONDS))
 
 
 def do_look_again_later(message: Message, delay: timedelta) -> None:
-    Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now() + delay)
+    _still_waiting(message).update(next_attempt_at=timezone.now() + delay)
 
 
 def do_send_again(message: Message) -> None:
-    Message.objects.filter(pk=message.pk).update(outcome_unknown_at=None,
-                                                 next_attempt_at=timezone.now())
+    _still_waiting(message).update(outcome_unknown_at=None, next_attempt_at=timezone.now())
 
 
 def do_fail_message(message: Message, reason: str) -> None:
-    SENDS.labels("failed").inc()
     with transaction.atomic():
-        Message.objects.filter(pk=message.pk, status=MessageStatus.PENDING).update(
-            status=MessageStatus.FAILED, error=clip_error(reason), next_attempt_at=None)
-        publish_message_changed(message.org_id, message.conversation_id, message.pk)
+        failed = _still_waiting(message).update(status=MessageStatus.FAILED,
+                                                error=clip_error(reason), next_attempt_at=None)
+        if failed:
+            SENDS.labels("failed").inc()
+            publish_message_changed(message.org_id, message.conversation_id, message.pk)

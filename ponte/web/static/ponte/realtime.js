@@ -163,7 +163,7 @@
     } else if (kind === "message.status") {
       refreshMessage(data.message_id);
       refreshInbox();
-    } else if (kind.startsWith("conversation.")) {
+    } else if (kind.startsWith("conversation.") || kind === "contact.photo") {
       refreshInbox();
     } else if (kind === "instance.state") {
       document.dispatchEvent(new CustomEvent("ponte:instance-state", { detail: data }));
