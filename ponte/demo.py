@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ponte.accounts.models import Member, Organization, Role
-from ponte.accounts.services import do_create_instance
+from ponte.accounts.services import do_create_instance, do_set_engine_address
 from ponte.conversations.storing import do_store_inbound
 from ponte.engines import InboundMessage
 from ponte.identity import canonicalize
@@ -90,9 +90,7 @@ def seed(engine_url: str = "") -> DemoCredentials:
                                 reasons=reasons, scored_at=now)
     instance = org.instances.get()
     if engine_url and instance.base_url != engine_url:
-        instance.base_url = engine_url
-        instance.token_encrypted = ""
-        instance.save(update_fields=["base_url", "token_encrypted"])
+        do_set_engine_address(instance, engine_url)
     return DemoCredentials(DEMO_EMAIL, DEMO_PASSWORD, instance.webhook_path, instance.session_name)
 
 

@@ -5,18 +5,14 @@ import json
 import pytest
 from django.test import Client
 
+from tests.support import wppconnect_text
+
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def onmessage(n: int) -> dict:
-    return {"event": "onmessage", "session": "s", "id": f"false_5531987654321@c.us_M{n}",
-            "body": "oi", "type": "chat", "t": 1767225600 + n, "from": "5531987654321@c.us",
-            "to": "5511988880000@c.us", "fromMe": False, "chatId": "5531987654321@c.us"}
 
 
 def test_healthz_reports_database_queue_and_each_instance(make_tenant):
     tenant = make_tenant()
-    Client().post(tenant.instance.webhook_path, data=json.dumps(onmessage(1)),
+    Client().post(tenant.instance.webhook_path, data=json.dumps(wppconnect_text(message_id="M1")),
                   content_type="application/json")
     body = Client().get("/healthz").json()
     assert body["database"] == "ok"
@@ -28,7 +24,7 @@ def test_healthz_reports_database_queue_and_each_instance(make_tenant):
 def test_metrics_count_webhooks_and_show_backlogs(make_tenant):
     tenant = make_tenant()
     client = Client()
-    client.post(tenant.instance.webhook_path, data=json.dumps(onmessage(1)),
+    client.post(tenant.instance.webhook_path, data=json.dumps(wppconnect_text(message_id="M1")),
                 content_type="application/json")
     client.post(tenant.instance.webhook_path, data=b"{broken", content_type="application/json")
     text = client.get("/metrics").content.decode()

@@ -33,6 +33,15 @@ def load_fixture(path: Path) -> dict:
     return json.loads(path.read_text())
 
 
+def wppconnect_text(phone: str = "5531987654321", message_id: str = "ABC123", body: str = "Oi",
+                    timestamp: int = 1701717487) -> dict:
+    """What WPPConnect Server posts when a customer writes to the shop."""
+    return {"event": "onmessage", "session": "s", "id": f"false_{phone}@c.us_{message_id}",
+            "body": body, "type": "chat", "t": timestamp, "from": f"{phone}@c.us",
+            "to": "5511988880000@c.us", "fromMe": False, "isGroupMsg": False,
+            "chatId": f"{phone}@c.us", "notifyName": "Maria", "timestamp": timestamp}
+
+
 def send_until_settled(message, passes: int = 10):
     """Run the sender until a queued message leaves `pending`, skipping backoff waits."""
     from django.utils import timezone

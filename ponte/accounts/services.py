@@ -50,3 +50,16 @@ def do_provision_organization(
     Member.objects.create(org=org, user=user, role=Role.OWNER)
     _, plain_key = ApiKey.issue(org, "ponte init")
     return Provisioned(org, instance, plain_key, email, password)
+
+
+def do_rotate_webhook_token(instance: Instance) -> None:
+    """A new secret in the webhook URL: the old URL stops working at once."""
+    instance.rotate_webhook_token()
+    instance.save(update_fields=["webhook_token_encrypted"])
+
+
+def do_set_engine_address(instance: Instance, base_url: str) -> None:
+    """Point the instance at another engine server; its session token was the old one's."""
+    instance.base_url = base_url
+    instance.set_token("")
+    instance.save(update_fields=["base_url", "token_encrypted"])

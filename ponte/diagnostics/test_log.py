@@ -7,22 +7,17 @@ from django.test import Client
 
 from ponte.diagnostics.models import DiagnosticEntry
 from ponte.diagnostics.services import prune
+from tests.support import wppconnect_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def onmessage(n: int) -> dict:
-    return {"event": "onmessage", "session": "s", "id": f"false_5531987654321@c.us_M{n}",
-            "body": "oi", "type": "chat", "t": 1767225600 + n, "from": "5531987654321@c.us",
-            "to": "5511988880000@c.us", "fromMe": False, "chatId": "5531987654321@c.us"}
 
 
 def test_diagnostic_log_filters_errors_and_pages_newest_first(make_tenant):
     tenant = make_tenant()
     client = Client()
     for n in range(3):
-        client.post(tenant.instance.webhook_path, data=json.dumps(onmessage(n)),
-                    content_type="application/json")
+        body = json.dumps(wppconnect_text(message_id=f"M{n}"))
+        client.post(tenant.instance.webhook_path, data=body, content_type="application/json")
     client.post(tenant.instance.webhook_path, data=b"[1]", content_type="application/json")
     headers = {"Authorization": f"Bearer {tenant.api_key}"}
     errors = client.get("/api/v1/instance/diagnostics", {"errors_only": "true"},

@@ -13,6 +13,7 @@ from ponte.inbox.models import InboxEvent
 from ponte.inbox.pipeline import drain
 from ponte.privacy.models import DroppedCount
 from tests.support import fixtures_dir, load_fixture, webhook_fixtures
+from tests.support import wppconnect_text as text_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,13 +25,6 @@ def post(client: Client, path: str, body, **headers):
 
 def api_get(client: Client, key: str, path: str):
     return client.get(path, headers={"Authorization": f"Bearer {key}"})
-
-
-def text_message(phone: str = "5531987654321", message_id: str = "ABC123", body: str = "Oi"):
-    return {"event": "onmessage", "session": "s", "id": f"false_{phone}@c.us_{message_id}",
-            "body": body, "type": "chat", "t": 1701717487, "from": f"{phone}@c.us",
-            "to": "5511988880000@c.us", "fromMe": False, "isGroupMsg": False,
-            "chatId": f"{phone}@c.us", "notifyName": "Maria", "timestamp": 1701717487}
 
 
 def test_wrong_or_missing_token_gets_404_and_stores_nothing(make_tenant):

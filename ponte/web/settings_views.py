@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ponte.accounts.models import Instance, SessionState
+from ponte.accounts.services import do_rotate_webhook_token
 from ponte.diagnostics.models import DiagnosticEntry
 from ponte.engines.base import EngineError
 from ponte.engines.calls import engine_label, is_configured
@@ -146,8 +147,7 @@ def rotate_webhook_token(request: HttpRequest, instance_id: UUID) -> HttpRespons
     """A leaked webhook URL stops working; GET asks for confirmation, POST rotates."""
 
     def rotate(instance: Instance) -> None:
-        instance.rotate_webhook_token()
-        instance.save(update_fields=["webhook_token_encrypted"])
+        do_rotate_webhook_token(instance)
         messages.success(request, _("Novo token gerado. Cole a nova URL do webhook no motor."))
 
     return _confirmed(request, instance_id, "rotate", rotate)

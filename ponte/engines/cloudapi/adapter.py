@@ -2,21 +2,17 @@
 and an access token with a phone-number id instead of an address."""
 
 from collections.abc import Mapping
-from typing import Any
 
 from ponte.engines.adapter import EngineAdapter, InstanceConfig
 from ponte.engines.cloudapi.client import Client
 from ponte.engines.cloudapi.webhook import parse, verify_signature
-from ponte.engines.events import Event
 
 
 class CloudApiAdapter(EngineAdapter):
     name = "cloudapi"
     label = "WhatsApp Cloud API"
     client_class = Client
-
-    def read_events(self, payload: dict[str, Any]) -> list[Event]:
-        return parse(payload)
+    read_events = staticmethod(parse)
 
     def verify_request(self, instance: InstanceConfig, body: bytes,
                        headers: Mapping[str, str]) -> bool:

@@ -3,7 +3,6 @@
 from typing import Any
 
 from ponte.engines.adapter import EngineAdapter
-from ponte.engines.events import Event
 from ponte.engines.evolution.client import Client
 from ponte.engines.evolution.webhook import parse, scrub_secrets
 
@@ -12,9 +11,7 @@ class EvolutionAdapter(EngineAdapter):
     name = "evolution"
     label = "Evolution API v2"
     client_class = Client
-
-    def read_events(self, payload: dict[str, Any]) -> list[Event]:
-        return parse(payload)
+    read_events = staticmethod(parse)
 
     def scrub_secrets(self, payload: dict[str, Any]) -> bool:
         return scrub_secrets(payload)
