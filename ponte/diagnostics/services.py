@@ -4,6 +4,7 @@ import re
 
 from ponte.diagnostics.metrics import ENGINE_CALL_SECONDS, ENGINE_CALLS
 from ponte.diagnostics.models import DiagnosticEntry
+from ponte.text import clip_error
 
 _WEBHOOK_TOKEN = re.compile(r"^(/webhooks/[0-9a-fA-F-]+/)[^/?]+")
 
@@ -11,7 +12,7 @@ _WEBHOOK_TOKEN = re.compile(r"^(/webhooks/[0-9a-fA-F-]+/)[^/?]+")
 def redact_path(path: str) -> str:
     """Drop the webhook token and any query string (Meta's verify token travels there)."""
     path = _WEBHOOK_TOKEN.sub(r"\1***", path)
-    return path.split("?", 1)[0][:300]
+    return clip_error(path.split("?", 1)[0])
 
 
 def record_engine_calls(instance, records) -> None:
@@ -24,7 +25,7 @@ def record_engine_calls(instance, records) -> None:
                         direction=DiagnosticEntry.Direction.OUTBOUND, method=r.method,
                         path=redact_path(r.path), status_code=r.status_code,
                         latency_ms=round(r.latency_ms, 2), outcome=r.outcome,
-                        error=r.error[:300])
+                        error=clip_error(r.error))
         for r in records
     ])
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 import httpx
 
 from ponte.engines.events import SessionState
+from ponte.text import clip_error
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=10.0, pool=5.0)
 
@@ -186,7 +187,7 @@ class EngineClient(ABC):
         def record(status: int | None, outcome: str, error: str = "") -> None:
             if self.recorder is not None:
                 self.recorder(CallRecord(method, shown, status, (time.perf_counter() - started)
-                                         * 1000, outcome, error[:300]))
+                                         * 1000, outcome, clip_error(error)))
 
         try:
             response = await self.http.request(method, self.credentials.base_url.rstrip("/")

@@ -52,6 +52,7 @@ from ponte.engines.base import (
 from ponte.engines.events import SessionState
 from ponte.engines.reading import as_dict, qr_image, web_url
 from ponte.engines.wppconnect.webhook import STATUS_FIND_STATES
+from ponte.text import clip_error
 
 # status-session's own words; older servers also put status-find words there.
 _STATES: dict[str, SessionState] = {
@@ -269,7 +270,7 @@ class Client(EngineClient):
         if record is None or self._sink is None:
             return
         if error is not None:
-            record = dataclasses.replace(record, error=self._scrub(error)[:300])
+            record = dataclasses.replace(record, error=clip_error(self._scrub(error)))
         self._sink(record)
 
     def _scrub(self, text: str) -> str:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from ponte.conversations.models import MessageStatus
 from ponte.leads.models import score_band
 
 register = template.Library()
@@ -66,5 +67,7 @@ def initials(name: str) -> str:
 
 @register.filter
 def status_label(status: str) -> str:
-    return {"pending": _("Enviando"), "sent": _("Enviada"), "delivered": _("Entregue"),
-            "read": _("Lida"), "played": _("Reproduzida"), "failed": _("Falhou")}.get(status, "")
+    return {MessageStatus.PENDING: _("Enviando"), MessageStatus.SENT: _("Enviada"),
+            MessageStatus.DELIVERED: _("Entregue"), MessageStatus.READ: _("Lida"),
+            MessageStatus.PLAYED: _("Reproduzida"), MessageStatus.FAILED: _("Falhou")
+            }.get(status, "")
