@@ -125,7 +125,7 @@ class EngineEmulator(ABC):
         self._lock = threading.RLock()  # the engine's state, `requests` and `delivered`
         self._faults: dict[str, deque[Failure | Hang]] = {op: deque() for op in self.OPERATIONS}
         self._port = port
-        self._server: _Server | None = None
+        self._server: _LoopbackServer | None = None
         self._stopping = threading.Event()
         self._outbox: queue.Queue[_Webhook | None] = queue.Queue()
         self._poster: threading.Thread | None = None
@@ -142,12 +142,9 @@ class EngineEmulator(ABC):
         """Listen (on the previous port when it is still free) and post queued webhooks."""
         if self._server is not None:
             return self
+        self._stopping.clear()
         self._server = self._bind()
         self._port = self._server.server_address[1]
-        self._stopping.clear()
-        # A short poll keeps stop() quick: tests stop and start emulators often.
-        threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                         name=f"{self.ENGINE}-emulator", daemon=True).start()
         self._poster = threading.Thread(target=self._post_webhooks,
                                         name=f"{self.ENGINE}-webhooks", daemon=True)
         self._poster.start()
@@ -163,8 +160,7 @@ class EngineEmulator(ABC):
         if server is None:
             return
         self._stopping.set()
-        server.shutdown()
-        server.server_close()
+        server.close()
         poster, self._poster = self._poster, None
         self._outbox.put(None)
         if poster is not None:
@@ -176,10 +172,10 @@ class EngineEmulator(ABC):
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    def _bind(self) -> "_Server":
+    def _bind(self) -> "_LoopbackServer":
         for port in dict.fromkeys((self._port, 0)):
             try:
-                return _Server(port, self)
+                return _LoopbackServer(port, _Handler, self, f"{self.ENGINE}-emulator")
             except OSError:
                 continue
         raise OSError("no free loopback port for the emulator")
@@ -298,9 +294,10 @@ class EngineEmulator(ABC):
         """Record a request, wait out the latency, let the engine answer (None: no answer)."""
         split = urlsplit(target)
         body = json_or_none(raw)
-        request = RecordedRequest(method, split.path, dict(parse_qsl(split.query)),
-                                  Headers(headers), body,
-                                  self._operation_of(method, split.path, body), target, raw)
+        request = RecordedRequest(
+            method=method, path=split.path, query=dict(parse_qsl(split.query)),
+            headers=Headers(headers), json=body,
+            operation=self._operation_of(method, split.path, body), target=target, raw=raw)
         with self._lock:
             self.requests.append(request)
         if self._pause(self.latency):
@@ -346,13 +343,23 @@ class EngineEmulator(ABC):
         """What the engine (or the proxy in front of it) answers for a scripted failure."""
 
 
-class _Server(ThreadingHTTPServer):
+class _LoopbackServer(ThreadingHTTPServer):
+    """Serves `owner` on 127.0.0.1 from a daemon thread until closed."""
+
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, port: int, emulator: EngineEmulator) -> None:
-        self.emulator = emulator
-        super().__init__((LOOPBACK, port), _Handler)
+    def __init__(self, port: int, handler: type[BaseHTTPRequestHandler], owner: Any,
+                 name: str) -> None:
+        self.owner = owner
+        super().__init__((LOOPBACK, port), handler)
+        # A short poll keeps close() quick: tests stop and start servers often.
+        threading.Thread(target=self.serve_forever, args=(0.05,), name=name, daemon=True).start()
+
+    def close(self) -> None:
+        """Stop serving and free the port."""
+        self.shutdown()
+        self.server_close()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that gave up mid-answer is expected, not worth a traceback."""
@@ -364,13 +371,14 @@ class _Handler(BaseHTTPRequestHandler):
     """Hands each request to the emulator and writes its reply; one request a connection."""
 
     protocol_version = "HTTP/1.1"
-    server: _Server
+    server: _LoopbackServer
 
     def do_GET(self) -> None:  # http.server dispatches on these names
         raw = self.rfile.read(_content_length(self.headers.get("Content-Length")))
         # Every answer closes its connection: after stop() nothing may reuse one.
         self.close_connection = True
-        reply = self.server.emulator._receive(self.command, self.path, self.headers.items(), raw)
+        emulator: EngineEmulator = self.server.owner
+        reply = emulator._receive(self.command, self.path, self.headers.items(), raw)
         if reply is None:
             return
         try:
@@ -414,10 +422,8 @@ class WebhookSink:
         self.status = status
         self.posts: list[ReceivedPost] = []
         self._arrived = threading.Condition()
-        self._server = _SinkServer(self)
+        self._server = _LoopbackServer(0, _SinkHandler, self, "webhook-sink")
         self.url = f"http://{LOOPBACK}:{self._server.server_address[1]}{path}"
-        threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                         name="webhook-sink", daemon=True).start()
 
     @property
     def bodies(self) -> list[Any]:
@@ -432,8 +438,7 @@ class WebhookSink:
 
     def close(self) -> None:
         """Stop listening: later posts find the port closed."""
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.close()
 
     def __enter__(self) -> Self:
         return self
@@ -447,22 +452,14 @@ class WebhookSink:
             self._arrived.notify_all()
 
 
-class _SinkServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def __init__(self, sink: WebhookSink) -> None:
-        self.sink = sink
-        super().__init__((LOOPBACK, 0), _SinkHandler)
-
-
 class _SinkHandler(BaseHTTPRequestHandler):
-    server: _SinkServer
+    server: _LoopbackServer
 
     def do_POST(self) -> None:
         raw = self.rfile.read(_content_length(self.headers.get("Content-Length")))
-        self.server.sink._keep(ReceivedPost(self.path, Headers(self.headers.items()), raw))
-        self.send_response(self.server.sink.status)
+        sink: WebhookSink = self.server.owner
+        sink._keep(ReceivedPost(self.path, Headers(self.headers.items()), raw))
+        self.send_response(sink.status)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
