@@ -13,8 +13,8 @@ answers that hang after the message went out, session states, which apikeys
 work, which numbers exist on WhatsApp. Operation names for scripting:
 send_text, send_media, check_number, status, start, qrcode, close, logout,
 token (the apikey check every request goes through), webhook, recent_messages,
-create. `GET /instance/connect` is both `start` and `qrcode` (Evolution has one
-path for both); `POST /instance/restart` is `close`.
+create, profile_picture. `GET /instance/connect` is both `start` and `qrcode`
+(Evolution has one path for both); `POST /instance/restart` is `close`.
 """
 
 import base64
