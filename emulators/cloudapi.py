@@ -4,9 +4,10 @@ The real Cloud API needs a Meta app, a registered number and WhatsApp's servers,
 so tests start this emulator instead. It answers the paths Ponte uses with the
 shapes in `fixtures/cloudapi/` and Meta's docs (`{"error": {...}}` bodies with
 Graph codes, `wamid.` message ids, `contacts[].wa_id` resolution) and posts
-status webhooks back, signed the way Meta signs them. Tests script failures
-(`fail_next`, `hang_next`, `fail_delivery`) and read what happened (`requests`,
-`delivered`, `webhook_posts`).
+status webhooks back, signed the way Meta signs them. The server, recording,
+scripting and webhook outbox are `EngineEmulator`'s; on top, tests make
+accepted messages fail later (`fail_delivery`). A 401 and a bad path come
+before any scripted hang, as Meta's edge checks them first.
 
 Standard library only: it must run wherever the tests run.
 """
@@ -15,23 +16,18 @@ import base64
 import hashlib
 import hmac
 import json
-import queue
 import re
 import secrets
-import threading
 import time
-import urllib.error
-import urllib.request
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from email import policy
 from email.parser import BytesParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
-OPERATIONS = frozenset({"send_text", "send_media", "status", "upload"})
+from emulators.base import EngineEmulator, Failure, RecordedRequest, Reply
+
 MEDIA_TYPES = frozenset({"image", "document", "audio", "video", "sticker"})
 VERSION = re.compile(r"v\d+\.\d+")
 ERROR_HREF = "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"
@@ -101,50 +97,13 @@ DELIVERY_ERRORS: dict[int, tuple[str, str]] = {
 
 
 @dataclass(frozen=True)
-class RecordedRequest:
-    """One request as the emulator saw it; header names are lower-cased."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    json: Any = None
-    form: dict[str, str] | None = None  # multipart fields other than files
-
-
-@dataclass(frozen=True)
 class _Upload:
     filename: str
     mime_type: str
     data: bytes
 
 
-@dataclass(frozen=True)
-class _Request:
-    record: RecordedRequest
-    parts: list[str]
-    uploads: dict[str, _Upload] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class _Answer:
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class _Fail:
-    error: GraphError
-
-
-@dataclass(frozen=True)
-class _Hang:
-    seconds: float
-    deliver: bool
-
-
-_Route = Callable[[_Request], _Answer]
+_Route = Callable[[RecordedRequest], Reply]
 
 
 def new_message_id(wa_id: str) -> str:
@@ -179,42 +138,18 @@ def _invalid(details: str) -> GraphError:
     return replace(KNOWN_ERRORS[100], details=details)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], emulator: "Emulator") -> None:
-        self.emulator = emulator
-        super().__init__(address, _Handler)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-
-    # http.server dispatches on these names.
-    def do_GET(self) -> None:
-        self.server.emulator._serve(self)
-
-    def do_POST(self) -> None:
-        self.server.emulator._serve(self)
-
-    def do_DELETE(self) -> None:
-        self.server.emulator._serve(self)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the test output is not a web server log."""
-
-
-class Emulator:
+class Emulator(EngineEmulator):
     """Meta's Cloud API for one phone-number id, on 127.0.0.1, for tests.
 
     `registered` maps typed digits to the wa_id WhatsApp resolves them to
     (e.g. "5531987654321" -> "553187654321"); None means "not on WhatsApp"
     (accepted, then a `failed` 131026 status, as Meta does). Digits not in it
     resolve to themselves. `allowed_recipients`, when set, plays a test number's
-    recipient list (131030 for anyone else). Every answer waits `latency`
-    seconds after the work is done.
+    recipient list (131030 for anyone else).
     """
+
+    ENGINE = "cloudapi"
+    OPERATIONS = frozenset({"send_text", "send_media", "status", "upload"})
 
     def __init__(self, secrets: Iterable[str] = ("test-access-token",),
                  phone_number_id: str = "106540352242922", *, webhook_url: str | None = None,
@@ -223,151 +158,59 @@ class Emulator:
                  allowed_recipients: Iterable[str] | None = None,
                  display_phone_number: str = "15550783881", waba_id: str = "102290129340398",
                  verified_name: str = "Ponte Test Shop") -> None:
-        self.accepted_secrets: set[str] = set(secrets)
+        super().__init__(secrets, latency=latency)
         self.phone_number_id = phone_number_id
         self.webhook_url = webhook_url
         self.app_secret = app_secret
         self.registered: dict[str, str | None] = dict(registered or {})
         self.auto_ack = auto_ack
-        self.latency = latency
         self.allowed_recipients = None if allowed_recipients is None else set(allowed_recipients)
         self.display_phone_number = display_phone_number
         self.waba_id = waba_id
         self.verified_name = verified_name
         self.phone_status = "CONNECTED"  # the number's `status` field, e.g. "DISCONNECTED"
-        self.requests: list[RecordedRequest] = []
-        self.delivered: list[dict[str, Any]] = []
-        self.webhook_posts: list[dict[str, Any]] = []
         self.uploads: dict[str, _Upload] = {}
-        self._lock = threading.Lock()
-        self._scripts: dict[str, deque[_Fail | _Hang]] = {op: deque() for op in OPERATIONS}
         self._delivery_failures: deque[int] = deque()
         self._conversations: dict[str, str] = {}
-        self._server: _Server | None = None
-        self._port = 0
-        self._stopping = threading.Event()
-        self._outbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        self._pending = 0
-        self._idle = threading.Condition(self._lock)
-        self._poster: threading.Thread | None = None
-
-    # Lifecycle
-    @property
-    def base_url(self) -> str:
-        if self._server is None:
-            return f"http://127.0.0.1:{self._port}"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def start(self) -> "Emulator":
-        """Listen again; the previous port is reused when it is still free."""
-        if self._server is not None:
-            return self
-        self._stopping.clear()
-        try:
-            self._server = _Server(("127.0.0.1", self._port), self)
-        except OSError:
-            self._server = _Server(("127.0.0.1", 0), self)
-        self._port = self._server.server_address[1]
-        # A short poll keeps stop() quick: tests stop and start emulators often.
-        threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                         name="cloudapi-emulator", daemon=True).start()
-        self._poster = threading.Thread(target=self._post_loop, name="cloudapi-webhooks",
-                                        daemon=True)
-        self._poster.start()
-        return self
-
-    def stop(self) -> None:
-        """Close the listening socket (new calls get connection refused) and drop hung answers."""
-        server, self._server = self._server, None
-        self._stopping.set()
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if self._poster is not None:
-            self._outbox.put(None)
-            self._poster = None
-
-    def __enter__(self) -> "Emulator":
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # Scripting
-    def fail_next(self, operation: str, status: int = 504, times: int = 1,
-                  code: int | None = None) -> None:
-        """Answer the next `times` calls of `operation` with a Graph error, delivering nothing.
-
-        The body is the canned error for `code`, or for the status (504 -> code 2,
-        429 -> 80007, 401 -> 190, 503 -> 131016, ...), sent with `status`.
-        """
-        op = self._operation(operation)
-        if code is None:
-            code = CODE_FOR_STATUS.get(status, 131000 if status >= 500 else 100)
-        base = KNOWN_ERRORS.get(code) or GraphError(status, code, f"(#{code}) Scripted error")
-        with self._lock:
-            self._scripts[op].extend(_Fail(replace(base, status=status)) for _ in range(times))
-
-    def hang_next(self, operation: str, seconds: float, deliver: bool = True) -> None:
-        """Hold the next answer of `operation` for `seconds`.
-
-        deliver=True: the call is accepted (and delivered, webhooks included) first,
-        which is how a client read timeout leaves a message sent anyway.
-        deliver=False: nothing is done, and after the wait comes a 504 (code 2).
-        """
-        op = self._operation(operation)
-        with self._lock:
-            self._scripts[op].append(_Hang(seconds, deliver))
-
     def fail_delivery(self, code: int = 131026, times: int = 1) -> None:
         """Make the next `times` accepted messages end in a `failed` status webhook."""
         with self._lock:
             self._delivery_failures.extend([code] * times)
 
-    def _operation(self, operation: str) -> str:
+    def _check_operation(self, operation: str) -> None:
         if operation == "check_number":
             raise ValueError("the Cloud API has no contacts check: Client.check_number never "
                              "calls the engine, so there is nothing to script")
-        if operation not in OPERATIONS:
-            raise ValueError(f"unknown operation {operation!r}; one of {sorted(OPERATIONS)}")
-        return operation
+        super()._check_operation(operation)
 
-    def _take_script(self, operation: str | None) -> _Fail | _Hang | None:
-        if operation is None:
-            return None
-        with self._lock:
-            script = self._scripts[operation]
-            return script.popleft() if script else None
+    def _failure(self, failure: Failure, request: RecordedRequest) -> Reply:
+        """The canned Graph error for `code`, or for the status (504 -> code 2, 429 -> 80007,
+        401 -> 190, 503 -> 131016, ...), sent with the scripted status."""
+        if failure.body is not None:
+            return _graph(failure.status, failure.body)
+        code = failure.code
+        if code is None:
+            code = CODE_FOR_STATUS.get(failure.status, 131000 if failure.status >= 500 else 100)
+        base = KNOWN_ERRORS.get(code) or GraphError(failure.status, code,
+                                                    f"(#{code}) Scripted error")
+        return _error(replace(base, status=failure.status))
 
     # Webhooks
-    def post_webhook(self, body: dict[str, Any]) -> int | None:
-        """Post one body to `webhook_url` now, signed when `app_secret` is set.
+    def receive_text(self, wa_id: str, text: str, *, push_name: str = "Cliente",
+                     session: str | None = None) -> str:
+        """A customer's text message, posted like text.json; returns its message id.
 
-        Returns the receiver's status, or None when it could not be reached.
+        session: unused, the emulator plays one phone number.
         """
-        url = self.webhook_url
-        if not url:
-            return None
-        raw = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-        headers = {"Content-Type": "application/json", "User-Agent": "facebookexternalua"}
-        if self.app_secret:
-            headers["X-Hub-Signature-256"] = sign(raw, self.app_secret)
-            headers["X-Hub-Signature"] = "sha1=" + hmac.new(
-                self.app_secret.encode(), raw, hashlib.sha1).hexdigest()
-        status, error = _post(url, raw, headers)
-        with self._lock:
-            self.webhook_posts.append({"url": url, "body": body, "status": status,
-                                       "error": error})
-        return status
-
-    def post_inbound_text(self, wa_id: str, text: str, name: str = "Cliente") -> str:
-        """A customer's text message, posted like text.json; returns its message id."""
         message_id = new_inbound_message_id(wa_id)
         value = self._value()
-        value["contacts"] = [{"profile": {"name": name}, "wa_id": wa_id}]
+        value["contacts"] = [{"profile": {"name": push_name}, "wa_id": wa_id}]
         value["messages"] = [{"from": wa_id, "id": message_id, "timestamp": str(int(time.time())),
                               "type": "text", "text": {"body": text}}]
-        self.post_webhook(self._envelope(value))
+        if self.webhook_url:
+            self._queue_webhook(self.webhook_url, self._envelope(value))
         return message_id
 
     def status_webhook(self, message_id: str, wa_id: str, status: str,
@@ -389,17 +232,6 @@ class Emulator:
         value = self._value()
         value["statuses"] = [item]
         return self._envelope(value)
-
-    def drain_webhooks(self, timeout: float = 5.0) -> bool:
-        """Wait until every queued webhook was posted; False if time ran out."""
-        deadline = time.monotonic() + timeout
-        with self._idle:
-            while self._pending:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._idle.wait(left)
-        return True
 
     def _conversation(self, wa_id: str, *, first: bool) -> dict[str, Any]:
         with self._lock:
@@ -432,65 +264,45 @@ class Emulator:
             if self.auto_ack:
                 steps += [("delivered", None), ("read", None)]
         for status, code in steps:
-            self._enqueue(self.status_webhook(message_id, wa_id, status, code, callback_data))
+            self._queue_webhook(self.webhook_url,
+                                self.status_webhook(message_id, wa_id, status, code, callback_data))
 
-    def _enqueue(self, body: dict[str, Any]) -> None:
-        with self._lock:
-            self._pending += 1
-        self._outbox.put(body)
+    def _webhook_destination(self, body: Any) -> tuple[str | None, dict[str, str]]:
+        return self.webhook_url, {}
 
-    def _post_loop(self) -> None:
-        while (body := self._outbox.get()) is not None:
-            try:
-                self.post_webhook(body)
-            except Exception as exc:  # a bad post must never stop the emulator
-                with self._lock:
-                    self.webhook_posts.append({"url": self.webhook_url, "body": body,
-                                               "status": None, "error": type(exc).__name__})
-            finally:
-                with self._idle:
-                    self._pending -= 1
-                    self._idle.notify_all()
+    def _encode_webhook(self, body: Any) -> tuple[bytes, dict[str, str]]:
+        """Compact JSON, signed over its exact bytes when `app_secret` is set."""
+        raw = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json", "User-Agent": "facebookexternalua"}
+        if self.app_secret:
+            headers["X-Hub-Signature-256"] = sign(raw, self.app_secret)
+            headers["X-Hub-Signature"] = "sha1=" + hmac.new(
+                self.app_secret.encode(), raw, hashlib.sha1).hexdigest()
+        return raw, headers
 
     # Serving
-    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
-        request = self._read(handler)
-        with self._lock:
-            self.requests.append(request.record)
-        answer, delay = self._answer(request)
-        if delay > 0 and self._stopping.wait(delay):
-            handler.close_connection = True  # stopped while hanging: no answer at all
-            return
-        _write(handler, answer)
+    def _operation_of(self, method: str, path: str, body: Any) -> str | None:
+        return self._route(method, path, body)[0]
 
-    def _answer(self, request: _Request) -> tuple[_Answer, float]:
-        """The answer to one request and how long to hold it back."""
-        operation, route = self._route(request)
-        script = self._take_script(operation)
-        if isinstance(script, _Fail):
-            return _error(script.error), self.latency
-        refusal = self._auth_error(request.record)
-        if refusal is not None:
-            return _error(refusal), self.latency
-        if isinstance(route, GraphError):
-            return _error(route), self.latency
-        if isinstance(script, _Hang) and not script.deliver:
-            return _error(KNOWN_ERRORS[2]), script.seconds
-        hang = script.seconds if isinstance(script, _Hang) else 0.0
-        return route(request), self.latency + hang
+    def _answer(self, request: RecordedRequest) -> Reply | None:
+        """Meta's edge checks the token, then the path, before any work (or hang)."""
+        operation, route = self._route(request.method, request.path, request.json)
+        refused = self._auth_error(request) or (route if isinstance(route, GraphError) else None)
+        return self._scripted([operation] if operation else [], request,
+                              lambda: route(request) if callable(route) else None,
+                              refusal=_error(refused) if refused else None)
 
-    def _route(self, request: _Request) -> tuple[str | None, _Route | GraphError]:
+    def _route(self, method: str, path: str, body: Any) -> tuple[str | None, _Route | GraphError]:
         """Which operation a request is, and who answers it (or why it cannot be)."""
-        method, parts = request.record.method, request.parts
+        parts = [part for part in path.split("/") if part]
         if not parts or not VERSION.fullmatch(parts[0]):
-            return None, _unknown_path(request.record.path)
+            return None, _unknown_path(path)
         node, edge = parts[1:2], parts[2:]
         if node != [self.phone_number_id]:
             return None, _unsupported(method, node[0] if node else "")
         if method == "GET" and not edge:
             return "status", self._phone_number
         if method == "POST" and edge == ["messages"]:
-            body = request.record.json
             kind = body.get("type") if isinstance(body, dict) else None
             media = isinstance(kind, str) and kind in MEDIA_TYPES
             return ("send_media" if media else "send_text"), self._send
@@ -498,33 +310,33 @@ class Emulator:
             return "upload", self._upload
         if len(edge) == 1 and edge[0] in ("messages", "media"):
             return None, _unsupported(method, self.phone_number_id)
-        return None, _unknown_path(request.record.path)
+        return None, _unknown_path(path)
 
-    def _auth_error(self, record: RecordedRequest) -> GraphError | None:
-        header = record.headers.get("authorization", "")
+    def _auth_error(self, request: RecordedRequest) -> GraphError | None:
+        header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() not in ("bearer", "oauth"):
-            token = record.query.get("access_token", "")
+            token = request.query.get("access_token", "")
         token = token.strip()
         if not token:
             return KNOWN_ERRORS[104]
         return None if token in self.accepted_secrets else KNOWN_ERRORS[190]
 
-    def _phone_number(self, request: _Request) -> _Answer:
+    def _phone_number(self, request: RecordedRequest) -> Reply:
         info = {"verified_name": self.verified_name, "code_verification_status": "VERIFIED",
                 "display_phone_number": self.display_phone_number, "quality_rating": "GREEN",
                 "platform_type": "CLOUD_API", "throughput": {"level": "STANDARD"},
                 "status": self.phone_status, "id": self.phone_number_id}
-        wanted = request.record.query.get("fields")
+        wanted = request.query.get("fields")
         if wanted:
             names = {name.strip() for name in wanted.split(",")} | {"id"}
             info = {key: value for key, value in info.items() if key in names}
         else:
             info.pop("status")  # not among the default fields
-        return _Answer(200, info)
+        return _graph(200, info)
 
-    def _send(self, request: _Request) -> _Answer:
-        body = request.record.json
+    def _send(self, request: RecordedRequest) -> Reply:
+        body = request.json
         if not isinstance(body, dict) or body.get("messaging_product") != "whatsapp":
             return _error(_invalid("The parameter messaging_product is required."))
         to = body.get("to")
@@ -540,7 +352,7 @@ class Emulator:
         # Meta echoes this sender-chosen tag in every status of the message.
         tag = body.get("biz_opaque_callback_data")
         content["callback_data"] = tag if isinstance(tag, str) else None
-        return _Answer(200, self._deliver(to, wa_id or digits, wa_id is None, content))
+        return _graph(200, self._deliver(to, wa_id or digits, wa_id is None, content))
 
     def _deliver(self, to: str, wa_id: str, unknown_number: bool,
                  content: dict[str, Any]) -> dict[str, Any]:
@@ -583,11 +395,11 @@ class Emulator:
             media |= {"mime_type": upload.mime_type, "size": len(upload.data)}
         return {"type": kind, "text": None, "media": media}
 
-    def _upload(self, request: _Request) -> _Answer:
-        form = request.record.form or {}
+    def _upload(self, request: RecordedRequest) -> Reply:
+        form, uploads = _parse_multipart(request.headers.get("content-type", ""), request.raw)
         if form.get("messaging_product") != "whatsapp":
             return _error(_invalid("The parameter messaging_product is required."))
-        upload = request.uploads.get("file")
+        upload = uploads.get("file")
         if upload is None:
             return _error(_invalid("The parameter file is required."))
         if not form.get("type"):
@@ -595,35 +407,22 @@ class Emulator:
         media_id = str(10**15 + secrets.randbelow(9 * 10**15))
         with self._lock:
             self.uploads[media_id] = replace(upload, mime_type=form["type"])
-        return _Answer(200, {"id": media_id})
-
-    def _read(self, handler: BaseHTTPRequestHandler) -> _Request:
-        url = urlsplit(handler.path)
-        headers = {name.lower(): value for name, value in handler.headers.items()}
-        length = headers.get("content-length", "")
-        raw = handler.rfile.read(int(length)) if length.isdigit() else b""
-        content_type = headers.get("content-type", "")
-        body: Any = None
-        form: dict[str, str] | None = None
-        uploads: dict[str, _Upload] = {}
-        if content_type.startswith("multipart/form-data"):
-            form, uploads = _parse_multipart(content_type, raw)
-        elif raw:
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                body = None
-        record = RecordedRequest(handler.command, url.path, dict(parse_qsl(url.query)), headers,
-                                 body, form)
-        return _Request(record, [p for p in url.path.split("/") if p], uploads)
+        return _graph(200, {"id": media_id})
 
 
-def _error(error: GraphError) -> _Answer:
+def _graph(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Reply:
+    """A Graph API answer: JSON, with the trace id Meta puts on every one."""
+    return Reply(status, json.dumps(body).encode(),
+                 {"Content-Type": "application/json; charset=UTF-8",
+                  "x-fb-trace-id": secrets.token_urlsafe(8), **(headers or {})})
+
+
+def _error(error: GraphError) -> Reply:
     headers: dict[str, str] = {}
     if error.status == 401:
         headers["WWW-Authenticate"] = (f'OAuth "Facebook Platform" "invalid_token" '
                                        f'"{error.message}"')
-    return _Answer(error.status, error.body(), headers)
+    return _graph(error.status, error.body(), headers)
 
 
 def _unknown_path(path: str) -> GraphError:
@@ -639,6 +438,8 @@ def _unsupported(method: str, node: str) -> GraphError:
 
 def _parse_multipart(content_type: str, raw: bytes) -> tuple[dict[str, str], dict[str, _Upload]]:
     """Fields and files of a multipart/form-data body (stdlib: the email parser)."""
+    if not content_type.startswith("multipart/form-data"):
+        return {}, {}
     message = BytesParser(policy=policy.HTTP).parsebytes(
         b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw)
     fields: dict[str, str] = {}
@@ -657,32 +458,3 @@ def _parse_multipart(content_type: str, raw: bytes) -> tuple[dict[str, str], dic
         else:
             files[name] = _Upload(filename, part.get_content_type(), data)
     return fields, files
-
-
-def _write(handler: BaseHTTPRequestHandler, answer: _Answer) -> None:
-    """Send the answer; a client that gave up already is no error of ours."""
-    payload = json.dumps(answer.body).encode()
-    handler.close_connection = True
-    try:
-        handler.send_response(answer.status)
-        handler.send_header("Content-Type", "application/json; charset=UTF-8")
-        handler.send_header("Content-Length", str(len(payload)))
-        handler.send_header("x-fb-trace-id", secrets.token_urlsafe(8))
-        handler.send_header("Connection", "close")
-        for name, value in answer.headers.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(payload)
-    except OSError:
-        pass
-
-
-def _post(url: str, raw: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
-    request = urllib.request.Request(url, data=raw, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, ""
-    except urllib.error.HTTPError as exc:
-        return exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        return None, type(exc).__name__

@@ -7,45 +7,45 @@ Evolution code each shape comes from), checks the `apikey` header in the order
 Evolution's guards do (instance exists, then key), and posts webhooks back in
 Evolution's own envelope from a background thread.
 
+The server, recording, scripting and webhook outbox are `EngineEmulator`'s.
 Tests script it: errors a reverse proxy would answer (504) without delivering,
 answers that hang after the message went out, session states, which apikeys
 work, which numbers exist on WhatsApp. Operation names for scripting:
 send_text, send_media, check_number, status, start, qrcode, close, logout,
 token (the apikey check every request goes through), webhook, recent_messages,
-create. `GET /instance/connect` is both `start` and `qrcode` (Evolution has one
-path for both); `POST /instance/restart` is `close`.
+create, profile_picture. `GET /instance/connect` is both `start` and `qrcode`
+(Evolution has one path for both); `POST /instance/restart` is `close`.
 """
 
 import base64
 import binascii
 import json
-import queue
 import re
 import secrets as token_source
-import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
-from urllib.parse import parse_qs, unquote
+from urllib.parse import unquote
 
-from emulators.base import ninth_digit_twins, qr_png
+from emulators.base import (
+    GATEWAY_REASONS,
+    EngineEmulator,
+    Failure,
+    RecordedRequest,
+    Reply,
+    gateway_page,
+    qr_png,
+    whatsapp_id,
+)
 
 Json = dict[str, Any]
 State = Literal["open", "connecting", "close"]
 
 DEFAULT_APIKEY = "emulator-global-apikey"
-OPERATIONS = frozenset({
-    "send_text", "send_media", "check_number", "status", "start", "qrcode", "close", "logout",
-    "token", "webhook", "recent_messages", "create", "profile_picture",
-})
 
 # Close codes after which Evolution does not reconnect by itself and says so in a
 # connection.update webhook (connection.update-close.json); other closes reconnect
@@ -67,41 +67,10 @@ WEBHOOK_EVENTS = (
 )
 MEDIA_TYPES = ("image", "document", "video", "audio", "ptv")
 
-# What nginx answers when the engine behind it is down or too slow.
-PROXY_TITLES = {502: "Bad Gateway", 503: "Service Temporarily Unavailable",
-                504: "Gateway Time-out"}
 DEFAULT_MESSAGES = {400: "Bad Request", 403: "Forbidden", 404: "Not Found",
                     500: "Error: Connection Closed"}
 
 JID_SUFFIX = "@s.whatsapp.net"
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request as it reached the emulator (headers with lower-case names)."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    json: Any
-
-
-@dataclass(frozen=True)
-class _Fail:
-    status: int
-
-
-@dataclass(frozen=True)
-class _Hang:
-    seconds: float
-    deliver: bool
-
-
-@dataclass(frozen=True)
-class _Answer:
-    status: int
-    body: Any
-    html: bool = False  # proxy error pages are HTML, not JSON
 
 
 @dataclass
@@ -155,7 +124,7 @@ ROUTES = (
 )
 
 
-class Emulator:
+class Emulator(EngineEmulator):
     """An Evolution API v2 server for one WhatsApp number (instance), on 127.0.0.1.
 
     `secrets` are the apikeys it accepts (they act as the global key); a started
@@ -166,6 +135,9 @@ class Emulator:
     on WhatsApp).
     """
 
+    ENGINE = "evolution"
+    OPERATIONS = frozenset({"token", *(op for route in ROUTES for op in route.operations)})
+
     def __init__(self, secrets: Iterable[str] = (DEFAULT_APIKEY,),
                  instance: str | None = "crm-main", *, state: State = "open",
                  latency: float = 0.0, auto_ack: bool = False,
@@ -173,10 +145,8 @@ class Emulator:
                  owner: str = "5511987654321", profile_name: str = "Loja Exemplo",
                  webhook_url: str | None = None, expose_apikey: bool = True,
                  qrcode_limit: int = 30, webhook_timeout: float = 5.0, port: int = 0) -> None:
-        self._lock = threading.RLock()
-        self._accepted: tuple[str, ...] = tuple(secrets)
+        super().__init__(secrets, latency=latency, webhook_timeout=webhook_timeout, port=port)
         self._registered = _freeze_registry(registered)
-        self.latency = latency
         self.auto_ack = auto_ack
         self.owner = owner
         self.profile_name = profile_name
@@ -184,22 +154,10 @@ class Emulator:
         # webhook carries the instance's apikey; False sends null as Evolution then does.
         self.expose_apikey = expose_apikey
         self.qrcode_limit = qrcode_limit
-        self.webhook_timeout = webhook_timeout
         self.pictures: dict[str, str] = {}  # WhatsApp id -> profile picture URL
-        self.requests: list[RecordedRequest] = []
-        self.delivered: list[Json] = []
-        self.webhooks: list[Json] = []  # every post attempt: url, body, status, error
-        self._scripts: dict[str, deque[_Fail | _Hang]] = {op: deque() for op in OPERATIONS}
         self._instances: dict[str, _Instance] = {}
         self._default_name = instance
         self._qr_serial = 0
-        self._port = port
-        self._server: ThreadingHTTPServer | None = None
-        self._stopped = threading.Event()
-        self._outbox: queue.Queue[tuple[str, Json, dict[str, str]] | None] = queue.Queue()
-        self._poster: threading.Thread | None = None
-        self._pending = 0
-        self._idle = threading.Condition(self._lock)
         if instance is not None:
             inst = self._add_instance(instance, token=None)
             if webhook_url:
@@ -209,71 +167,12 @@ class Emulator:
                 self._apply_state(inst, state, logged_out=False, status_reason=None,
                                   notify=False)
 
-    # --- lifecycle ---------------------------------------------------------------------
-
-    def start(self) -> "Emulator":
-        """Listen on 127.0.0.1 (the same port as before when it is still free)."""
-        with self._lock:
-            if self._server is not None:
-                return self
-            server = self._bind()
-            self._server = server
-            self._port = server.server_address[1]
-            self._stopped.clear()
-            self._start_poster()
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                         name="evolution-emulator", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        """Close the listening socket: from now on connections are refused."""
-        with self._lock:
-            server, self._server = self._server, None
-            self._stopped.set()  # wakes answers that are hanging
-            poster, self._poster = self._poster, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if poster is not None:
-            self._outbox.put(None)
-            poster.join(timeout=self.webhook_timeout + 1)
-
-    def __enter__(self) -> "Emulator":
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._port}"
-
     @property
     def instance(self) -> str:
         """The name of the instance the scripting methods act on."""
         return self._default().name
 
-    def _bind(self) -> ThreadingHTTPServer:
-        for port in dict.fromkeys((self._port, 0)):
-            try:
-                server = _Server(("127.0.0.1", port), _Handler)
-            except OSError:
-                continue
-            server.emulator = self
-            return server
-        raise OSError("no free loopback port")
-
     # --- scripting ---------------------------------------------------------------------
-
-    @property
-    def accepted_secrets(self) -> tuple[str, ...]:
-        with self._lock:
-            return self._accepted
-
-    @accepted_secrets.setter
-    def accepted_secrets(self, secrets: Iterable[str]) -> None:
-        with self._lock:
-            self._accepted = tuple(secrets)
 
     @property
     def registered(self) -> frozenset[str] | dict[str, str | None] | None:
@@ -284,23 +183,6 @@ class Emulator:
     def registered(self, value: Iterable[str] | Mapping[str, str | None] | None) -> None:
         with self._lock:
             self._registered = _freeze_registry(value)
-
-    def fail_next(self, operation: str, status: int = 504, times: int = 1) -> None:
-        """Answer the next `times` calls of `operation` with `status`, delivering nothing.
-
-        502/503/504 come as a reverse proxy's HTML page; other statuses in
-        Evolution's `{status, error, response: {message}}` shape.
-        """
-        self._script(operation, [_Fail(status)] * times)
-
-    def hang_next(self, operation: str, seconds: float, deliver: bool = True) -> None:
-        """Hold the next answer of `operation` for `seconds`.
-
-        deliver=True: the call takes effect first (the message reaches WhatsApp),
-        so a client that gives up meanwhile does not know it went out.
-        deliver=False: nothing happens, and after the wait a proxy answers 504.
-        """
-        self._script(operation, [_Hang(seconds, deliver)])
 
     def set_picture(self, wa_id: str, url: str | None = None) -> str:
         """Give a person a profile picture; its URL (WhatsApp's CDN form unless given)."""
@@ -350,20 +232,15 @@ class Emulator:
             inst = self._default()
             return dict(inst.qr) if inst.qr else None
 
-    def post_webhook(self, body: Json, url: str | None = None) -> None:
-        """Post any payload to the configured webhook (or `url`), as Evolution would."""
-        with self._lock:
-            hook = self._default().webhook or {}
-            target = url or hook.get("url")
-            if not target:
-                raise ValueError("no webhook configured")
-            self._enqueue(target, body, dict(hook.get("headers") or {}))
+    def receive_text(self, wa_id: str, text: str, *, push_name: str = "Cliente",
+                     session: str | None = None) -> str:
+        """A customer writes to the shop: stored, and posted as messages.upsert.
 
-    def receive_text(self, number: str, text: str, push_name: str = "Cliente") -> str:
-        """A customer writes to the shop: stored, and posted as messages.upsert."""
+        session: the instance name; None means the one the scripting methods act on.
+        """
         with self._lock:
-            inst = self._default()
-            jid = _digits(number) + JID_SUFFIX
+            inst = self._instances[session] if session else self._default()
+            jid = _digits(wa_id) + JID_SUFFIX
             record = {
                 "key": {"remoteJid": jid, "fromMe": False, "id": "3A" + _hex(18)},
                 "pushName": push_name, "status": "DELIVERY_ACK",
@@ -375,93 +252,58 @@ class Emulator:
             self._emit(inst, "messages.upsert", record)
             return record["key"]["id"]
 
-    def wait_for_webhooks(self, timeout: float = 2.0) -> bool:
-        """Block until every queued webhook was posted (or failed); False on timeout."""
-        deadline = time.monotonic() + timeout
-        with self._idle:
-            while self._pending:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._idle.wait(left)
-        return True
-
-    def _script(self, operation: str, actions: list[_Fail | _Hang]) -> None:
-        if operation not in OPERATIONS:
-            raise ValueError(f"unknown operation {operation!r}; one of {sorted(OPERATIONS)}")
-        with self._lock:
-            self._scripts[operation].extend(actions)
-
-    def _take(self, operations: tuple[str, ...]) -> _Fail | _Hang | None:
-        with self._lock:
-            for operation in operations:
-                if self._scripts[operation]:
-                    return self._scripts[operation].popleft()
-        return None
-
     # --- one request -------------------------------------------------------------------
 
-    def _answer(self, method: str, raw_path: str, headers: dict[str, str], body: Any,
-                bad_json: bool) -> _Answer:
-        """Evolution's middleware order: proxy, route, instance guard, apikey, validation."""
-        with self._lock:
-            self.requests.append(RecordedRequest(method, raw_path, headers, body))
-        self._pause(self.latency)
-        path, _, query = raw_path.partition("?")
+    def _operation_of(self, method: str, path: str, body: Any) -> str | None:
         found = _match(method, path)
-        if found is None:
-            return _Answer(404, {"status": 404, "message": f"Cannot {method} {raw_path}",
-                                 "error": "Not Found"})
-        route, name = found
-        action = self._take(route.operations)
-        if isinstance(action, _Fail):
-            return _error(action.status)
-        if isinstance(action, _Hang) and not action.deliver:
-            self._pause(action.seconds)
-            return _error(504)
-        answer = self._guarded(route, name, headers, body, bad_json, parse_qs(query))
-        if isinstance(action, _Hang):
-            self._pause(action.seconds)
-        return answer
+        return found[0].operations[0] if found else None
 
-    def _guarded(self, route: _Route, name: str | None, headers: dict[str, str], body: Any,
-                 bad_json: bool, query: dict[str, list[str]]) -> _Answer:
+    def _answer(self, request: RecordedRequest) -> Reply | None:
+        """Evolution's middleware order: proxy, route, instance guard, apikey, validation."""
+        found = _match(request.method, request.path)
+        if found is None:
+            return _json(404, {"status": 404,
+                               "message": f"Cannot {request.method} {request.target}",
+                               "error": "Not Found"})
+        route, name = found
+        try:
+            return self._scripted(route.operations, request,
+                                  lambda: self._guarded(route, name, request))
+        except Exception as exc:  # an emulator bug shows as Express's 500, not a dropped socket
+            return _error(500, [f"{type(exc).__name__}: {exc}"])
+
+    def _guarded(self, route: _Route, name: str | None, request: RecordedRequest) -> Reply | None:
         with self._lock:
             inst = None
             if route.per_instance:
                 inst = self._instances.get(name or "")
                 if inst is None:
                     return _error(404, [f'The "{name}" instance does not exist'])
-        refused = self._check_apikey(headers.get("apikey"), inst)
-        if refused is not None:
-            return refused
-        if bad_json:
-            return _error(400, ["Unexpected token in JSON body"])
-        handler: Callable[..., _Answer] = getattr(self, route.handler)
-        with self._lock:
-            return handler(inst, body, query)
+        # The apikey check every request goes through is scriptable as "token".
+        return self._scripted(("token",), request,
+                              lambda: self._authorized(route, inst, request))
 
-    def _check_apikey(self, key: str | None, inst: _Instance | None) -> _Answer | None:
-        """`authGuard.apikey`: the global key, or this instance's own token."""
-        action = self._take(("token",))
-        if isinstance(action, _Fail):
-            return _error(action.status)
-        if isinstance(action, _Hang):
-            self._pause(action.seconds)
-            if not action.deliver:
-                return _error(504)
+    def _authorized(self, route: _Route, inst: _Instance | None,
+                    request: RecordedRequest) -> Reply:
+        """`authGuard.apikey` (the global key, or this instance's own token), then the route."""
+        key = request.headers.get("apikey")
         with self._lock:
-            if key and (key in self._accepted or (inst is not None and key == inst.token)):
-                return None
-        return _error(401)
+            if not key or (key not in self.accepted_secrets
+                           and (inst is None or key != inst.token)):
+                return _error(401)
+            if _is_broken_json(request.raw):
+                return _error(400, ["Unexpected token in JSON body"])
+            handler: Callable[..., Reply] = getattr(self, route.handler)
+            return handler(inst, request.json, request.query)
 
-    def _pause(self, seconds: float) -> None:
-        if seconds > 0:
-            self._stopped.wait(seconds)
+    def _failure(self, failure: Failure, request: RecordedRequest) -> Reply:
+        if failure.body is not None:
+            return _json(failure.status, failure.body)
+        return _error(failure.status)
 
     # --- instance routes ---------------------------------------------------------------
 
-    def _create(self, _: None, body: Any, query: Any) -> _Answer:
+    def _create(self, _: None, body: Any, query: Any) -> Reply:
         """POST /instance/create (InstanceController.createInstance)."""
         problems = _missing(body, "instanceName")
         if problems:
@@ -498,34 +340,34 @@ class Emulator:
         }
         if body.get("qrcode"):
             answer["qrcode"] = self._qr_answer(inst)
-        return _Answer(201, _drop_none_values(answer))
+        return _json(201, _drop_none_values(answer))
 
-    def _fetch_instances(self, _: None, body: Any, query: dict[str, list[str]]) -> _Answer:
+    def _fetch_instances(self, _: None, body: Any, query: dict[str, str]) -> Reply:
         """GET /instance/fetchInstances: the records, with the last close's reason code."""
-        wanted = (query.get("instanceName") or [None])[0]
+        wanted = query.get("instanceName")
         chosen = [i for i in self._instances.values() if wanted in (None, i.name)]
         if wanted and not chosen:
             return _error(404, [f'Instance "{wanted}" not found'])
-        return _Answer(200, [self._instance_record(i) for i in chosen])
+        return _json(200, [self._instance_record(i) for i in chosen])
 
-    def _connect(self, inst: _Instance, body: Any, query: Any) -> _Answer:
+    def _connect(self, inst: _Instance, body: Any, query: Any) -> Reply:
         """GET /instance/connect (InstanceController.connectToWhatsapp)."""
         if inst.state == "open":
-            return _Answer(200, {"instance": {"instanceName": inst.name, "state": "open"}})
+            return _json(200, {"instance": {"instanceName": inst.name, "state": "open"}})
         if inst.state == "close":
             self._begin_connecting(inst)
-        return _Answer(200, self._qr_answer(inst))
+        return _json(200, self._qr_answer(inst))
 
-    def _connection_state(self, inst: _Instance, body: Any, query: Any) -> _Answer:
-        return _Answer(200, {"instance": {"instanceName": inst.name, "state": inst.state}})
+    def _connection_state(self, inst: _Instance, body: Any, query: Any) -> Reply:
+        return _json(200, {"instance": {"instanceName": inst.name, "state": inst.state}})
 
-    def _restart(self, inst: _Instance, body: Any, query: Any) -> _Answer:
+    def _restart(self, inst: _Instance, body: Any, query: Any) -> Reply:
         """POST /instance/restart: drop the socket and reconnect with the same pairing.
 
         Errors inside the controller come back as 200 `{error: true, message}`.
         """
         if inst.state == "close":
-            return _Answer(200, {"error": True,
+            return _json(200, {"error": True,
                                  "message": f'The "{inst.name}" instance is not connected'})
         if inst.logged_in:
             self._emit_connection(inst, "connecting", 200)
@@ -533,19 +375,19 @@ class Emulator:
         else:
             inst.qr_count = 0
             self._next_qr(inst)
-        return _Answer(200, {"instance": {"instanceName": inst.name, "status": inst.state}})
+        return _json(200, {"instance": {"instanceName": inst.name, "status": inst.state}})
 
-    def _logout(self, inst: _Instance, body: Any, query: Any) -> _Answer:
+    def _logout(self, inst: _Instance, body: Any, query: Any) -> Reply:
         """DELETE /instance/logout: unpair; the instance stays, `close`, code 401."""
         if inst.state == "close":
             return _error(400, [f'The "{inst.name}" instance is not connected'])
         self._apply_state(inst, "close", logged_out=True, status_reason=LOGGED_OUT, notify=True)
-        return _Answer(200, {"status": "SUCCESS", "error": False,
+        return _json(200, {"status": "SUCCESS", "error": False,
                              "response": {"message": "Instance logged out"}})
 
     # --- message routes ----------------------------------------------------------------
 
-    def _send_text(self, inst: _Instance, body: Any, query: Any) -> _Answer:
+    def _send_text(self, inst: _Instance, body: Any, query: Any) -> Reply:
         """POST /message/sendText (sendMessageWithTyping)."""
         problems = _missing(body, "number", "text")
         if problems:
@@ -553,7 +395,7 @@ class Emulator:
         return self._deliver(inst, body, "conversation", {"conversation": body["text"]},
                              {"kind": "text", "text": body["text"]})
 
-    def _send_media(self, inst: _Instance, body: Any, query: Any) -> _Answer:
+    def _send_media(self, inst: _Instance, body: Any, query: Any) -> Reply:
         """POST /message/sendMedia: media is a URL or bare base64."""
         problems = _missing(body, "number", "mediatype", "media")
         if problems:
@@ -575,7 +417,7 @@ class Emulator:
                 "fileName": body.get("fileName"), "source": source[0], "size": source[1]}
         return self._deliver(inst, body, field_name, {field_name: content}, info)
 
-    def _send_audio(self, inst: _Instance, body: Any, query: Any) -> _Answer:
+    def _send_audio(self, inst: _Instance, body: Any, query: Any) -> Reply:
         """POST /message/sendWhatsAppAudio: a voice note, converted to OGG/Opus."""
         problems = _missing(body, "number", "audio")
         if problems:
@@ -590,7 +432,7 @@ class Emulator:
         return self._deliver(inst, body, "audioMessage", {"audioMessage": content}, info)
 
     def _deliver(self, inst: _Instance, body: Json, message_type: str, message: Json,
-                 info: Json) -> _Answer:
+                 info: Json) -> Reply:
         """Check the number as Evolution does before sending, then send and echo it."""
         if inst.state != "open":
             return _error(500, ["Error: Connection Closed"])
@@ -616,9 +458,9 @@ class Emulator:
                     "keyId": record["key"]["id"], "remoteJid": jid, "fromMe": True,
                     "participant": jid, "status": status, "instanceId": inst.instance_id,
                     "messageId": stored["id"]})
-        return _Answer(201, record)
+        return _json(201, record)
 
-    def _whatsapp_numbers(self, inst: _Instance, body: Any, query: Any) -> _Answer:
+    def _whatsapp_numbers(self, inst: _Instance, body: Any, query: Any) -> Reply:
         """POST /chat/whatsappNumbers: which id exists for each number asked."""
         problems = _missing(body, "numbers")
         if problems:
@@ -633,9 +475,9 @@ class Emulator:
             exists, wa_id = self._resolve(number)
             answers.append({"jid": (wa_id if exists else number) + JID_SUFFIX,
                             "exists": exists, "number": number})
-        return _Answer(200, answers)
+        return _json(200, answers)
 
-    def _fetch_profile_picture(self, inst: _Instance, body: Any, query: Any) -> _Answer:
+    def _fetch_profile_picture(self, inst: _Instance, body: Any, query: Any) -> Reply:
         """POST /chat/fetchProfilePictureUrl: a CDN URL, or null when there is none."""
         problems = _missing(body, "number")
         if problems:
@@ -643,10 +485,10 @@ class Emulator:
         if inst.state != "open":
             return _error(500, ["Error: Connection Closed"])
         exists, wa_id = self._resolve(_digits(str(body["number"])))
-        return _Answer(200, {"wuid": wa_id + JID_SUFFIX,
+        return _json(200, {"wuid": wa_id + JID_SUFFIX,
                              "profilePictureUrl": self.pictures.get(wa_id) if exists else None})
 
-    def _find_messages(self, inst: _Instance, body: Any, query: Any) -> _Answer:
+    def _find_messages(self, inst: _Instance, body: Any, query: Any) -> Reply:
         """POST /chat/findMessages: newest first, `offset` records a page."""
         body = body if isinstance(body, dict) else {}
         where = body.get("where") if isinstance(body.get("where"), dict) else {}
@@ -657,12 +499,12 @@ class Emulator:
         page = _positive(body.get("page"), 1)
         records = [{k: v for k, v in m.items() if k != "_seq"}
                    for m in found[(page - 1) * size:page * size]]
-        return _Answer(200, {"messages": {"total": len(found), "pages": -(-len(found) // size),
+        return _json(200, {"messages": {"total": len(found), "pages": -(-len(found) // size),
                                           "currentPage": page, "records": records}})
 
     # --- webhook routes ----------------------------------------------------------------
 
-    def _webhook_set(self, inst: _Instance, body: Any, query: Any) -> _Answer:
+    def _webhook_set(self, inst: _Instance, body: Any, query: Any) -> Reply:
         """POST /webhook/set: the body is nested under `webhook` (webhook.schema.ts)."""
         problems = _missing(body, "webhook")
         if problems:
@@ -679,10 +521,10 @@ class Emulator:
         if not re.match(r"^https?://", str(hook["url"])):
             return _error(400, ['Invalid "url" property'])
         inst.webhook = _webhook_record(inst, hook)
-        return _Answer(201, dict(inst.webhook))
+        return _json(201, dict(inst.webhook))
 
-    def _webhook_find(self, inst: _Instance, body: Any, query: Any) -> _Answer:
-        return _Answer(200, dict(inst.webhook) if inst.webhook else None)
+    def _webhook_find(self, inst: _Instance, body: Any, query: Any) -> Reply:
+        return _json(200, dict(inst.webhook) if inst.webhook else None)
 
     # --- session mechanics -------------------------------------------------------------
 
@@ -766,7 +608,7 @@ class Emulator:
             "id": inst.instance_id, "name": inst.name, "connectionStatus": inst.state,
             "ownerJid": inst.wuid, "profileName": self.profile_name if inst.wuid else None,
             "profilePicUrl": None, "integration": "WHATSAPP-BAILEYS", "number": None,
-            "businessId": None, "token": inst.token or (self._accepted[:1] or (None,))[0],
+            "businessId": None, "token": inst.token or (self.accepted_secrets[:1] or [None])[0],
             "clientName": "evolution_exchange",
             "disconnectionReasonCode": inst.disconnection_code,
             "disconnectionObject": None, "disconnectionAt": inst.disconnection_at,
@@ -777,16 +619,8 @@ class Emulator:
 
     def _resolve(self, number: str) -> tuple[bool, str]:
         """Which WhatsApp id exists for a number (Evolution tries both ninth-digit forms)."""
-        registry = self._registered
-        if registry is None:
-            return True, number
-        if isinstance(registry, dict):
-            answer = registry.get(number)
-            return (answer is not None, _digits(answer) if answer else number)
-        for candidate in (number, *ninth_digit_twins(number)):
-            if candidate in registry:
-                return True, candidate
-        return False, number
+        found = whatsapp_id(self._registered, number)
+        return (found is not None, _digits(found) if found else number)
 
     def _store(self, inst: _Instance, record: Json) -> Json:
         stored = {"id": "cm" + token_source.token_hex(12)[:23], **record, "contextInfo": None,
@@ -816,144 +650,20 @@ class Emulator:
             envelope["sender"] = inst.wuid
         envelope["server_url"] = self.base_url
         envelope["apikey"] = self._exposed_apikey(inst)
-        self._enqueue(url, envelope, dict(hook.get("headers") or {}))
+        self._queue_webhook(url, envelope, hook.get("headers"))
 
     def _exposed_apikey(self, inst: _Instance) -> str | None:
         if not self.expose_apikey:
             return None
-        return inst.token or (self._accepted[0] if self._accepted else None)
+        return inst.token or (self.accepted_secrets[0] if self.accepted_secrets else None)
 
-    def _enqueue(self, url: str, body: Json, headers: dict[str, str]) -> None:
-        with self._idle:
-            self._pending += 1
-        self._start_poster()
-        self._outbox.put((url, body, headers))
-
-    def _start_poster(self) -> None:
+    def _webhook_destination(self, body: Any) -> tuple[str | None, dict[str, str]]:
         with self._lock:
-            if self._poster is None or not self._poster.is_alive():
-                self._poster = threading.Thread(target=self._post_forever,
-                                                name="evolution-webhooks", daemon=True)
-                self._poster.start()
+            hook = self._default().webhook or {}
+            return hook.get("url"), dict(hook.get("headers") or {})
 
-    def _post_forever(self) -> None:
-        """Post queued webhooks one by one, in order; a failure is recorded, never raised."""
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        while True:
-            item = self._outbox.get()
-            if item is None:
-                return
-            url, body, headers = item
-            status, error = None, ""
-            try:
-                request = urllib.request.Request(
-                    url, data=json.dumps(body, ensure_ascii=False).encode(), method="POST",
-                    headers={"Content-Type": "application/json", **headers})
-                with opener.open(request, timeout=self.webhook_timeout) as response:
-                    status = response.status
-            except urllib.error.HTTPError as exc:
-                status = exc.code
-            except Exception as exc:  # a dead receiver must not stop the engine
-                error = type(exc).__name__
-            with self._idle:
-                self.webhooks.append({"url": url, "body": body, "status": status,
-                                      "error": error})
-                self._pending -= 1
-                self._idle.notify_all()
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    emulator: Emulator
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Reads one request, lets the emulator answer, writes the answer."""
-
-    server: _Server
-
-    def do_GET(self) -> None:  # http.server's naming
-        self._serve()
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: tests read `Emulator.requests` instead."""
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        body, bad_json = _parse_json(raw)
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        try:
-            answer = self.server.emulator._answer(self.command, self.path, headers, body,
-                                                  bad_json)
-        except Exception as exc:  # an emulator bug shows as Express's 500, not a dropped socket
-            answer = _error(500, [f"{type(exc).__name__}: {exc}"])
-        if answer.html:
-            payload, kind = answer.body.encode(), "text/html"
-        else:
-            payload = json.dumps(answer.body, ensure_ascii=False).encode()
-            kind = "application/json; charset=utf-8"
-        try:
-            self.send_response(answer.status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(payload)))
-            self.send_header("X-Powered-By", "Express")
-            self.end_headers()
-            self.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up waiting: exactly what hang_next is for
-
-
-class WebhookSink:
-    """A stand-in for Ponte's webhook endpoint: collects what the emulator posts."""
-
-    def __init__(self, status: int = 200) -> None:
-        self.status = status
-        self.bodies: list[Any] = []
-        self.paths: list[str] = []
-        self._arrived = threading.Condition()
-        sink = self
-
-        class Receiver(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with sink._arrived:
-                    sink.bodies.append(_parse_json(raw)[0])
-                    sink.paths.append(self.path)
-                    sink._arrived.notify_all()
-                self.send_response(sink.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/webhooks/evolution"
-
-    def wait_for(self, count: int, timeout: float = 2.0) -> list[Any]:
-        """The bodies once at least `count` arrived (whatever came, on timeout)."""
-        deadline = time.monotonic() + timeout
-        with self._arrived:
-            while len(self.bodies) < count and (left := deadline - time.monotonic()) > 0:
-                self._arrived.wait(left)
-            return list(self.bodies)
-
-    def events(self) -> list[str]:
-        return [b.get("event") for b in self.bodies if isinstance(b, dict)]
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+    def _encode_webhook(self, body: Any) -> tuple[bytes, dict[str, str]]:
+        return json.dumps(body, ensure_ascii=False).encode(), {"Content-Type": "application/json"}
 
 
 # --- QR code images ------------------------------------------------------------------
@@ -978,14 +688,17 @@ def _match(method: str, path: str) -> tuple[_Route, str | None] | None:
     return None
 
 
-def _error(status: int, message: Any = None) -> _Answer:
+def _json(status: int, body: Any) -> Reply:
+    """Express's `res.status(status).json(body)`."""
+    return Reply(status, json.dumps(body, ensure_ascii=False).encode(),
+                 {"Content-Type": "application/json; charset=utf-8", "X-Powered-By": "Express"})
+
+
+def _error(status: int, message: Any = None) -> Reply:
     """Evolution's error body, or a reverse proxy's page for 502/503/504."""
-    if status in PROXY_TITLES:
-        title = f"{status} {PROXY_TITLES[status]}"
-        page = (f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
-                f"<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n"
-                "</body>\r\n</html>\r\n")
-        return _Answer(status, page, html=True)
+    if status in GATEWAY_REASONS:
+        return Reply(status, gateway_page(status), {"Content-Type": "text/html",
+                                                     "X-Powered-By": "Express"})
     try:
         phrase = HTTPStatus(status).phrase
     except ValueError:
@@ -994,7 +707,7 @@ def _error(status: int, message: Any = None) -> _Answer:
         message = message or "Unauthorized"  # UnauthorizedException sends a bare string
     elif message is None:
         message = [DEFAULT_MESSAGES.get(status, phrase)]
-    return _Answer(status, {"status": status, "error": phrase, "response": {"message": message}})
+    return _json(status, {"status": status, "error": phrase, "response": {"message": message}})
 
 
 def _missing(body: Any, *required: str) -> list[str]:
@@ -1007,13 +720,15 @@ def _missing(body: Any, *required: str) -> list[str]:
     return problems
 
 
-def _parse_json(raw: bytes) -> tuple[Any, bool]:
+def _is_broken_json(raw: bytes) -> bool:
+    """A body that is there yet does not parse (Express's body parser refuses it)."""
     if not raw.strip():
-        return None, False
+        return False
     try:
-        return json.loads(raw), False
+        json.loads(raw)
     except ValueError:
-        return None, True
+        return True
+    return False
 
 
 def _freeze_registry(value: Iterable[str] | Mapping[str, str | None] | None,

@@ -2,15 +2,14 @@
 
 import base64
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
 
+from emulators.base import WebhookSink
 from emulators.cloudapi import Emulator
 from ponte.engines import cloudapi, registry
 from ponte.engines.events import StatusUpdate
@@ -27,58 +26,14 @@ def load(name: str) -> dict[str, Any]:
     return json.loads((CLOUDAPI / name).read_text(encoding="utf-8"))
 
 
-class Receiver:
-    """A tiny webhook endpoint on loopback that keeps every post (headers, raw body)."""
-
-    def __init__(self, status: int = 200) -> None:
-        self.posts: list[tuple[dict[str, str], bytes]] = []
-        self._arrived = threading.Condition()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with receiver._arrived:
-                    receiver.posts.append(({k.lower(): v for k, v in self.headers.items()}, raw))
-                    receiver._arrived.notify_all()
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/webhooks/1/secret"
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
-
-    def wait_for(self, count: int, timeout: float = 3.0) -> list[tuple[dict[str, str], bytes]]:
-        with self._arrived:
-            self._arrived.wait_for(lambda: len(self.posts) >= count, timeout)
-            return list(self.posts)
-
-    def bodies(self) -> list[dict[str, Any]]:
-        return [json.loads(raw) for _, raw in self.posts]
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> "Receiver":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as r:
+def receiver() -> Iterator[WebhookSink]:
+    with WebhookSink() as r:
         yield r
 
 
 @pytest.fixture
-def emulator(receiver: Receiver) -> Iterator[Emulator]:
+def emulator(receiver: WebhookSink) -> Iterator[Emulator]:
     with Emulator(secrets=[TOKEN], phone_number_id=PHONE_ID, webhook_url=receiver.url,
                   app_secret=APP_SECRET) as running:
         yield running
@@ -152,7 +107,7 @@ def test_missing_or_wrong_token_is_a_graph_oauth_error(
 
 
 def test_revoked_token_stops_working(emulator: Emulator) -> None:
-    emulator.accepted_secrets.discard(TOKEN)
+    emulator.accepted_secrets.remove(TOKEN)
     response = httpx.get(f"{emulator.base_url}/v21.0/{PHONE_ID}", headers=AUTH)
     assert (response.status_code, response.json()["error"]["code"]) == (401, 190)
 
@@ -257,16 +212,16 @@ def test_upload_without_a_file_is_refused(emulator: Emulator) -> None:
 
 
 def test_accepted_send_posts_signed_status_webhooks_shaped_like_the_fixtures(
-    emulator: Emulator, receiver: Receiver
+    emulator: Emulator, receiver: WebhookSink
 ) -> None:
     emulator.auto_ack = True
     answer = post(emulator, f"/v21.0/{PHONE_ID}/messages", load("send-text.request.json")).json()
     message_id = answer["messages"][0]["id"]
-    posts = receiver.wait_for(3)
-    assert len(posts) == 3
-    for (headers, raw), status in zip(posts, ["sent", "delivered", "read"], strict=True):
-        assert cloudapi.verify_signature(raw, headers["x-hub-signature-256"], APP_SECRET)
-        body = json.loads(raw)
+    assert len(receiver.wait_for(3)) == 3
+    for received, status in zip(receiver.posts, ["sent", "delivered", "read"], strict=True):
+        assert cloudapi.verify_signature(received.raw, received.headers["x-hub-signature-256"],
+                                         APP_SECRET)
+        body = json.loads(received.raw)
         assert shape(body) == shape(load(f"status-{status}.json"))
         assert registry.parse("cloudapi", body) == [
             StatusUpdate(engine_message_id=message_id, status=status)]
@@ -275,23 +230,22 @@ def test_accepted_send_posts_signed_status_webhooks_shaped_like_the_fixtures(
 
 
 def test_callback_data_of_a_send_comes_back_in_its_statuses(
-    emulator: Emulator, receiver: Receiver
+    emulator: Emulator, receiver: WebhookSink
 ) -> None:
     body = load("send-text.request.json") | {"biz_opaque_callback_data": "outbound-7"}
     post(emulator, f"/v21.0/{PHONE_ID}/messages", body)
-    (_, raw), = receiver.wait_for(1)
-    status = json.loads(raw)["entry"][0]["changes"][0]["value"]["statuses"][0]
+    posted, = receiver.wait_for(1)
+    status = posted["entry"][0]["changes"][0]["value"]["statuses"][0]
     assert status["biz_opaque_callback_data"] == "outbound-7"
     assert emulator.delivered[0]["callback_data"] == "outbound-7"
 
 
 def test_failed_delivery_posts_a_failed_status_like_the_fixture(
-    emulator: Emulator, receiver: Receiver
+    emulator: Emulator, receiver: WebhookSink
 ) -> None:
     emulator.fail_delivery(code=130472)
     post(emulator, f"/v21.0/{PHONE_ID}/messages", load("send-text.request.json"))
-    (_, raw), = receiver.wait_for(1)
-    body = json.loads(raw)
+    body, = receiver.wait_for(1)
     assert shape(body) == shape(load("status-failed.json"))
     event, = registry.parse("cloudapi", body)
     assert event.status == "failed"
@@ -299,45 +253,47 @@ def test_failed_delivery_posts_a_failed_status_like_the_fixture(
 
 
 def test_number_not_on_whatsapp_is_accepted_then_fails(
-    emulator: Emulator, receiver: Receiver
+    emulator: Emulator, receiver: WebhookSink
 ) -> None:
     emulator.registered["5511900000000"] = None
     body = load("send-text.request.json") | {"to": "5511900000000"}
     assert post(emulator, f"/v21.0/{PHONE_ID}/messages", body).status_code == 200
-    (_, raw), = receiver.wait_for(1)
-    event, = registry.parse("cloudapi", json.loads(raw))
+    posted, = receiver.wait_for(1)
+    event, = registry.parse("cloudapi", posted)
     assert (event.status, "131026" in event.error) == ("failed", True)
 
 
 def test_injected_webhook_arrives_signed_over_its_exact_bytes(
-    emulator: Emulator, receiver: Receiver
+    emulator: Emulator, receiver: WebhookSink
 ) -> None:
     assert emulator.post_webhook(load("text.json")) == 200
-    (headers, raw), = receiver.wait_for(1)
-    assert json.loads(raw) == load("text.json")
-    assert cloudapi.verify_signature(raw, headers["x-hub-signature-256"], APP_SECRET)
-    assert headers["content-type"] == "application/json"
+    receiver.wait_for(1)
+    received, = receiver.posts
+    assert json.loads(received.raw) == load("text.json")
+    assert cloudapi.verify_signature(received.raw, received.headers["x-hub-signature-256"],
+                                     APP_SECRET)
+    assert received.headers["content-type"] == "application/json"
 
 
 def test_inbound_text_parses_as_the_customers_message(
-    emulator: Emulator, receiver: Receiver
+    emulator: Emulator, receiver: WebhookSink
 ) -> None:
-    message_id = emulator.post_inbound_text("553188887777", "Tem na cor azul?", name="Ana")
-    (_, raw), = receiver.wait_for(1)
-    event, = registry.parse("cloudapi", json.loads(raw))
+    message_id = emulator.receive_text("553188887777", "Tem na cor azul?", push_name="Ana")
+    posted, = receiver.wait_for(1)
+    event, = registry.parse("cloudapi", posted)
     assert (event.engine_message_id, event.text, event.push_name) == (
         message_id, "Tem na cor azul?", "Ana")
     assert event.sender.e164 == "+5531988887777"
 
 
 def test_unreachable_webhook_url_does_not_break_the_emulator(emulator: Emulator) -> None:
-    with Receiver() as gone:
+    with WebhookSink() as gone:
         url = gone.url
     emulator.webhook_url = url
     path, body = f"/v21.0/{PHONE_ID}/messages", load("send-text.request.json")
     assert post(emulator, path, body).status_code == 200
-    assert emulator.drain_webhooks()
-    assert emulator.webhook_posts[-1]["status"] is None
+    assert emulator.wait_for_webhooks()
+    assert emulator.webhooks[-1]["status"] is None
     assert post(emulator, path, body).status_code == 200
 
 

@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from emulators.evolution import Emulator, WebhookSink
+from emulators.base import WebhookSink
+from emulators.evolution import Emulator
 from ponte.engines.events import InboundMessage, SessionUpdate, StatusUpdate
 from ponte.engines.evolution import parse
 from tests.support import fixtures_dir
@@ -409,7 +410,7 @@ def test_qr_codes_past_the_limit_end_in_refused(sink: WebhookSink) -> None:
         server.rotate_qr()
         assert server.state == "close"
         server.wait_for_webhooks()
-    assert sink.events()[-1] == "connection.update"
+    assert sink.bodies[-1]["event"] == "connection.update"
     assert sink.bodies[-1]["data"]["state"] == "refused"
 
 
@@ -451,7 +452,7 @@ def test_webhooks_only_carry_subscribed_events(sink: WebhookSink, emulator: Emul
     send(emulator)
     emulator.set_state("close", logged_out=True)
     assert emulator.wait_for_webhooks()
-    assert sink.events() == ["connection.update"]
+    assert [body["event"] for body in sink.bodies] == ["connection.update"]
 
 
 def test_apikey_is_left_out_of_webhooks_when_not_exposed(sink: WebhookSink) -> None:

@@ -11,16 +11,15 @@ import base64
 import json
 import re
 import struct
-import threading
 import time
 import zlib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from emulators.base import WebhookSink
 from emulators.wppconnect import LOGGED_OUT, VERSION, Emulator
 from ponte.engines import wppconnect
 from ponte.engines.events import InboundMessage, SessionUpdate, StatusUpdate
@@ -415,45 +414,14 @@ def test_unknown_state_names_are_refused(online: Emulator) -> None:
 # -- webhooks -------------------------------------------------------------------------------
 
 
-class Receiver:
-    """A webhook endpoint on loopback that keeps every body it is posted."""
-
-    def __init__(self, status: int = 200) -> None:
-        bodies: list[dict[str, Any]] = []
-        headers: list[dict[str, str]] = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                bodies.append(json.loads(raw))
-                headers.append(dict(self.headers.items()))
-                self.send_response(status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"{}")
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.bodies, self.headers = bodies, headers
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def receiver() -> Any:
-    hook = Receiver()
-    yield hook
-    hook.close()
+    with WebhookSink() as sink:
+        yield sink
 
 
 def test_a_send_is_echoed_and_acknowledged_through_the_webhook(
-        online: Emulator, receiver: Receiver) -> None:
+        online: Emulator, receiver: WebhookSink) -> None:
     http = authorized(online)
     online.set_state("CLOSED", "shop")
     http.post("/api/shop/start-session", json={"webhook": receiver.url, "waitQrCode": False})
@@ -464,7 +432,7 @@ def test_a_send_is_echoed_and_acknowledged_through_the_webhook(
     events = [body["event"] for body in receiver.bodies]
     assert events == ["status-find", "qrcode", "status-find", "onselfmessage",
                       "onack", "onack", "onack"]
-    assert receiver.headers[0]["User-Agent"] == "axios/1.19.0"
+    assert receiver.posts[0].headers["User-Agent"] == "axios/1.19.0"
     parsed = [wppconnect.parse(body) for body in receiver.bodies]
     assert isinstance(parsed[1][0], SessionUpdate) and parsed[1][0].qr.startswith("data:image")
     echo = parsed[3][0]
@@ -480,7 +448,7 @@ def test_a_send_is_echoed_and_acknowledged_through_the_webhook(
 
 
 def test_session_events_reach_the_webhook_as_the_server_posts_them(
-        online: Emulator, receiver: Receiver) -> None:
+        online: Emulator, receiver: WebhookSink) -> None:
     http = authorized(online)
     http.post("/api/shop/close-session")
     http.post("/api/shop/start-session", json={"webhook": receiver.url})
@@ -494,7 +462,7 @@ def test_session_events_reach_the_webhook_as_the_server_posts_them(
     assert receiver.bodies[-1] == sample("onmessage-text.json")
 
 
-def test_close_posts_the_closesession_webhook(online: Emulator, receiver: Receiver) -> None:
+def test_close_posts_the_closesession_webhook(online: Emulator, receiver: WebhookSink) -> None:
     http = authorized(online)
     http.post("/api/shop/close-session")
     http.post("/api/shop/start-session", json={"webhook": receiver.url})
@@ -506,7 +474,7 @@ def test_close_posts_the_closesession_webhook(online: Emulator, receiver: Receiv
 
 
 def test_a_dead_webhook_does_not_stop_the_emulator(online: Emulator) -> None:
-    dead = Receiver()
+    dead = WebhookSink()
     dead.close()
     http = authorized(online)
     http.post("/api/shop/close-session")
@@ -518,11 +486,11 @@ def test_a_dead_webhook_does_not_stop_the_emulator(online: Emulator) -> None:
 
 
 def test_incoming_messages_reach_the_webhook_and_the_chat(
-        online: Emulator, receiver: Receiver) -> None:
+        online: Emulator, receiver: WebhookSink) -> None:
     http = authorized(online)
     http.post("/api/shop/close-session")
     http.post("/api/shop/start-session", json={"webhook": receiver.url})
-    message_id = online.receive("shop", "5511988880001", "quero saber o preço")
+    message_id = online.receive_text("5511988880001", "quero saber o preço", session="shop")
     assert online.wait_for_webhooks()
     event = wppconnect.parse(receiver.bodies[-1])[0]
     assert isinstance(event, InboundMessage) and not event.from_me

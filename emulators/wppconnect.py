@@ -20,31 +20,35 @@ survive them:
 - close-session of a session that never connected answers 500 yet resets it,
   and a second close answers 200.
 
-Everything runs on a stdlib `ThreadingHTTPServer` on 127.0.0.1 in a daemon
-thread; webhooks go out from another daemon thread, in order, the way the
-server's axios posts them. Tests script failures (`fail_next`, `hang_next`),
-move the session between states (`set_state`) and read what reached WhatsApp
-(`delivered`).
+The server, recording, scripting and webhook outbox are `EngineEmulator`'s;
+webhooks go out in order, as the server's axios posts them. A hang without
+delivery ends in no answer at all. Tests move sessions between states
+(`set_state`), give people pictures (`set_picture`) and read what reached
+WhatsApp (`delivered`).
 """
 
 import base64
-import collections
 import itertools
 import json
-import queue
 import re
 import secrets as random_tokens
-import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote
 
-from emulators.base import ninth_digit_twins, portrait_png, qr_png
+from emulators.base import (
+    GATEWAY_REASONS,
+    EngineEmulator,
+    Failure,
+    RecordedRequest,
+    Reply,
+    gateway_page,
+    portrait_png,
+    qr_png,
+    whatsapp_id,
+)
 
 VERSION = "2.10.4"
 
@@ -60,11 +64,6 @@ STATES = ("CLOSED", "INITIALIZING", "QRCODE", "PHONECODE", "CONNECTED")
 LOGGED_OUT = "LOGGED_OUT"
 _LOGGED_OUT_ALIASES = frozenset({LOGGED_OUT, "notLogged", "desconnectedMobile"})
 
-# Reverse-proxy pages (nginx) for the gateway failures tests script.
-_PROXY_REASONS = {502: "Bad Gateway", 503: "Service Temporarily Unavailable",
-                  504: "Gateway Time-out"}
-# Webhooks waiting to go out: (url, body, set when posted); None stops the poster.
-_Outbox = queue.Queue[tuple[str, dict[str, Any], threading.Event] | None]
 _TOKEN_ALPHABET = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
@@ -73,21 +72,6 @@ class _Socket:
 
 
 _SOCKET = _Socket()
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request as the emulator saw it; also readable as a dict (`r["path"]`)."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    json: Any
-    operation: str
-    query: dict[str, str] = field(default_factory=dict)
-
-    def __getitem__(self, key: str) -> Any:
-        return getattr(self, key)
 
 
 @dataclass
@@ -108,24 +92,6 @@ class _Session:
 
 
 @dataclass
-class _Action:
-    kind: str  # "fail" or "hang"
-    status: int = 504
-    body: Any = None
-    seconds: float = 0.0
-    deliver: bool = True
-
-
-@dataclass
-class _Reply:
-    status: int
-    body: bytes
-    content_type: str | None
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0  # logout-session answers from a 500 ms timer
-
-
-@dataclass
 class _Ctx:
     """One request on its way through the routes (Express's `req`)."""
 
@@ -138,6 +104,7 @@ class _Ctx:
     json_request: bool
     client: Any = _SOCKET
     session: str = ""
+    delay: float = 0.0  # logout-session answers from a 500 ms timer
 
 
 @dataclass(frozen=True)
@@ -185,7 +152,7 @@ _ROUTES = (
 )
 
 
-class Emulator:
+class Emulator(EngineEmulator):
     """WPPConnect Server on loopback, with the knobs tests need.
 
     secrets: the SECRET_KEY values the server accepts (tests may later narrow
@@ -203,10 +170,13 @@ class Emulator:
     self_messages: post `onselfmessage` echoes of our own sends (the server's
         `webhook.onSelfMessage`, which Ponte's deployment turns on).
     auto_ack: post `onack` 1, 2 and 3 after each delivered send.
-    latency: seconds added before every answer.
     logout_delay: logout-session answers from a timer (500 ms on the real server).
     me: the phone number of the session's own account, in message bodies.
     """
+
+    ENGINE = "wppconnect"
+    OPERATIONS = frozenset(op for route in _ROUTES for op in route.operations)
+    UNDELIVERED_STATUS = None  # nothing in front of the server: the socket stays silent
 
     def __init__(self, secrets: Iterable[str] = ("THISISMYSECURETOKEN",), *,
                  state: str | None = None, logged_in: bool = False,
@@ -215,25 +185,17 @@ class Emulator:
                  self_messages: bool = True, auto_ack: bool = True, latency: float = 0.0,
                  logout_delay: float = 0.5, me: str = "5511988880000",
                  webhook_timeout: float = 5.0) -> None:
-        self.accepted_secrets: list[str] = list(secrets)
+        super().__init__(secrets, latency=latency, webhook_timeout=webhook_timeout)
         self.logged_in = logged_in
         self.whatsapp_reachable = whatsapp_reachable
         self.registered = (registered if registered is None or isinstance(registered, Mapping)
                            else set(registered))
         self.self_messages = self_messages
         self.auto_ack = auto_ack
-        self.latency = latency
         self.logout_delay = logout_delay
         self.me = me
-        self.webhook_timeout = webhook_timeout
-        self.base_url = ""
-
         self.pictures: dict[str, bytes] = {}  # WhatsApp id -> PNG, see set_picture
-        self.requests: list[RecordedRequest] = []
-        self.delivered: list[dict[str, Any]] = []
-        self.webhooks: list[dict[str, Any]] = []  # what was posted: url, body, status/error
 
-        self._lock = threading.RLock()
         self._default_state = self._check_state(state) if state else None
         self._clients: dict[str, _Session] = {}
         self._seen: set[str] = set()
@@ -241,79 +203,10 @@ class Emulator:
         self._logins: dict[str, bool] = {}
         self._tokens: dict[str, tuple[str, str]] = {}  # decoded token -> (session, secret)
         self._chats: dict[str, dict[str, list[dict[str, Any]]]] = {}
-        self._scripts: dict[str, collections.deque[_Action]] = collections.defaultdict(
-            collections.deque)
         self._qr_counter = itertools.count(1)
         self._started_at = time.monotonic()
-        self._stopping = threading.Event()
-        self._server: _Server | None = None
-        self._port = 0
-        self._outbox: _Outbox = queue.Queue()
-
-    # -- lifecycle -------------------------------------------------------------------
-
-    def start(self) -> "Emulator":
-        """Listen on 127.0.0.1 (the previous port when it is still free)."""
-        if self._server is not None:
-            return self
-        self._stopping.clear()
-        self._server = self._bind()
-        self._server.emulator = self
-        self._port = self._server.server_address[1]
-        self.base_url = f"http://127.0.0.1:{self._port}"
-        threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                         name="wppconnect-emulator", daemon=True).start()
-        self._outbox = queue.Queue()
-        threading.Thread(target=self._post_webhooks, args=(self._outbox,),
-                         name="wppconnect-webhooks", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        """Close the port: from now on a client gets connection refused."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        self._stopping.set()
-        server.shutdown()
-        server.server_close()
-        self._outbox.put(None)
-
-    def __enter__(self) -> "Emulator":
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    def _bind(self) -> "_Server":
-        for port in dict.fromkeys((self._port, 0)):
-            try:
-                return _Server(("127.0.0.1", port), _Handler)
-            except OSError:
-                continue
-        raise OSError("no loopback port for the emulator")
 
     # -- scripting -------------------------------------------------------------------
-
-    def fail_next(self, operation: str, status: int = 504, times: int = 1,
-                  body: Any = None) -> None:
-        """Answer the next `times` calls of `operation` with `status`, doing nothing.
-
-        502/503/504 come as the HTML page of a reverse proxy in front of the
-        engine; other codes as the engine's own JSON for that route.
-        """
-        with self._lock:
-            for _ in range(times):
-                self._scripts[operation].append(_Action("fail", status=status, body=body))
-
-    def hang_next(self, operation: str, seconds: float, deliver: bool = True) -> None:
-        """Hold the next call of `operation` for `seconds` before answering.
-
-        deliver=True: the engine does its work first (a send reaches WhatsApp),
-        so a client read timeout leaves the outcome unknown. deliver=False:
-        nothing happens and the connection is dropped without an answer.
-        """
-        with self._lock:
-            self._scripts[operation].append(_Action("hang", seconds=seconds, deliver=deliver))
 
     def set_state(self, state: str, session: str | None = None) -> None:
         """Move a session (None: every known one, and new ones) to an engine state.
@@ -367,29 +260,14 @@ class Emulator:
             urls += [url for url in self._stored.values() if url]
             return urls[-1] if urls else None
 
-    def post_webhook(self, body: dict[str, Any], *, url: str | None = None,
-                     wait: bool = True, timeout: float = 10.0) -> None:
-        """Post any body to the session's webhook, as the server would."""
-        session = body.get("session")
-        target = url or self.webhook_url(session if isinstance(session, str) else None)
-        if not target:
-            raise ValueError("no webhook URL known: start a session with one first")
-        done = self._enqueue(target, body)
-        if wait:
-            done.wait(timeout)
+    def receive_text(self, wa_id: str, text: str, *, push_name: str = "Cliente",
+                     session: str | None = None) -> str:
+        """A customer writes to us: store the message and post `onmessage`.
 
-    def wait_for_webhooks(self, timeout: float = 5.0) -> bool:
-        """Wait until every queued webhook went out (True) or the time ran out."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._outbox.unfinished_tasks == 0:
-                return True
-            time.sleep(0.01)
-        return False
-
-    def receive(self, session: str, wa_id: str, text: str, push_name: str = "Cliente") -> str:
-        """A customer writes to us: store the message and post `onmessage`."""
+        session: None means the session started last.
+        """
         with self._lock:
+            session = session or self._latest_session()
             client = self._materialize(session)
             chat = _jid(wa_id)
             message = _serialize_message(
@@ -401,58 +279,45 @@ class Emulator:
                 self._emit(client, "onmessage", dict(message))
             return message["id"]
 
+    def _latest_session(self) -> str:
+        names = list(self._clients) or list(self._stored)
+        if not names:
+            raise ValueError("no session known: start one first")
+        return names[-1]
+
     # -- the request path --------------------------------------------------------------
 
-    def _answer(self, method: str, target: str, headers: dict[str, str],
-                raw: bytes) -> _Reply | None:
-        """Route one request; None means: drop the connection without an answer."""
-        split = urlsplit(target)
-        query = {key: values[-1] for key, values in parse_qs(split.query).items()}
-        lowered = {key.lower(): value for key, value in headers.items()}
-        body, parse_error = _parse_body(lowered.get("content-type", ""), raw)
-        found = _match(method, split.path)
-        operation = found[0].operations[0] if found else "unknown"
-        with self._lock:
-            self.requests.append(RecordedRequest(method, target, dict(headers), body,
-                                                 operation, query))
-        self._pause(self.latency)
+    def _operation_of(self, method: str, path: str, body: Any) -> str | None:
+        found = _match(method, path)
+        return found[0].operations[0] if found else None
+
+    def _answer(self, request: RecordedRequest) -> Reply | None:
+        """Express's order: body parser, router, then the route's middleware and handler."""
+        _, parse_error = _parse_body(request)
         if parse_error is not None:
             return parse_error
+        found = _match(request.method, request.path)
         if found is None:
-            if method == "GET" and split.path == "/healthz":
+            if request.method == "GET" and request.path == "/healthz":
                 return self._health()
-            if method == "GET" and split.path.startswith("/pictures/"):
-                return self._picture(split.path)
-            return _express_404(method, target)
+            if request.method == "GET" and request.path.startswith("/pictures/"):
+                return self._picture(request.path)
+            return _express_404(request.method, request.target)
         route, params = found
-        ctx = _Ctx(method, split.path, query, lowered, body if isinstance(body, dict) else {},
-                   params, lowered.get("content-type") == "application/json")
-        action = self._next_action(route.operations)
-        if action is not None and action.kind == "fail":
-            return self._scripted_failure(ctx, route, action)
-        if action is not None and not action.deliver:
-            self._pause(action.seconds)
+        ctx = _context(request, params)
+        reply = self._scripted(route.operations, request, lambda: self._run(route, ctx))
+        if reply is not None and self._pause(ctx.delay):
             return None
-        reply = self._run(route, ctx)
-        if action is not None:
-            self._pause(action.seconds)
         return reply
 
-    def _health(self) -> _Reply:
+    def _health(self) -> Reply:
         uptime = time.monotonic() - self._started_at
-        return _Reply(200, _dumps({"uptime": uptime, "message": "OK",
+        return _reply(200, _dumps({"uptime": uptime, "message": "OK",
                                    "timestamp": int(time.time() * 1000)}),
                       "application/json; charset=utf-8")
 
-    def _next_action(self, operations: tuple[str, ...]) -> _Action | None:
-        with self._lock:
-            for operation in operations:
-                if self._scripts[operation]:
-                    return self._scripts[operation].popleft()
-        return None
-
-    def _run(self, route: _Route, ctx: _Ctx) -> _Reply:
-        handler: Callable[[_Ctx], _Reply] = getattr(self, route.handler)
+    def _run(self, route: _Route, ctx: _Ctx) -> Reply | None:
+        handler: Callable[[_Ctx], Reply | None] = getattr(self, route.handler)
         with self._lock:
             if route.auth:
                 refused = self._verify_token(ctx)
@@ -463,13 +328,9 @@ class Emulator:
                                              "message": NOT_ACTIVE})
             return handler(ctx)
 
-    def _pause(self, seconds: float) -> None:
-        if seconds > 0:
-            self._stopping.wait(seconds)
-
     # -- authentication (the server's middleware/auth.ts) -------------------------------
 
-    def _verify_token(self, ctx: _Ctx) -> _Reply | None:
+    def _verify_token(self, ctx: _Ctx) -> Reply | None:
         raw_session = ctx.params["session"]
         if ":" in raw_session:  # `/api/<session>:<token>/...` works without a header
             name, token = raw_session.split(":")[0], raw_session.split(":")[1]
@@ -487,7 +348,7 @@ class Emulator:
         ctx.client = self._materialize(name)
         return None
 
-    def _generate_token(self, ctx: _Ctx) -> _Reply:
+    def _generate_token(self, ctx: _Ctx) -> Reply:
         session, secret = ctx.params["session"], ctx.params["secret"]
         if secret not in self.accepted_secrets:
             return self._json(ctx, 400, {"response": False,
@@ -498,18 +359,18 @@ class Emulator:
         return self._json(ctx, 201, {"status": "success", "session": session, "token": encoded,
                                      "full": f"{session}:{encoded}"})
 
-    def _secret_refused(self, ctx: _Ctx, response: Any) -> _Reply | None:
+    def _secret_refused(self, ctx: _Ctx, response: Any) -> Reply | None:
         if ctx.params["secret"] in self.accepted_secrets:
             return None
         return self._json(ctx, 400, {"response": response, "message": "The token is incorrect"})
 
     # -- sessions (the server's sessionController.ts) -----------------------------------
 
-    def _show_all_sessions(self, ctx: _Ctx) -> _Reply:
+    def _show_all_sessions(self, ctx: _Ctx) -> Reply:
         refused = self._secret_refused(ctx, False)
         return refused or self._json(ctx, 200, {"response": list(self._stored)})
 
-    def _start_all(self, ctx: _Ctx) -> _Reply:
+    def _start_all(self, ctx: _Ctx) -> Reply:
         # The wrong-secret answer is a 400, yet the server starts every stored session.
         refused = self._secret_refused(ctx, "error")
         for name, webhook in list(self._stored.items()):
@@ -517,7 +378,7 @@ class Emulator:
         return refused or self._json(ctx, 201, {"status": "success",
                                                 "message": "Starting all sessions"})
 
-    def _status_session(self, ctx: _Ctx) -> _Reply:
+    def _status_session(self, ctx: _Ctx) -> Reply:
         return self._json(ctx, 200, self._state_body(ctx.client, wait_qr=False) or {})
 
     def _state_body(self, client: _Session | None, *, wait_qr: bool) -> dict[str, Any] | None:
@@ -532,21 +393,21 @@ class Emulator:
         body["version"] = VERSION
         return body
 
-    def _check_connection(self, ctx: _Ctx) -> _Reply:
+    def _check_connection(self, ctx: _Ctx) -> Reply:
         if _is_connected(ctx.client):
             return self._json(ctx, 200, {"status": True, "message": "Connected"})
         return self._json(ctx, 200, {"status": False, "message": "Disconnected"})
 
-    def _qrcode_session(self, ctx: _Ctx) -> _Reply:
+    def _qrcode_session(self, ctx: _Ctx) -> Reply:
         client = ctx.client
         if client is not None and client.urlcode and client.qr_png:
-            return _Reply(200, client.qr_png, "image/png")
+            return _reply(200, client.qr_png, "image/png")
         if client is None:
             return self._json(ctx, 200, {"status": None, "message": NOT_STARTED})
         return self._json(ctx, 200, {"status": client.status,
                                      "message": "QRCode is not available..."})
 
-    def _start_session(self, ctx: _Ctx) -> _Reply:
+    def _start_session(self, ctx: _Ctx) -> Reply | None:
         body = ctx.body if isinstance(ctx.body, dict) else {}
         wait_qr = bool(body.get("waitQrCode", False))
         before = self._state_body(ctx.client, wait_qr=wait_qr)
@@ -560,15 +421,15 @@ class Emulator:
                                          "urlcode": client.urlcode, "session": client.name})
         return self._hang_forever()
 
-    def _hang_forever(self) -> _Reply:
+    def _hang_forever(self) -> None:
+        """No answer, ever (until the emulator stops): the route's lock is let go meanwhile."""
         self._lock.release()
         try:
             self._stopping.wait(3600)
         finally:
             self._lock.acquire()
-        raise _Dropped
 
-    def _close_session(self, ctx: _Ctx) -> _Reply:
+    def _close_session(self, ctx: _Ctx) -> Reply:
         client = ctx.client
         failed = {"status": False, "message": "Error closing session",
                   "error": {"level": "error"}}
@@ -587,16 +448,15 @@ class Emulator:
                                             "connected": False})
         return self._json(ctx, 200, {"status": True, "message": "Session successfully closed"})
 
-    def _logout_session(self, ctx: _Ctx) -> _Reply:
+    def _logout_session(self, ctx: _Ctx) -> Reply:
         client = ctx.client
         self._forget(ctx.session)
         self._emit(client, "logoutsession", {"message": f"Session: {ctx.session} logged out",
                                              "connected": False})
-        reply = self._json(ctx, 200, {"status": True, "message": "Session successfully closed"})
-        reply.delay = self.logout_delay
-        return reply
+        ctx.delay = self.logout_delay
+        return self._json(ctx, 200, {"status": True, "message": "Session successfully closed"})
 
-    def _clear_session_data(self, ctx: _Ctx) -> _Reply:
+    def _clear_session_data(self, ctx: _Ctx) -> Reply:
         refused = self._secret_refused(ctx, "error")
         if refused is not None:
             return refused
@@ -608,9 +468,9 @@ class Emulator:
 
     # -- messages (messageController.ts, deviceController.ts) ----------------------------
 
-    def _send_message(self, ctx: _Ctx) -> _Reply:
+    def _send_message(self, ctx: _Ctx) -> Reply:
         targets = self._resolve_targets(ctx)
-        if isinstance(targets, _Reply):
+        if isinstance(targets, Reply):
             return targets
         text = ctx.body.get("message")
         results = [self._deliver(ctx, chat, {"kind": "text", "text": str(text or "")})
@@ -618,12 +478,12 @@ class Emulator:
         return self._json(ctx, 201, {"status": "success", "response": results,
                                      "mapper": "return"})
 
-    def _send_file(self, ctx: _Ctx) -> _Reply:
+    def _send_file(self, ctx: _Ctx) -> Reply:
         source = ctx.body.get("path") or ctx.body.get("base64")
         if not source:
             return self._json(ctx, 401, {"message": "Sending the file is mandatory"})
         targets = self._resolve_targets(ctx)
-        if isinstance(targets, _Reply):
+        if isinstance(targets, Reply):
             return targets
         media = _media_info(source, ctx.body.get("filename") or "file",
                             ctx.body.get("message") or ctx.body.get("caption") or "")
@@ -632,13 +492,13 @@ class Emulator:
         return self._json(ctx, 201, {"status": "success", "response": results,
                                      "mapper": "return"})
 
-    def _send_voice(self, ctx: _Ctx) -> _Reply:
+    def _send_voice(self, ctx: _Ctx) -> Reply:
         source = ctx.body.get("base64Ptt") or ctx.body.get("path")
         if not source:
             return self._json(ctx, 500, {"status": "Error", "message": "Erro ao enviar a mensagem.",
                                          "error": {}})
         targets = self._resolve_targets(ctx)
-        if isinstance(targets, _Reply):
+        if isinstance(targets, Reply):
             return targets
         media = _media_info(source, ctx.body.get("filename") or "Voice Audio", "")
         media["kind"] = "voice"
@@ -646,7 +506,7 @@ class Emulator:
         return self._json(ctx, 201, {"status": "success", "response": results,
                                      "mapper": "return"})
 
-    def _resolve_targets(self, ctx: _Ctx) -> list[str] | _Reply:
+    def _resolve_targets(self, ctx: _Ctx) -> list[str] | Reply:
         """statusConnection: each number is checked and replaced by the id that exists."""
         body = ctx.body
         contacts = _contact_to_array(body.get("phone") or [], bool(body.get("isGroup")),
@@ -663,7 +523,7 @@ class Emulator:
                                              "message": f"O número {number} não existe."})
             resolved.append(f"{found}@c.us")
         if not resolved:
-            return _Reply(400, b'"Error sending message"', "application/json; charset=utf-8")
+            return _reply(400, b'"Error sending message"', "application/json; charset=utf-8")
         return list(dict.fromkeys(resolved))
 
     def _deliver(self, ctx: _Ctx, chat: str, content: dict[str, Any]) -> dict[str, Any]:
@@ -683,7 +543,7 @@ class Emulator:
                 self._emit(client, "onack", _ack_body(message, ack))
         return message
 
-    def _chat_messages(self, ctx: _Ctx) -> _Reply:
+    def _chat_messages(self, ctx: _Ctx) -> Reply:
         chat = _jid(ctx.params["phone"])
         messages = self._chats.get(ctx.session, {}).get(chat)
         if messages is None:
@@ -698,7 +558,7 @@ class Emulator:
         chosen = messages if count < 0 else messages[-count:] if count else []
         return self._json(ctx, 200, {"status": "success", "response": chosen})
 
-    def _check_number_status(self, ctx: _Ctx) -> _Reply:
+    def _check_number_status(self, ctx: _Ctx) -> Reply:
         response: dict[str, Any] | None = None
         for contact in _contact_to_array(ctx.params["phone"], False, False, False):
             found = self._lookup(contact.split("@")[0])
@@ -715,7 +575,7 @@ class Emulator:
             body["response"] = response
         return self._json(ctx, 200, body)
 
-    def _profile_pic(self, ctx: _Ctx) -> _Reply:
+    def _profile_pic(self, ctx: _Ctx) -> Reply:
         """The library's ProfilePicThumbObj; with no picture, `response` is left out."""
         wa_id = self._lookup(ctx.params["phone"].split("@")[0])
         body: dict[str, Any] = {"status": "success"}
@@ -725,25 +585,16 @@ class Emulator:
                                 "id": f"{wa_id}@c.us", "tag": str(len(self.pictures[wa_id]))}
         return self._json(ctx, 200, body)
 
-    def _picture(self, path: str) -> _Reply:
+    def _picture(self, path: str) -> Reply:
         with self._lock:
             picture = self.pictures.get(path.removeprefix("/pictures/").removesuffix(".png"))
         if picture is None:
-            return _Reply(404, b"", "text/plain")
-        return _Reply(200, picture, "image/png")
+            return _reply(404, b"", "text/plain")
+        return _reply(200, picture, "image/png")
 
     def _lookup(self, digits: str) -> str | None:
         """Which WhatsApp id exists for these digits (the ninth-digit question)."""
-        registered = self.registered
-        if registered is None:
-            return digits
-        if isinstance(registered, Mapping):
-            return registered.get(digits)
-        known = set(registered)
-        for candidate in (digits, *ninth_digit_twins(digits)):
-            if candidate in known:
-                return candidate
-        return None
+        return whatsapp_id(self.registered, digits)
 
     # -- state changes -----------------------------------------------------------------
 
@@ -827,7 +678,7 @@ class Emulator:
 
     # -- answers -----------------------------------------------------------------------
 
-    def _json(self, ctx: _Ctx, status: int, body: Any) -> _Reply:
+    def _json(self, ctx: _Ctx, status: int, body: Any) -> Reply:
         if ctx.json_request and isinstance(body, dict) and not body.get("session"):
             # src/index.ts: `data.session = req.client ? req.client.session : ''`.
             body = dict(body)
@@ -837,19 +688,23 @@ class Emulator:
                 body["session"] = ""
             elif isinstance(client, _Session) and client.name is not None:
                 body["session"] = client.name
-        return _Reply(status, _dumps(body), "application/json; charset=utf-8")
+        return _reply(status, _dumps(body), "application/json; charset=utf-8")
 
-    def _scripted_failure(self, ctx: _Ctx, route: _Route, action: _Action) -> _Reply:
-        if action.status in _PROXY_REASONS and action.body is None:
-            return _proxy_page(action.status)
-        body = action.body if action.body is not None else _engine_error(
-            route.operations[0], action.status, ctx.body)
+    def _failure(self, failure: Failure, request: RecordedRequest) -> Reply:
+        """A gateway status comes from the proxy in front; others as the route's own error."""
+        if failure.status in GATEWAY_REASONS and failure.body is None:
+            return _reply(failure.status, gateway_page(failure.status), "text/html",
+                          {"Server": "nginx"})
+        found = _match(request.method, request.path)
+        ctx = _context(request, found[1] if found else {})
+        body = failure.body if failure.body is not None else _engine_error(
+            request.operation, failure.status, ctx.body)
         if isinstance(body, str):
-            return _Reply(action.status, body.encode(), "text/html; charset=utf-8")
-        if action.status != 401 and "session" in ctx.params:
+            return _reply(failure.status, body.encode(), "text/html; charset=utf-8")
+        if failure.status != 401 and "session" in ctx.params:
             with self._lock:
                 ctx.client = self._clients.get(ctx.params["session"].split(":")[0])
-        return self._json(ctx, action.status, body)
+        return self._json(ctx, failure.status, body)
 
     # -- webhooks ----------------------------------------------------------------------
 
@@ -860,39 +715,16 @@ class Emulator:
         body: dict[str, Any] = {"event": event, "session": client.name, **data}
         if body["session"] is None:  # a session reset by close-session has no name
             del body["session"]
-        self._enqueue(client.webhook, body)
+        self._queue_webhook(client.webhook, body)
 
-    def _enqueue(self, url: str, body: dict[str, Any]) -> threading.Event:
-        done = threading.Event()
-        self._outbox.put((url, body, done))
-        return done
+    def _webhook_destination(self, body: Any) -> tuple[str | None, dict[str, str]]:
+        session = body.get("session") if isinstance(body, dict) else None
+        return self.webhook_url(session if isinstance(session, str) else None), {}
 
-    def _post_webhooks(self, outbox: "_Outbox") -> None:
-        while True:
-            item = outbox.get()
-            if item is None:
-                outbox.task_done()
-                return
-            url, body, done = item
-            try:
-                self.webhooks.append({"url": url, "body": body, **self._post_one(url, body)})
-            finally:
-                done.set()
-                outbox.task_done()
-
-    def _post_one(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
-        request = urllib.request.Request(url, data=_dumps(body), method="POST", headers={
-            "Accept": "application/json, text/plain, */*",
-            "Content-Type": "application/json",
-            "User-Agent": "axios/1.19.0",
-        })
-        try:
-            with urllib.request.urlopen(request, timeout=self.webhook_timeout) as answer:
-                return {"status": answer.status}
-        except urllib.error.HTTPError as exc:
-            return {"status": exc.code}
-        except (OSError, ValueError) as exc:  # refused, timed out, bad URL: never fatal
-            return {"status": None, "error": type(exc).__name__}
+    def _encode_webhook(self, body: Any) -> tuple[bytes, dict[str, str]]:
+        return _dumps(body), {"Accept": "application/json, text/plain, */*",
+                              "Content-Type": "application/json",
+                              "User-Agent": "axios/1.19.0"}
 
     @staticmethod
     def _check_state(state: str) -> str:
@@ -901,63 +733,7 @@ class Emulator:
         raise ValueError(f"unknown WPPConnect state {state!r}")
 
 
-# -- HTTP plumbing -------------------------------------------------------------------------
-
-
-class _Dropped(Exception):
-    """The request gets no answer at all."""
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    emulator: Emulator
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that gave up mid-answer is expected here, not worth a traceback."""
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        try:
-            reply = self.server.emulator._answer(self.command, self.path,
-                                                 dict(self.headers.items()), raw)
-        except _Dropped:
-            reply = None
-        if reply is not None and reply.delay:
-            self.server.emulator._pause(reply.delay)
-        # Every answer closes its connection: after stop() nothing may reuse one.
-        self.close_connection = True
-        if reply is None:
-            return
-        try:
-            self.send_response_only(reply.status)
-            self.send_header("X-Powered-By", "Express")
-            self.send_header("Access-Control-Allow-Origin", "*")
-            if reply.content_type:
-                self.send_header("Content-Type", reply.content_type)
-            for key, value in reply.headers.items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(reply.body)))
-            self.send_header("Date", self.date_time_string())
-            self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(reply.body)
-        except (BrokenPipeError, ConnectionResetError, TimeoutError):
-            pass
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: tests read `Emulator.requests` instead."""
+# -- Express's side -----------------------------------------------------------------------
 
 
 def _match(method: str, path: str) -> tuple[_Route, dict[str, str]] | None:
@@ -981,20 +757,35 @@ def _match(method: str, path: str) -> tuple[_Route, dict[str, str]] | None:
     return None
 
 
-def _parse_body(content_type: str, raw: bytes) -> tuple[Any, _Reply | None]:
+def _parse_body(request: RecordedRequest) -> tuple[Any, Reply | None]:
     """express.json(): JSON bodies only; a broken one is a 400 HTML page."""
-    if not raw or "json" not in content_type.split(";")[0]:
+    content_type = request.headers.get("content-type", "")
+    if not request.raw or "json" not in content_type.split(";")[0]:
         return None, None
     try:
-        return json.loads(raw), None
+        return json.loads(request.raw), None
     except ValueError as exc:
         page = f"<pre>SyntaxError: {_escape(str(exc))}</pre>"
-        return None, _Reply(400, _html_page("Error", page), "text/html; charset=utf-8")
+        return None, _reply(400, _html_page("Error", page), "text/html; charset=utf-8")
 
 
-def _express_404(method: str, target: str) -> _Reply:
+def _context(request: RecordedRequest, params: dict[str, str]) -> _Ctx:
+    body, _ = _parse_body(request)
+    return _Ctx(request.method, request.path, request.query, request.headers,
+                body if isinstance(body, dict) else {}, params,
+                request.headers.get("content-type") == "application/json")
+
+
+def _reply(status: int, body: bytes, content_type: str,
+           headers: Mapping[str, str] | None = None) -> Reply:
+    """An answer with the headers Express and the server's CORS setup add to every one."""
+    return Reply(status, body, {"X-Powered-By": "Express", "Access-Control-Allow-Origin": "*",
+                                "Content-Type": content_type, **(headers or {})})
+
+
+def _express_404(method: str, target: str) -> Reply:
     page = f"<pre>Cannot {method} {_escape(target)}</pre>"
-    return _Reply(404, _html_page("Error", page), "text/html; charset=utf-8",
+    return _reply(404, _html_page("Error", page), "text/html; charset=utf-8",
                   {"Content-Security-Policy": "default-src 'none'",
                    "X-Content-Type-Options": "nosniff"})
 
@@ -1004,15 +795,7 @@ def _html_page(title: str, body: str) -> bytes:
             f"<title>{title}</title>\n</head>\n<body>\n{body}\n</body>\n</html>\n").encode()
 
 
-def _proxy_page(status: int) -> _Reply:
-    title = f"{status} {_PROXY_REASONS[status]}"
-    page = (f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
-            f"<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n"
-            "</body>\r\n</html>\r\n")
-    return _Reply(status, page.encode(), "text/html", {"Server": "nginx"})
-
-
-def _engine_error(operation: str, status: int, body: Any) -> Any:
+def _engine_error(operation: str | None, status: int, body: Any) -> Any:
     """The body the engine itself gives for a failure of this kind on this route."""
     if status == 401:
         return {"error": TOKEN_WRONG}

@@ -113,7 +113,8 @@ def start_simulated_customers(emulator: "Emulator", session: str,
         while True:
             phone, name = random.choice(CUSTOMERS)
             try:
-                emulator.receive(session, phone, random.choice(SIMULATED), push_name=name)
+                emulator.receive_text(phone, random.choice(SIMULATED), push_name=name,
+                                      session=session)
                 log.info("simulated engine (demo): a customer wrote")
             except Exception as exc:  # the demo's stand-in must never take Ponte down
                 log.warning("simulated engine (demo): %s", exc)

@@ -53,7 +53,7 @@ def engine_qr(emulator: Emulator, session: str) -> str:
 
 
 def logouts(emulator: Emulator) -> int:
-    return sum(1 for r in emulator.requests if r["path"].endswith("/logout-session"))
+    return sum(1 for r in emulator.requests if r.path.endswith("/logout-session"))
 
 
 def test_settings_shows_the_qr_code_and_reset_asks_before_making_a_fresh_one(

@@ -38,7 +38,7 @@ def supervise(instance: Instance, action: str = "supervise") -> Instance:
 
 
 def token_requests(emulator: Emulator) -> list[str]:
-    return [r["path"] for r in emulator.requests if r["path"].endswith("/generate-token")]
+    return [r.path for r in emulator.requests if r.path.endswith("/generate-token")]
 
 
 def test_logged_out_session_reconnects_alone_with_the_only_secret_that_works(engine):

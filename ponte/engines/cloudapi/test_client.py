@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
+from emulators.base import WebhookSink
 from emulators.cloudapi import Emulator
-from emulators.test_cloudapi import Receiver
 from ponte.engines import cloudapi, registry
 from ponte.engines.base import CallRecord, Credentials, EngineError, OutboundMedia
 from ponte.engines.cloudapi import Client
@@ -22,13 +22,13 @@ T = TypeVar("T")
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as r:
+def receiver() -> Iterator[WebhookSink]:
+    with WebhookSink() as r:
         yield r
 
 
 @pytest.fixture
-def emulator(receiver: Receiver) -> Iterator[Emulator]:
+def emulator(receiver: WebhookSink) -> Iterator[Emulator]:
     with Emulator(secrets=[TOKEN], phone_number_id=PHONE_ID, webhook_url=receiver.url,
                   app_secret=APP_SECRET) as running:
         yield running
@@ -183,16 +183,18 @@ def test_two_504s_then_success_deliver_exactly_once(
 
 
 def test_timeout_after_receipt_is_an_unknown_outcome_reconciled_by_the_sent_webhook(
-    emulator: Emulator, records: list[CallRecord], receiver: Receiver
+    emulator: Emulator, records: list[CallRecord], receiver: WebhookSink
 ) -> None:
     emulator.hang_next("send_text", 1.5)
     error = fails(emulator, records, lambda c: c.send_text("16505551234", "pedido 43"))
     assert (error.outcome_unknown, error.transient) == (True, False)
     assert records[-1].outcome == "timeout"
     delivered, = emulator.delivered
-    (headers, raw), = receiver.wait_for(1)
-    assert cloudapi.verify_signature(raw, headers["x-hub-signature-256"], APP_SECRET)
-    status, = registry.parse("cloudapi", json.loads(raw))
+    receiver.wait_for(1)
+    received, = receiver.posts
+    assert cloudapi.verify_signature(received.raw, received.headers["x-hub-signature-256"],
+                                     APP_SECRET)
+    status, = registry.parse("cloudapi", json.loads(received.raw))
     assert (status.engine_message_id, status.status) == (delivered["engine_message_id"], "sent")
 
 

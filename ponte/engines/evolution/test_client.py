@@ -8,7 +8,8 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from emulators.evolution import Emulator, WebhookSink
+from emulators.base import WebhookSink
+from emulators.evolution import Emulator
 from ponte.engines.base import CallRecord, Credentials, EngineError, OutboundMedia
 from ponte.engines.events import InboundMessage
 from ponte.engines.evolution import Client, parse
