@@ -67,6 +67,9 @@ class BackgroundLoop:
         worker = self.make_worker()
         try:
             while not self._stop.is_set():
+                # Cleared before the pass, not after the wait: a wake during the pass
+                # means something arrived it may have missed, so another pass follows.
+                self._wake.clear()
                 try:
                     pause = worker.run_pass()
                 except Exception:
@@ -76,7 +79,6 @@ class BackgroundLoop:
                     continue
                 if pause is None:
                     self._wake.wait(self.period())
-                    self._wake.clear()
                 elif pause > 0:
                     # Lingering ignores wakes on purpose: under load they come all the time.
                     self._stop.wait(pause)

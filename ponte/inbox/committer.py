@@ -61,10 +61,14 @@ class GroupCommitter:
         self._queue.put((arrival, loop, done))
         await done
 
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def start(self) -> None:
         """Start the writer thread (the web application does at start-up; a first webhook
         does if nothing else did)."""
-        if self._thread is not None and self._thread.is_alive():
+        if self.running:
             return
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
@@ -82,7 +86,7 @@ class GroupCommitter:
         self._release(_Release(stop=False), timeout)
 
     def _release(self, release: "_Release", timeout: float) -> None:
-        if self._thread is not None and self._thread.is_alive():
+        if self.running:
             self._queue.put(release)
             release.done.wait(timeout)
 
