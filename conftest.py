@@ -1,4 +1,4 @@
-"""Shared pytest fixtures: tenants and the browser."""
+"""Shared pytest fixtures: tenants, a webhook receiver, the browser."""
 
 import shutil
 
@@ -16,6 +16,15 @@ def make_tenant(db):
         return do_provision_organization(name, engine, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def webhook_sink():
+    """A loopback receiver that records the webhooks an emulator posts."""
+    from emulators.base import WebhookSink
+
+    with WebhookSink() as sink:
+        yield sink
 
 
 @pytest.fixture(scope="session")

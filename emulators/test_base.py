@@ -58,14 +58,8 @@ class Echo(EngineEmulator):
 
 
 @pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    with WebhookSink() as running:
-        yield running
-
-
-@pytest.fixture
-def echo(sink: WebhookSink) -> Iterator[Echo]:
-    with Echo(sink.url) as running:
+def echo(webhook_sink: WebhookSink) -> Iterator[Echo]:
+    with Echo(webhook_sink.url) as running:
         yield running
 
 
@@ -119,24 +113,24 @@ def test_unknown_operations_cannot_be_scripted(echo: Echo) -> None:
 
 
 def test_webhooks_go_out_in_order_and_post_webhook_waits_for_its_own(
-        echo: Echo, sink: WebhookSink) -> None:
+        echo: Echo, webhook_sink: WebhookSink) -> None:
     echo.receive_text("5531988887777", "first")
     assert echo.post_webhook({"text": "second"}) == 200
-    assert sink.bodies == [{"from": "5531988887777", "text": "first"}, {"text": "second"}]
-    assert sink.posts[1].headers["x-echo"] == "yes"
-    sink.status = 500
+    assert webhook_sink.bodies == [{"from": "5531988887777", "text": "first"}, {"text": "second"}]
+    assert webhook_sink.posts[1].headers["x-echo"] == "yes"
+    webhook_sink.status = 500
     assert echo.post_webhook({"text": "refused"}) == 500
     assert [w["status"] for w in echo.webhooks] == [200, 200, 500]
 
 
 def test_webhooks_queued_while_stopped_go_out_on_the_next_start(
-        echo: Echo, sink: WebhookSink) -> None:
+        echo: Echo, webhook_sink: WebhookSink) -> None:
     echo.stop()
     echo.receive_text("5531988887777", "while down")
     assert not echo.wait_for_webhooks(timeout=0.2)
     echo.start()
     assert echo.wait_for_webhooks()
-    assert sink.wait_for(1) == [{"from": "5531988887777", "text": "while down"}]
+    assert webhook_sink.wait_for(1) == [{"from": "5531988887777", "text": "while down"}]
 
 
 def test_a_dead_receiver_is_recorded_not_raised(echo: Echo) -> None:

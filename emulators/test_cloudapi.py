@@ -27,14 +27,8 @@ def load(name: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def receiver() -> Iterator[WebhookSink]:
-    with WebhookSink() as r:
-        yield r
-
-
-@pytest.fixture
-def emulator(receiver: WebhookSink) -> Iterator[Emulator]:
-    with Emulator(secrets=[TOKEN], phone_number_id=PHONE_ID, webhook_url=receiver.url,
+def emulator(webhook_sink: WebhookSink) -> Iterator[Emulator]:
+    with Emulator(secrets=[TOKEN], phone_number_id=PHONE_ID, webhook_url=webhook_sink.url,
                   app_secret=APP_SECRET) as running:
         yield running
 
@@ -212,13 +206,13 @@ def test_upload_without_a_file_is_refused(emulator: Emulator) -> None:
 
 
 def test_accepted_send_posts_signed_status_webhooks_shaped_like_the_fixtures(
-    emulator: Emulator, receiver: WebhookSink
+    emulator: Emulator, webhook_sink: WebhookSink
 ) -> None:
     emulator.auto_ack = True
     answer = post(emulator, f"/v21.0/{PHONE_ID}/messages", load("send-text.request.json")).json()
     message_id = answer["messages"][0]["id"]
-    assert len(receiver.wait_for(3)) == 3
-    for received, status in zip(receiver.posts, ["sent", "delivered", "read"], strict=True):
+    assert len(webhook_sink.wait_for(3)) == 3
+    for received, status in zip(webhook_sink.posts, ["sent", "delivered", "read"], strict=True):
         assert cloudapi.verify_signature(received.raw, received.headers["x-hub-signature-256"],
                                          APP_SECRET)
         body = json.loads(received.raw)
@@ -230,22 +224,22 @@ def test_accepted_send_posts_signed_status_webhooks_shaped_like_the_fixtures(
 
 
 def test_callback_data_of_a_send_comes_back_in_its_statuses(
-    emulator: Emulator, receiver: WebhookSink
+    emulator: Emulator, webhook_sink: WebhookSink
 ) -> None:
     body = load("send-text.request.json") | {"biz_opaque_callback_data": "outbound-7"}
     post(emulator, f"/v21.0/{PHONE_ID}/messages", body)
-    posted, = receiver.wait_for(1)
+    posted, = webhook_sink.wait_for(1)
     status = posted["entry"][0]["changes"][0]["value"]["statuses"][0]
     assert status["biz_opaque_callback_data"] == "outbound-7"
     assert emulator.delivered[0]["callback_data"] == "outbound-7"
 
 
 def test_failed_delivery_posts_a_failed_status_like_the_fixture(
-    emulator: Emulator, receiver: WebhookSink
+    emulator: Emulator, webhook_sink: WebhookSink
 ) -> None:
     emulator.fail_delivery(code=130472)
     post(emulator, f"/v21.0/{PHONE_ID}/messages", load("send-text.request.json"))
-    body, = receiver.wait_for(1)
+    body, = webhook_sink.wait_for(1)
     assert shape(body) == shape(load("status-failed.json"))
     event, = registry.parse("cloudapi", body)
     assert event.status == "failed"
@@ -253,22 +247,22 @@ def test_failed_delivery_posts_a_failed_status_like_the_fixture(
 
 
 def test_number_not_on_whatsapp_is_accepted_then_fails(
-    emulator: Emulator, receiver: WebhookSink
+    emulator: Emulator, webhook_sink: WebhookSink
 ) -> None:
     emulator.registered["5511900000000"] = None
     body = load("send-text.request.json") | {"to": "5511900000000"}
     assert post(emulator, f"/v21.0/{PHONE_ID}/messages", body).status_code == 200
-    posted, = receiver.wait_for(1)
+    posted, = webhook_sink.wait_for(1)
     event, = registry.parse("cloudapi", posted)
     assert (event.status, "131026" in event.error) == ("failed", True)
 
 
 def test_injected_webhook_arrives_signed_over_its_exact_bytes(
-    emulator: Emulator, receiver: WebhookSink
+    emulator: Emulator, webhook_sink: WebhookSink
 ) -> None:
     assert emulator.post_webhook(load("text.json")) == 200
-    receiver.wait_for(1)
-    received, = receiver.posts
+    webhook_sink.wait_for(1)
+    received, = webhook_sink.posts
     assert json.loads(received.raw) == load("text.json")
     assert cloudapi.verify_signature(received.raw, received.headers["x-hub-signature-256"],
                                      APP_SECRET)
@@ -276,10 +270,10 @@ def test_injected_webhook_arrives_signed_over_its_exact_bytes(
 
 
 def test_inbound_text_parses_as_the_customers_message(
-    emulator: Emulator, receiver: WebhookSink
+    emulator: Emulator, webhook_sink: WebhookSink
 ) -> None:
     message_id = emulator.receive_text("553188887777", "Tem na cor azul?", push_name="Ana")
-    posted, = receiver.wait_for(1)
+    posted, = webhook_sink.wait_for(1)
     event, = registry.parse("cloudapi", posted)
     assert (event.engine_message_id, event.text, event.push_name) == (
         message_id, "Tem na cor azul?", "Ana")

@@ -29,13 +29,6 @@ def load(name: str) -> Any:
 
 
 @pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    receiver = WebhookSink()
-    yield receiver
-    receiver.close()
-
-
-@pytest.fixture
 def emulator() -> Iterator[Emulator]:
     with Emulator(secrets=[KEY]) as server:
         yield server
@@ -62,10 +55,10 @@ def without(body: dict[str, Any], *paths: str) -> dict[str, Any]:
 # --- replaying the REST fixtures -----------------------------------------------------
 
 
-def replay_create(sink: WebhookSink) -> tuple[httpx.Response, dict[str, Any]]:
-    """instance/create as in the fixture, its webhook pointed at our sink."""
+def replay_create(webhook_sink: WebhookSink) -> tuple[httpx.Response, dict[str, Any]]:
+    """instance/create as in the fixture, its webhook pointed at our webhook_sink."""
     request = load("rest.instance.create.request.json")
-    request["webhook"]["url"] = sink.url
+    request["webhook"]["url"] = webhook_sink.url
     with Emulator(secrets=[KEY], instance=None) as server:
         created = call(server, "POST", "/instance/create", request)
         connected = call(server, "GET", "/instance/connect/crm-main",
@@ -73,22 +66,22 @@ def replay_create(sink: WebhookSink) -> tuple[httpx.Response, dict[str, Any]]:
     return created, connected.json() | {"_status": connected.status_code}
 
 
-def check_create_request(sink: WebhookSink) -> None:
-    created, _ = replay_create(sink)
+def check_create_request(webhook_sink: WebhookSink) -> None:
+    created, _ = replay_create(webhook_sink)
     assert created.status_code == 201
 
 
-def check_create_response(sink: WebhookSink) -> None:
-    created, _ = replay_create(sink)
+def check_create_response(webhook_sink: WebhookSink) -> None:
+    created, _ = replay_create(webhook_sink)
     expected = load("rest.instance.create.response.json")
-    expected["webhook"]["webhookUrl"] = sink.url
+    expected["webhook"]["webhookUrl"] = webhook_sink.url
     generated = ("instance.instanceId", "qrcode.code", "qrcode.base64")
     assert without(created.json(), *generated) == without(expected, *generated)
     assert created.json()["qrcode"]["base64"].startswith("data:image/png;base64,")
 
 
-def check_connect_response(sink: WebhookSink) -> None:
-    _, connected = replay_create(sink)
+def check_connect_response(webhook_sink: WebhookSink) -> None:
+    _, connected = replay_create(webhook_sink)
     expected = load("rest.instance.connect.response.json")
     assert connected.pop("_status") == 200
     assert connected.keys() == expected.keys()
@@ -98,14 +91,14 @@ def check_connect_response(sink: WebhookSink) -> None:
     assert isinstance(connected["count"], int) and connected["count"] >= 1
 
 
-def check_connection_state_response(sink: WebhookSink) -> None:
+def check_connection_state_response(webhook_sink: WebhookSink) -> None:
     with Emulator(secrets=[KEY], state="open") as server:
         answer = call(server, "GET", "/instance/connectionState/crm-main")
     assert answer.status_code == 200
     assert answer.json() == load("rest.instance.connectionState.response.json")
 
 
-def check_send_text(sink: WebhookSink) -> None:
+def check_send_text(webhook_sink: WebhookSink) -> None:
     with Emulator(secrets=[KEY]) as server:
         answer = call(server, "POST", "/message/sendText/crm-main",
                       load("rest.sendText.request.json"))
@@ -116,19 +109,19 @@ def check_send_text(sink: WebhookSink) -> None:
     assert len(answer.json()["key"]["id"]) == 22 and answer.json()["key"]["id"].startswith("3EB0")
 
 
-def check_webhook_set(sink: WebhookSink) -> None:
+def check_webhook_set(webhook_sink: WebhookSink) -> None:
     request = load("rest.webhook.set.request.json")
-    request["webhook"]["url"] = sink.url
+    request["webhook"]["url"] = webhook_sink.url
     with Emulator(secrets=[KEY]) as server:
         answer = call(server, "POST", "/webhook/set/crm-main", request)
     assert answer.status_code == 201
     record = answer.json()
-    assert record["url"] == sink.url and record["enabled"] is True
+    assert record["url"] == webhook_sink.url and record["enabled"] is True
     assert record["events"] == request["webhook"]["events"]
     assert record["headers"] == request["webhook"]["headers"]
 
 
-def check_not_on_whatsapp(sink: WebhookSink) -> None:
+def check_not_on_whatsapp(webhook_sink: WebhookSink) -> None:
     with Emulator(secrets=[KEY], registered=set()) as server:
         answer = call(server, "POST", "/message/sendText/crm-main",
                       load("rest.sendText.request.json"))
@@ -137,7 +130,7 @@ def check_not_on_whatsapp(sink: WebhookSink) -> None:
     assert answer.json() == load("rest.error.400-not-on-whatsapp.json")
 
 
-def check_validation(sink: WebhookSink) -> None:
+def check_validation(webhook_sink: WebhookSink) -> None:
     request = load("rest.sendText.request.json")
     del request["text"]
     with Emulator(secrets=[KEY]) as server:
@@ -146,7 +139,7 @@ def check_validation(sink: WebhookSink) -> None:
     assert answer.json() == load("rest.error.400-validation.json")
 
 
-def check_unauthorized(sink: WebhookSink) -> None:
+def check_unauthorized(webhook_sink: WebhookSink) -> None:
     with Emulator(secrets=[KEY]) as server:
         answer = call(server, "GET", "/instance/connectionState/crm-main",
                       headers={"apikey": "not-the-key"})
@@ -154,7 +147,7 @@ def check_unauthorized(sink: WebhookSink) -> None:
     assert answer.json() == load("rest.error.401.json")
 
 
-def check_unknown_instance(sink: WebhookSink) -> None:
+def check_unknown_instance(webhook_sink: WebhookSink) -> None:
     with Emulator(secrets=[KEY], instance="another-shop") as server:
         answer = call(server, "GET", "/instance/connectionState/crm-main")
     assert answer.status_code == 404
@@ -181,8 +174,8 @@ def test_every_rest_fixture_has_a_replay() -> None:
 
 
 @pytest.mark.parametrize("name", REST_FILES)
-def test_emulator_answers_like_the_rest_fixture(name: str, sink: WebhookSink) -> None:
-    REPLAYS[name](sink)
+def test_emulator_answers_like_the_rest_fixture(name: str, webhook_sink: WebhookSink) -> None:
+    REPLAYS[name](webhook_sink)
 
 
 # --- scripted failures ---------------------------------------------------------------
@@ -403,24 +396,25 @@ def test_fetch_instances_keeps_the_last_close_reason(emulator: Emulator) -> None
     assert (record["connectionStatus"], record["disconnectionReasonCode"]) == ("close", 428)
 
 
-def test_qr_codes_past_the_limit_end_in_refused(sink: WebhookSink) -> None:
-    with Emulator(secrets=[KEY], state="close", qrcode_limit=2, webhook_url=sink.url) as server:
+def test_qr_codes_past_the_limit_end_in_refused(webhook_sink: WebhookSink) -> None:
+    with Emulator(secrets=[KEY], state="close", qrcode_limit=2,
+                  webhook_url=webhook_sink.url) as server:
         call(server, "GET", "/instance/connect/crm-main")
         server.rotate_qr()
         server.rotate_qr()
         assert server.state == "close"
         server.wait_for_webhooks()
-    assert sink.bodies[-1]["event"] == "connection.update"
-    assert sink.bodies[-1]["data"]["state"] == "refused"
+    assert webhook_sink.bodies[-1]["event"] == "connection.update"
+    assert webhook_sink.bodies[-1]["data"]["state"] == "refused"
 
 
 # --- webhooks back to Ponte ----------------------------------------------------------
 
 
-def test_send_is_echoed_and_acked_in_evolution_envelopes(sink: WebhookSink) -> None:
-    with Emulator(secrets=[KEY], auto_ack=True, webhook_url=sink.url) as server:
+def test_send_is_echoed_and_acked_in_evolution_envelopes(webhook_sink: WebhookSink) -> None:
+    with Emulator(secrets=[KEY], auto_ack=True, webhook_url=webhook_sink.url) as server:
         sent = send(server, text="Chegou?").json()
-        bodies = sink.wait_for(3)
+        bodies = webhook_sink.wait_for(3)
     assert [b["event"] for b in bodies] == ["send.message", "messages.update", "messages.update"]
     echo = bodies[0]
     assert list(echo) == list(load("send.message.json"))
@@ -432,12 +426,12 @@ def test_send_is_echoed_and_acked_in_evolution_envelopes(sink: WebhookSink) -> N
     assert [e.status for e in events if isinstance(e, StatusUpdate)] == ["delivered", "read"]
 
 
-def test_state_changes_post_connection_and_qrcode_events(sink: WebhookSink) -> None:
-    with Emulator(secrets=[KEY], webhook_url=sink.url) as server:
+def test_state_changes_post_connection_and_qrcode_events(webhook_sink: WebhookSink) -> None:
+    with Emulator(secrets=[KEY], webhook_url=webhook_sink.url) as server:
         server.set_state("close", logged_out=True)
         call(server, "GET", "/instance/connect/crm-main")
         server.scan_qr()
-        bodies = sink.wait_for(4)
+        bodies = webhook_sink.wait_for(4)
     assert [b["event"] for b in bodies] == [
         "connection.update", "connection.update", "qrcode.updated", "connection.update"]
     states = [parse(b)[0] for b in bodies]
@@ -446,19 +440,20 @@ def test_state_changes_post_connection_and_qrcode_events(sink: WebhookSink) -> N
     assert states[2].qr.startswith("data:image/png;base64,")
 
 
-def test_webhooks_only_carry_subscribed_events(sink: WebhookSink, emulator: Emulator) -> None:
+def test_webhooks_only_carry_subscribed_events(webhook_sink: WebhookSink,
+                                               emulator: Emulator) -> None:
     call(emulator, "POST", "/webhook/set/crm-main",
-         {"webhook": {"enabled": True, "url": sink.url, "events": ["CONNECTION_UPDATE"]}})
+         {"webhook": {"enabled": True, "url": webhook_sink.url, "events": ["CONNECTION_UPDATE"]}})
     send(emulator)
     emulator.set_state("close", logged_out=True)
     assert emulator.wait_for_webhooks()
-    assert [body["event"] for body in sink.bodies] == ["connection.update"]
+    assert [body["event"] for body in webhook_sink.bodies] == ["connection.update"]
 
 
-def test_apikey_is_left_out_of_webhooks_when_not_exposed(sink: WebhookSink) -> None:
-    with Emulator(secrets=[KEY], webhook_url=sink.url, expose_apikey=False) as server:
+def test_apikey_is_left_out_of_webhooks_when_not_exposed(webhook_sink: WebhookSink) -> None:
+    with Emulator(secrets=[KEY], webhook_url=webhook_sink.url, expose_apikey=False) as server:
         send(server)
-        body = sink.wait_for(1)[0]
+        body = webhook_sink.wait_for(1)[0]
     assert body["apikey"] is None
 
 
@@ -473,11 +468,11 @@ def test_dead_webhook_receiver_does_not_stop_the_engine() -> None:
         assert server.webhooks[0]["status"] is None and server.webhooks[0]["error"]
 
 
-def test_post_webhook_injects_any_payload(sink: WebhookSink) -> None:
-    with Emulator(secrets=[KEY], webhook_url=sink.url) as server:
+def test_post_webhook_injects_any_payload(webhook_sink: WebhookSink) -> None:
+    with Emulator(secrets=[KEY], webhook_url=webhook_sink.url) as server:
         server.post_webhook(load("messages.upsert-lid.json"))
         server.receive_text("5521998765432", "Oi, tudo bem?")
-        bodies = sink.wait_for(2)
+        bodies = webhook_sink.wait_for(2)
     assert bodies[0] == load("messages.upsert-lid.json")
     inbound = [e for e in parse(bodies[1]) if isinstance(e, InboundMessage)][0]
     assert (inbound.text, inbound.from_me) == ("Oi, tudo bem?", False)

@@ -414,26 +414,20 @@ def test_unknown_state_names_are_refused(online: Emulator) -> None:
 # -- webhooks -------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def receiver() -> Any:
-    with WebhookSink() as sink:
-        yield sink
-
-
 def test_a_send_is_echoed_and_acknowledged_through_the_webhook(
-        online: Emulator, receiver: WebhookSink) -> None:
+        online: Emulator, webhook_sink: WebhookSink) -> None:
     http = authorized(online)
     online.set_state("CLOSED", "shop")
-    http.post("/api/shop/start-session", json={"webhook": receiver.url, "waitQrCode": False})
+    http.post("/api/shop/start-session", json={"webhook": webhook_sink.url, "waitQrCode": False})
     online.scan_qr("shop")
     http.post("/api/shop/send-message", json={"phone": "5511988880001", "message": "Olá"})
     assert online.wait_for_webhooks()
 
-    events = [body["event"] for body in receiver.bodies]
+    events = [body["event"] for body in webhook_sink.bodies]
     assert events == ["status-find", "qrcode", "status-find", "onselfmessage",
                       "onack", "onack", "onack"]
-    assert receiver.posts[0].headers["User-Agent"] == "axios/1.19.0"
-    parsed = [wppconnect.parse(body) for body in receiver.bodies]
+    assert webhook_sink.posts[0].headers["User-Agent"] == "axios/1.19.0"
+    parsed = [wppconnect.parse(body) for body in webhook_sink.bodies]
     assert isinstance(parsed[1][0], SessionUpdate) and parsed[1][0].qr.startswith("data:image")
     echo = parsed[3][0]
     assert isinstance(echo, InboundMessage) and echo.from_me and echo.text == "Olá"
@@ -443,33 +437,33 @@ def test_a_send_is_echoed_and_acknowledged_through_the_webhook(
     assert [a.status for a in acks] == ["sent", "delivered", "read"]
     assert {a.engine_message_id for a in acks} == {echo.engine_message_id}
     read_by_the_parser = {"id", "body", "type", "t", "from", "to", "chatId", "fromMe", "sender"}
-    assert read_by_the_parser <= set(receiver.bodies[3]) & set(sample("onselfmessage.json"))
-    assert set(receiver.bodies[4]) == set(sample("onack.json"))
+    assert read_by_the_parser <= set(webhook_sink.bodies[3]) & set(sample("onselfmessage.json"))
+    assert set(webhook_sink.bodies[4]) == set(sample("onack.json"))
 
 
 def test_session_events_reach_the_webhook_as_the_server_posts_them(
-        online: Emulator, receiver: WebhookSink) -> None:
+        online: Emulator, webhook_sink: WebhookSink) -> None:
     http = authorized(online)
     http.post("/api/shop/close-session")
-    http.post("/api/shop/start-session", json={"webhook": receiver.url})
+    http.post("/api/shop/start-session", json={"webhook": webhook_sink.url})
     online.set_state(LOGGED_OUT, "shop")
     assert online.wait_for_webhooks()
-    last = receiver.bodies[-1]
+    last = webhook_sink.bodies[-1]
     assert last == {"event": "status-find", "session": "shop", "status": "desconnectedMobile"}
     assert http.get("/api/shop/status-session").json() == sample(
         "rest-status-session-closed.json")
-    online.post_webhook(sample("onmessage-text.json"), url=receiver.url)
-    assert receiver.bodies[-1] == sample("onmessage-text.json")
+    online.post_webhook(sample("onmessage-text.json"), url=webhook_sink.url)
+    assert webhook_sink.bodies[-1] == sample("onmessage-text.json")
 
 
-def test_close_posts_the_closesession_webhook(online: Emulator, receiver: WebhookSink) -> None:
+def test_close_posts_the_closesession_webhook(online: Emulator, webhook_sink: WebhookSink) -> None:
     http = authorized(online)
     http.post("/api/shop/close-session")
-    http.post("/api/shop/start-session", json={"webhook": receiver.url})
+    http.post("/api/shop/start-session", json={"webhook": webhook_sink.url})
     http.post("/api/shop/close-session")
     assert online.wait_for_webhooks()
     expected = sample("closesession.json")
-    assert receiver.bodies[-1] == {**expected, "session": "shop",
+    assert webhook_sink.bodies[-1] == {**expected, "session": "shop",
                                    "message": "Session: shop disconnected"}
 
 
@@ -486,13 +480,13 @@ def test_a_dead_webhook_does_not_stop_the_emulator(online: Emulator) -> None:
 
 
 def test_incoming_messages_reach_the_webhook_and_the_chat(
-        online: Emulator, receiver: WebhookSink) -> None:
+        online: Emulator, webhook_sink: WebhookSink) -> None:
     http = authorized(online)
     http.post("/api/shop/close-session")
-    http.post("/api/shop/start-session", json={"webhook": receiver.url})
+    http.post("/api/shop/start-session", json={"webhook": webhook_sink.url})
     message_id = online.receive_text("5511988880001", "quero saber o preço", session="shop")
     assert online.wait_for_webhooks()
-    event = wppconnect.parse(receiver.bodies[-1])[0]
+    event = wppconnect.parse(webhook_sink.bodies[-1])[0]
     assert isinstance(event, InboundMessage) and not event.from_me
     chat = http.get("/api/shop/get-messages/5511988880001@c.us").json()["response"]
     assert [m["id"] for m in chat] == [message_id]

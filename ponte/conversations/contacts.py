@@ -11,7 +11,7 @@ from ponte.identity import Identity
 from ponte.text import clip_name
 
 
-def handle_for(identity: Identity) -> tuple[str, str] | None:
+def _handle_for(identity: Identity) -> tuple[str, str] | None:
     if identity.kind in ("user", "lid") and identity.wa_user:
         return identity.kind, identity.wa_user
     return None
@@ -32,13 +32,13 @@ def resolve_contact(org: Organization | int, identity: Identity,
     The common case, a phone already seen, costs one query: its handle.
     """
     org_id = getattr(org, "pk", org)
-    seen = {h: i for i in (identity, alternate) if i is not None and (h := handle_for(i))}
+    seen = {h: i for i in (identity, alternate) if i is not None and (h := _handle_for(i))}
     if not seen:
         raise ValueError(f"no person behind identity of kind {identity.kind!r}")
     phone = next((i for i in (identity, alternate) if i is not None and i.kind == "user"), None)
     owners = _owners(org_id, seen)
     if phone is not None:
-        contact = owners.get(handle_for(phone))
+        contact = owners.get(_handle_for(phone))
         if contact is None or contact.e164 != phone.e164:
             contact, _ = Contact.objects.get_or_create(org_id=org_id, e164=phone.e164)
     else:
@@ -90,18 +90,18 @@ def do_link_identities(org_id, lid: Identity, phone: Identity) -> Contact:
 
 def contacts_for(org_id, events: list[InboundMessage]) -> dict[str, Contact]:
     """The contact of each message, keyed by engine message id, with names kept current."""
-    wanted = {h for e in events for i in (e.chat, e.alternate) if i and (h := handle_for(i))}
+    wanted = {h for e in events for i in (e.chat, e.alternate) if i and (h := _handle_for(i))}
     owners = _owners(org_id, wanted)
     found: dict[str, Contact] = {}
     renamed: dict[int, Contact] = {}
     for event in events:
         identities = [i for i in (event.chat, event.alternate) if i is not None]
-        known = {owners.get(handle_for(i)) for i in identities}
+        known = {owners.get(_handle_for(i)) for i in identities}
         contact = known.pop() if len(known) == 1 else None
         phone = next((i for i in identities if i.kind == "user"), None)
         if contact is None or (phone is not None and contact.e164 != phone.e164):
             contact = resolve_contact(org_id, event.chat, event.alternate)
-            owners.update({handle_for(i): contact for i in identities})
+            owners.update({_handle_for(i): contact for i in identities})
         name = None if event.from_me else clip_name(event.push_name)
         if name and contact.push_name != name:
             contact.push_name = name

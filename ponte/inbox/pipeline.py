@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from ponte.accounts.models import Instance
 from ponte.conversations.contacts import do_link_identities
-from ponte.conversations.models import Message
 from ponte.conversations.storing import do_apply_status, do_revoke, do_store_inbound_many
 from ponte.db import serialized_writes
 from ponte.engines import (
@@ -59,16 +58,15 @@ def apply_event(instance: Instance, event: Event) -> None:
         do_apply_session_update(instance, event)
 
 
-def ingest(inbox_events: list[InboxEvent]) -> list[Message]:
+def ingest(inbox_events: list[InboxEvent]) -> None:
     """Apply stored webhooks in order; runs of messages are stored in bulk."""
-    stored: list[Message] = []
     run: list[InboundMessage] = []
     run_instance: Instance | None = None
     dropped: dict[object, Counter] = {}
 
     def flush() -> None:
         if run:
-            stored.extend(do_store_inbound_many(run_instance, run))
+            do_store_inbound_many(run_instance, run)
             run.clear()
 
     for inbox_event in inbox_events:
@@ -88,7 +86,6 @@ def ingest(inbox_events: list[InboxEvent]) -> list[Message]:
     for org_id, reasons in dropped.items():
         if reasons:
             do_count_dropped(org_id, reasons)
-    return stored
 
 
 def drain(batch_size: int = 100) -> int:

@@ -22,14 +22,8 @@ T = TypeVar("T")
 
 
 @pytest.fixture
-def receiver() -> Iterator[WebhookSink]:
-    with WebhookSink() as r:
-        yield r
-
-
-@pytest.fixture
-def emulator(receiver: WebhookSink) -> Iterator[Emulator]:
-    with Emulator(secrets=[TOKEN], phone_number_id=PHONE_ID, webhook_url=receiver.url,
+def emulator(webhook_sink: WebhookSink) -> Iterator[Emulator]:
+    with Emulator(secrets=[TOKEN], phone_number_id=PHONE_ID, webhook_url=webhook_sink.url,
                   app_secret=APP_SECRET) as running:
         yield running
 
@@ -183,15 +177,15 @@ def test_two_504s_then_success_deliver_exactly_once(
 
 
 def test_timeout_after_receipt_is_an_unknown_outcome_reconciled_by_the_sent_webhook(
-    emulator: Emulator, records: list[CallRecord], receiver: WebhookSink
+    emulator: Emulator, records: list[CallRecord], webhook_sink: WebhookSink
 ) -> None:
     emulator.hang_next("send_text", 1.5)
     error = fails(emulator, records, lambda c: c.send_text("16505551234", "pedido 43"))
     assert (error.outcome_unknown, error.transient) == (True, False)
     assert records[-1].outcome == "timeout"
     delivered, = emulator.delivered
-    receiver.wait_for(1)
-    received, = receiver.posts
+    webhook_sink.wait_for(1)
+    received, = webhook_sink.posts
     assert cloudapi.verify_signature(received.raw, received.headers["x-hub-signature-256"],
                                      APP_SECRET)
     status, = registry.parse("cloudapi", json.loads(received.raw))

@@ -28,13 +28,6 @@ def emulator() -> Iterator[Emulator]:
         yield server
 
 
-@pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    receiver = WebhookSink()
-    yield receiver
-    receiver.close()
-
-
 @asynccontextmanager
 async def client_for(server: Emulator, *, secret: str = SECRET, timeout: httpx.Timeout = FAST,
                      records: list[CallRecord] | None = None,
@@ -168,10 +161,10 @@ def test_two_gateway_timeouts_then_success_deliver_exactly_once(emulator: Emulat
     assert len(emulator.delivered) == 1
 
 
-def test_answer_lost_after_receipt_is_unknown_and_found_in_the_chat(emulator: Emulator,
-                                                                     sink: WebhookSink) -> None:
+def test_answer_lost_after_receipt_is_unknown_and_found_in_the_chat(
+        emulator: Emulator, webhook_sink: WebhookSink) -> None:
     async def scenario(client: Client) -> Any:
-        await client.configure_webhook(sink.url)
+        await client.configure_webhook(webhook_sink.url)
         emulator.hang_next("send_text", seconds=2.0)
         try:
             await client.send_text(CUSTOMER, "Chegou?")
@@ -183,7 +176,7 @@ def test_answer_lost_after_receipt_is_unknown_and_found_in_the_chat(emulator: Em
     assert len(emulator.delivered) == 1
     message_id = emulator.delivered[0]["engine_message_id"]
     assert recent == [message_id]
-    echo = [e for body in sink.wait_for(1) for e in parse(body)
+    echo = [e for body in webhook_sink.wait_for(1) for e in parse(body)
             if isinstance(e, InboundMessage)]
     assert [(e.engine_message_id, e.from_me) for e in echo] == [(message_id, True)]
 
@@ -263,13 +256,13 @@ def test_never_paired_instance_is_notlogged() -> None:
         assert run(server, lambda c: c.session_status()).state == "notlogged"
 
 
-def test_start_sets_the_webhook_and_shows_a_qr_code(sink: WebhookSink) -> None:
+def test_start_sets_the_webhook_and_shows_a_qr_code(webhook_sink: WebhookSink) -> None:
     with Emulator(secrets=[SECRET], state="close") as server:
-        status = run(server, lambda c: c.start_session(sink.url))
+        status = run(server, lambda c: c.start_session(webhook_sink.url))
         assert status.state == "qrcode"
         assert status.qr == server.qr["base64"]
         assert status.qr.startswith("data:image/png;base64,")
-        bodies = sink.wait_for(2)
+        bodies = webhook_sink.wait_for(2)
     assert [b["event"] for b in bodies] == ["connection.update", "qrcode.updated"]
     assert bodies[1]["data"]["qrcode"]["base64"] == status.qr
 
@@ -317,10 +310,10 @@ def test_close_and_logout_of_a_closed_instance_are_no_ops(emulator: Emulator) ->
 
 
 def test_configure_webhook_subscribes_the_events_ponte_reads(emulator: Emulator,
-                                                              sink: WebhookSink) -> None:
-    run(emulator, lambda c: c.configure_webhook(sink.url))
+                                                              webhook_sink: WebhookSink) -> None:
+    run(emulator, lambda c: c.configure_webhook(webhook_sink.url))
     hook = emulator.requests[-1].json["webhook"]
-    assert hook["url"] == sink.url and hook["enabled"] is True
+    assert hook["url"] == webhook_sink.url and hook["enabled"] is True
     assert {"SEND_MESSAGE", "MESSAGES_UPDATE", "CONNECTION_UPDATE", "QRCODE_UPDATED"} \
         <= set(hook["events"])
 
@@ -328,7 +321,7 @@ def test_configure_webhook_subscribes_the_events_ponte_reads(emulator: Emulator,
 # --- the diagnostic log --------------------------------------------------------------
 
 
-def test_call_records_hold_no_apikey_or_message_content(sink: WebhookSink) -> None:
+def test_call_records_hold_no_apikey_or_message_content(webhook_sink: WebhookSink) -> None:
     text = "Segredo do cliente: pedido 4711"
     records: list[CallRecord] = []
     with Emulator(secrets=["alternate-key-2"], registered={"553187654321"}) as server:
@@ -338,7 +331,7 @@ def test_call_records_hold_no_apikey_or_message_content(sink: WebhookSink) -> No
             with pytest.raises(EngineError):
                 await client.authenticate("wrong-key-1")
             await client.authenticate("alternate-key-2")
-            await client.configure_webhook(sink.url + "/tok-3d9f")
+            await client.configure_webhook(webhook_sink.url + "/tok-3d9f")
             check = await client.check_number("5531987654321")
             server.fail_next("send_text", status=504)
             with pytest.raises(EngineError):
@@ -351,7 +344,7 @@ def test_call_records_hold_no_apikey_or_message_content(sink: WebhookSink) -> No
             await client.recent_message_ids(check.wa_id)
             await client.logout()
             await client.session_status()
-            await client.start_session(sink.url + "/tok-3d9f")
+            await client.start_session(webhook_sink.url + "/tok-3d9f")
         run(server, scenario, secret=SECRET, records=records)
         assert all("apikey" in r.headers for r in server.requests)
     assert len(records) >= 12
