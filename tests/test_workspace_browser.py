@@ -207,6 +207,22 @@ def test_a_catch_up_that_fails_as_the_network_returns_is_tried_again(shop, page)
     assert failed, "the first catch-up was refused"
 
 
+def test_a_link_that_dies_silently_is_noticed_by_an_unanswered_ping(shop, page):
+    inbound(shop, "5531911110013", "antes", "Paulo Silêncio")
+    page.reload()
+    open_chat(page, "Paulo Silêncio")
+    page.evaluate("ponteLive.pongWithinMs = 500; ponteLive.openWithinMs = 1000")
+
+    shop.relay.stall()
+    inbound(shop, "5531911110013", "no silêncio")
+    page.evaluate("ponteLive.ping()")
+
+    page.wait_for_selector("#live-state:not([data-live=live])", timeout=5_000)
+    shop.relay.restore()
+    page.locator("#history .msg", has_text="no silêncio").wait_for(timeout=20_000)
+    page.wait_for_selector("#live-state[data-live=live]")
+
+
 def test_deep_link_finds_the_chat_by_canonical_phone_and_prefills_the_text(shop, page):
     inbound(shop, "5531987654321", "tenho cashback?", "Eva Cashback")
     wait_for(lambda: conversation_id(shop, "+5531987654321"))

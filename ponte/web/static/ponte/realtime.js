@@ -177,6 +177,12 @@
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const socket = new WebSocket(`${scheme}://${location.host}/ws/`);
     live.socket = socket;
+    // A handshake lost on a dying link can hang for minutes: give up and try again.
+    setTimeout(() => {
+      if (live.socket !== socket || socket.readyState !== WebSocket.CONNECTING) return;
+      socket.close();
+      lost(socket, 1006);
+    }, live.openWithinMs);
     socket.onopen = () => {
       const reconnected = live.everOpen;
       live.everOpen = true;
@@ -188,26 +194,46 @@
       if (chatId) (reconnected ? catchUpChat : fetchNewMessages)(chatId);
     };
     socket.onmessage = (message) => {
+      live.heardAt = Date.now();
       let event;
       try { event = JSON.parse(message.data); } catch { return; }
       if (event && typeof event.kind === "string") onEvent(event.kind, event.data || {});
     };
-    socket.onclose = (close) => {
-      if (live.socket !== socket) return;
-      setLiveState("offline");
-      if (close.code === 4401) return;  // signed out: nothing to resume
-      const delay = Math.min(10000, 300 * 2 ** live.retries) * (0.75 + Math.random() / 2);
-      live.retries += 1;
-      live.timer = setTimeout(connect, delay);
-    };
+    socket.onclose = (close) => lost(socket, close.code);
   }
 
-  // Quiet connections are dropped by some proxies; a ping also notices a dead link sooner.
-  setInterval(() => {
-    if (live.socket && live.socket.readyState === WebSocket.OPEN) live.socket.send('{"kind":"ping"}');
-  }, 25000);
+  function lost(socket, code) {
+    if (live.socket !== socket) return;
+    live.socket = null;
+    setLiveState("offline");
+    if (code === 4401) { live.signedOut = true; return; }  // nothing to resume
+    const delay = Math.min(10000, 300 * 2 ** live.retries) * (0.75 + Math.random() / 2);
+    live.retries += 1;
+    live.timer = setTimeout(connect, delay);
+  }
+
+  // Quiet connections are dropped by some proxies, and a link that died without a word
+  // (Wi-Fi gone, a laptop waking up) is noticed only when a ping goes unanswered.
+  live.pingEveryMs = 20000;
+  live.pongWithinMs = 8000;
+  live.openWithinMs = 10000;
+  function ping() {
+    const socket = live.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return;
+    const sentAt = Date.now();
+    socket.send('{"kind":"ping"}');
+    setTimeout(() => {
+      if (live.socket !== socket || live.heardAt >= sentAt) return;
+      socket.close();
+      lost(socket, 1006);
+    }, live.pongWithinMs);
+  }
+  (function heartbeat() {
+    ping();
+    setTimeout(heartbeat, live.pingEveryMs);
+  })();
   window.addEventListener("online", () => {
-    if (!live.socket || live.socket.readyState === WebSocket.CLOSED) connect();
+    if (!live.socket && !live.signedOut) connect();
   });
 
   // Back/forward restore a snapshot. Its history reloads by itself (hx-trigger="load",
@@ -243,6 +269,7 @@
   live.scrollToBottom = scrollToBottom;
   live.markRead = markRead;
   live.openChatId = openChatId;
+  live.ping = ping;
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", connect);
   else connect();
