@@ -115,6 +115,22 @@ def all_messages(base: str, api_key: str) -> list[dict]:
     return messages
 
 
+def worker_processes(pid: int) -> list[int]:
+    """The `ponte worker` processes that `ponte serve` (process `pid`) started."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == pid and b"worker" in command:
+            found.append(int(entry.name))
+    return found
+
+
 def wait_for(predicate, timeout: float = 60, every: float = 0.2):
     """Poll until `predicate` returns something truthy, and return it."""
     deadline = time.monotonic() + timeout

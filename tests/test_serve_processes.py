@@ -10,26 +10,10 @@ import httpx
 import pytest
 import websockets
 
-from tests.procs import Server, isolated_env, ponte_init, signed_in, wait_for
+from tests.procs import Server, isolated_env, ponte_init, signed_in, wait_for, worker_processes
 from tests.test_realtime_processes import REDIS_URL, next_event, redis_reachable
 
 pytestmark = pytest.mark.slow
-
-
-def workers_of(pid: int) -> list[int]:
-    """The `ponte worker` processes whose parent is `pid`."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            command = (entry / "cmdline").read_bytes().split(b"\0")
-        except (OSError, IndexError, ValueError):
-            continue
-        if parent == pid and b"worker" in command:
-            found.append(int(entry.name))
-    return found
 
 
 def alive(pid: int) -> bool:
@@ -62,7 +46,7 @@ def serve_env(request, tmp_path):
 def test_a_message_the_worker_process_drains_reaches_a_tab_of_the_web_process(serve_env):
     made = ponte_init(serve_env, "wppconnect", "Loja Dois Processos")
     with Server(serve_env) as server:
-        assert len(wait_for(lambda: workers_of(server.proc.pid))) == 1
+        assert len(wait_for(lambda: worker_processes(server.proc.pid))) == 1
         browser = signed_in(server.base, made["owner_email"], made["owner_password"])
         cookie = "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
 
@@ -87,13 +71,14 @@ def test_a_worker_that_dies_is_started_again_and_drains_what_waited(tmp_path):
         made = ponte_init(env, "wppconnect", "Loja Teimosa")
         api = {"Authorization": f"Bearer {made['api_key']}"}
         with Server(env) as server:
-            [first] = wait_for(lambda: workers_of(server.proc.pid))
+            [first] = wait_for(lambda: worker_processes(server.proc.pid))
             os.kill(first, signal.SIGKILL)
             posted = httpx.post(server.base + made["webhook_url"],
                                 json=webhook_body("depois da queda", "P2"), timeout=10)
             assert posted.status_code == 200
 
-            [second] = wait_for(lambda: [p for p in workers_of(server.proc.pid) if p != first])
+            [second] = wait_for(lambda: [pid for pid in worker_processes(server.proc.pid)
+                                         if pid != first])
             chats = wait_for(lambda: httpx.get(server.base + "/api/v1/conversations",
                                                headers=api).json()["items"])
             messages = httpx.get(f"{server.base}/api/v1/conversations/{chats[0]['id']}/messages",
@@ -107,7 +92,7 @@ def test_the_worker_stops_when_the_web_process_is_killed(tmp_path):
         ponte_init(env, "wppconnect", "Loja Órfã")
         server = Server(env).start()
         try:
-            [worker] = wait_for(lambda: workers_of(server.proc.pid))
+            [worker] = wait_for(lambda: worker_processes(server.proc.pid))
             server.kill()
             wait_for(lambda: not alive(worker), timeout=20)
         finally:
