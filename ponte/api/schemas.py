@@ -65,6 +65,7 @@ class InstanceOut(Schema):
     qr: str
     last_error: str
     last_error_at: datetime | None
+    last_error_resolved_at: datetime | None  # set once the session is healthy again
     last_success_at: datetime | None
 
 
@@ -78,6 +79,8 @@ class DiagnosticOut(Schema):
     latency_ms: float | None
     outcome: str
     error: str
+    count: int  # identical outcomes in a row are one entry: created_at is the first, last_at
+    last_at: datetime | None  # the latest
 
 
 class DiagnosticPage(Schema):

@@ -126,6 +126,7 @@ def _instance_out(instance: Instance) -> dict:
         "reconnect_attempts": instance.reconnect_attempts, "qr": instance.qr,
         "last_error": instance.last_error,
         "last_error_at": instance.last_error_at, "last_success_at": instance.last_success_at,
+        "last_error_resolved_at": instance.last_error_resolved_at,
     }
 
 
@@ -159,7 +160,8 @@ def list_diagnostics(request: HttpRequest, outcome: str | None = None, errors_on
     return {"items": [{
         "id": e.pk, "created_at": e.created_at, "direction": e.direction, "method": e.method,
         "path": e.path, "status_code": e.status_code, "latency_ms": e.latency_ms,
-        "outcome": e.outcome, "error": e.error,
+        "outcome": e.outcome, "error": e.error, "count": e.count,
+        "last_at": e.last_at or e.created_at,
     } for e in page], "next_before": page[-1].pk if has_more else None}
 
 
