@@ -9,6 +9,15 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ponte.api.cursors import BadCursor
 from ponte.conversations.outbound import SendRejected
 
+
+class Refused(Exception):
+    """A request the API answers with its own error code, e.g. `invalid_phone`."""
+
+    def __init__(self, code: str, detail: str, status: int = 400) -> None:
+        super().__init__(detail)
+        self.code, self.detail, self.status = code, detail, status
+
+
 HTTP_CODES = {400: "bad_request", 404: "not_found", 409: "conflict", 502: "engine_error"}
 
 
@@ -48,5 +57,6 @@ def install(api: NinjaAPI) -> None:
                       str(exc))
 
     @api.exception_handler(SendRejected)
-    def rejected(request: HttpRequest, exc: SendRejected) -> HttpResponse:
+    @api.exception_handler(Refused)
+    def rejected(request: HttpRequest, exc: SendRejected | Refused) -> HttpResponse:
         return answer(request, exc.status, exc.code, exc.detail)

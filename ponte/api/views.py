@@ -63,7 +63,7 @@ def _phone(raw: str | None) -> str | None:
         return None
     identity = canonicalize(raw)
     if identity.kind != "user" or identity.e164 is None:
-        raise HttpError(400, "`phone` is not a phone number we can read.")
+        raise errors.Refused("invalid_phone", f"`{raw[:40]}` is not a phone number we can read.")
     return identity.e164
 
 
