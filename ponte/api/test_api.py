@@ -152,11 +152,15 @@ def test_conversations_filter_by_phone_in_any_form(make_tenant, phone):
     assert [c["contact"]["e164"] for c in page["items"]] == ["+5531987654321"]
 
 
-def test_an_unreadable_phone_filter_is_a_400(make_tenant):
+def test_an_unreadable_phone_filter_is_a_400_and_a_blank_one_filters_nothing(make_tenant):
     tenant = make_tenant()
-    response = Client().get("/api/v1/conversations", {"phone": "amanhã"},
-                            headers=bearer(tenant.api_key))
+    store(tenant.instance, "5531987654321@c.us", "A", 1)
+    client = Client()
+    response = client.get("/api/v1/conversations", {"phone": "amanhã"},
+                          headers=bearer(tenant.api_key))
     assert response.status_code == 400 and response.json()["error"] == "invalid_phone"
+    blank = client.get("/api/v1/conversations", {"phone": " "}, headers=bearer(tenant.api_key))
+    assert len(blank.json()["items"]) == 1
 
 
 def test_conversations_filter_unread(make_tenant):

@@ -59,8 +59,8 @@ def _conversation_out(chat: Conversation) -> dict:
 
 
 def _phone(raw: str | None) -> str | None:
-    if raw is None:
-        return None
+    if raw is None or not raw.strip():
+        return None  # a blank search field filters nothing
     identity = canonicalize(raw)
     if identity.kind != "user" or identity.e164 is None:
         raise errors.Refused("invalid_phone", f"`{raw[:40]}` is not a phone number we can read.")
