@@ -176,7 +176,8 @@ def get_instance(request: HttpRequest):
 def list_diagnostics(request: HttpRequest,
                      outcome: str | None = Query(None, description="Only this outcome."),
                      errors_only: bool = Query(False, description="Only calls that went wrong."),
-                     before: str | None = BEFORE, limit: int = Query(50, ge=1, le=500)):
+                     before: str | None = BEFORE,
+                     limit: int = Query(50, ge=1, le=500, description="Items per page.")):
     """The diagnostic log, newest first: every engine call and webhook, secrets redacted."""
     entries = DiagnosticEntry.objects.for_org(request.auth).filter(instance=_instance(request))
     if outcome:
