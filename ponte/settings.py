@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # Swagger UI's assets for /api/v1/docs, served from our static files
     "channels",
     "ponte.accounts",
     "ponte.diagnostics",
