@@ -144,3 +144,16 @@ def test_on_a_phone_the_demo_banner_is_one_line_and_the_chat_header_shows_the_wh
     assert number.evaluate("e => e.scrollWidth <= e.clientWidth"), "the number is cut"
     assert page.locator("#assign").is_visible() and page.locator(".panel-toggle").is_visible()
     page.screenshot(path=str(ARTIFACTS / "chat-header-phone.png"))
+
+
+def test_a_missing_page_looks_like_ponte_and_speaks_portuguese(shop, page):
+    answer = page.goto(shop.relay.base + "/nao-existe/")
+
+    assert answer.status == 404
+    assert page.locator("h1").inner_text() == "Página não encontrada"
+    assert page.locator(".topbar").evaluate("e => getComputedStyle(e).backgroundColor") \
+        == "rgb(7, 94, 84)", "the stylesheet applies"
+    page.click("text=Ir para as conversas")
+    page.wait_for_selector(".inbox-pane")
+    page.goto(shop.relay.base + "/nao-existe/")
+    page.screenshot(path=str(ARTIFACTS / "not-found.png"))
