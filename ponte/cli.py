@@ -40,7 +40,10 @@ def _run_web(host: str, port: int, *, with_worker: bool) -> None:
     try:
         uvicorn.run("ponte.asgi:application", host=host, port=port, access_log=False,
                     log_level=os.environ.get("PONTE_UVICORN_LOG_LEVEL", "warning"),
-                    lifespan="on")
+                    lifespan="on",
+                    # Forwarded headers are ours to judge (ponte.proxies, PONTE_TRUSTED_PROXIES):
+                    # uvicorn's default believes any X-Forwarded-For from 127.0.0.1.
+                    proxy_headers=False)
     finally:
         if worker is not None:
             worker.stop()
@@ -91,7 +94,14 @@ class WorkerProcess:
 
 
 def _default_public_url(host: str, port: int) -> None:
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    everywhere = host in ("0.0.0.0", "::")
+    if everywhere and not os.environ.get("PONTE_PUBLIC_URL"):
+        print("Warning: PONTE_PUBLIC_URL is not set; only requests addressed to 127.0.0.1 or "
+              "localhost are accepted. Set it to the address people and engines use.",
+              file=sys.stderr, flush=True)
+    shown = "127.0.0.1" if everywhere else host
+    if ":" in shown:
+        shown = f"[{shown}]"
     os.environ.setdefault("PONTE_PUBLIC_URL", f"http://{shown}:{port}")
 
 
