@@ -87,3 +87,17 @@ def test_only_the_public_host_and_loopback_are_served(deployments):
     assert httpx.get(base + "/login/", headers=HOST).status_code == 200
     assert httpx.get(base + "/healthz").status_code == 200  # Host: 127.0.0.1:<port>
     assert httpx.get(base.replace("127.0.0.1", "localhost") + "/healthz").status_code == 200
+
+
+def test_a_signed_in_member_reads_its_instances_in_healthz_from_a_real_server(tmp_path):
+    from tests.procs import signed_in
+
+    with isolated_env(tmp_path) as env:
+        mine, theirs = ponte_init(env, "wppconnect", "Loja A"), ponte_init(env, "evolution", "B")
+        with Server(env, command="web") as server:
+            assert "instances" not in httpx.get(server.base + "/healthz").json()
+            member = signed_in(server.base, mine["owner_email"], mine["owner_password"])
+            rows = member.get("/healthz").json()["instances"]
+            member.close()
+            assert [row["id"] for row in rows] == [mine["instance_id"]]
+            assert theirs["instance_id"] not in str(rows)
