@@ -16,7 +16,7 @@ from ponte.web.membership import member_required
 
 
 def webhook_signing(instance: Instance) -> str:
-    """"" for engines that do not sign; else checked, unsigned (the opt-out) or refused."""
+    """Empty for engines that do not sign; else checked, unsigned (the opt-out) or refused."""
     if not signs_webhooks(instance):
         return ""
     if instance.app_secret:
