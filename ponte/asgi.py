@@ -29,6 +29,7 @@ from django.urls import path  # noqa: E402
 from ponte import realtime  # noqa: E402
 from ponte.bodycap import BodyCapMiddleware  # noqa: E402
 from ponte.errors import MACHINE_PREFIXES  # noqa: E402
+from ponte.proxies import TrustedProxyMiddleware  # noqa: E402
 from ponte.web.consumers import LiveConsumer  # noqa: E402
 
 WEBHOOK_PREFIXES = ("/webhooks/", "/bench/")
@@ -106,7 +107,7 @@ class Lifespan:
 browser_app = get_asgi_application()
 machine_app = BareASGIHandler()
 
-application = Lifespan(ProtocolTypeRouter({
+application = Lifespan(TrustedProxyMiddleware(ProtocolTypeRouter({
     "http": BodyCapMiddleware(SplitByPath(WebhookASGIHandler(), machine_app, browser_app)),
     "websocket": AuthMiddlewareStack(URLRouter([path("ws/", LiveConsumer.as_asgi())])),
-}))
+})))

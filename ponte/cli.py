@@ -40,7 +40,10 @@ def _run_web(host: str, port: int, *, with_worker: bool) -> None:
     try:
         uvicorn.run("ponte.asgi:application", host=host, port=port, access_log=False,
                     log_level=os.environ.get("PONTE_UVICORN_LOG_LEVEL", "warning"),
-                    lifespan="on")
+                    lifespan="on",
+                    # Forwarded headers are ours to judge (ponte.proxies, PONTE_TRUSTED_PROXIES):
+                    # uvicorn's default believes any X-Forwarded-For from 127.0.0.1.
+                    proxy_headers=False)
     finally:
         if worker is not None:
             worker.stop()
@@ -91,7 +94,14 @@ class WorkerProcess:
 
 
 def _default_public_url(host: str, port: int) -> None:
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    everywhere = host in ("0.0.0.0", "::")
+    if everywhere and not os.environ.get("PONTE_PUBLIC_URL"):
+        print("Warning: PONTE_PUBLIC_URL is not set; only requests addressed to 127.0.0.1 or "
+              "localhost are accepted. Set it to the address people and engines use.",
+              file=sys.stderr, flush=True)
+    shown = "127.0.0.1" if everywhere else host
+    if ":" in shown:
+        shown = f"[{shown}]"
     os.environ.setdefault("PONTE_PUBLIC_URL", f"http://{shown}:{port}")
 
 
@@ -142,6 +152,18 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     _migrate()
 
 
+def _check_webhook_signing(adapter, args: argparse.Namespace) -> None:
+    """An engine that signs its posts needs the secret to check them, or a loud opt-out."""
+    if not adapter.signs_webhooks or args.app_secret:
+        return
+    if not args.allow_unsigned_webhooks:
+        sys.exit(f"{adapter.label} signs its webhooks: pass --app-secret (the app's secret in "
+                 "Meta's dashboard), or --allow-unsigned-webhooks to accept unsigned posts.")
+    print("WARNING: --allow-unsigned-webhooks: anyone who learns the webhook URL can post "
+          "fake messages to this number. Set the App Secret in Settings > WhatsApp.",
+          file=sys.stderr, flush=True)
+
+
 def cmd_init(args: argparse.Namespace) -> None:
     _setup()
     _migrate()
@@ -149,13 +171,15 @@ def cmd_init(args: argparse.Namespace) -> None:
     from ponte.engines import UnknownEngine, adapter_for
 
     try:
-        adapter_for(args.engine)
+        adapter = adapter_for(args.engine)
     except UnknownEngine as exc:
         sys.exit(str(exc))
+    _check_webhook_signing(adapter, args)
     made = do_provision_organization(args.org, args.engine, engine_url=args.engine_url or "",
                                      secrets_list=args.secret or [],
                                      app_secret=args.app_secret or "",
-                                     phone_number_id=args.phone_number_id or "")
+                                     phone_number_id=args.phone_number_id or "",
+                                     allow_unsigned_webhooks=args.allow_unsigned_webhooks)
     result = {
         "organization_id": str(made.org.id),
         "instance_id": str(made.instance.id),
@@ -212,6 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--secret", action="append", help="primary first, then alternates")
     init.add_argument("--app-secret", help="Cloud API app secret for X-Hub-Signature-256")
     init.add_argument("--phone-number-id", help="Cloud API phone-number id that sends go to")
+    init.add_argument("--allow-unsigned-webhooks", action="store_true",
+                      help="UNSAFE: accept Cloud API webhooks without an app secret to check")
     init.add_argument("--json", action="store_true")
     init.set_defaults(func=cmd_init)
     return parser

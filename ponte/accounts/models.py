@@ -99,6 +99,9 @@ class Instance(models.Model):
     phone_number_id = models.CharField(max_length=64, blank=True)
     secrets_encrypted = models.JSONField(default=list)
     app_secret_encrypted = models.TextField(blank=True)
+    # An engine that signs its posts (the Cloud API) without the secret to check them:
+    # unsigned posts are refused unless the operator chose this, and Settings warns.
+    allow_unsigned_webhooks = models.BooleanField(default=False)
     webhook_token_encrypted = models.TextField()
     state = models.CharField(max_length=20, choices=SessionState.choices,
                              default=SessionState.DISCONNECTED)

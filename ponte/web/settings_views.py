@@ -24,6 +24,7 @@ from ponte.engines.reading import qr_image
 from ponte.sessions.services import do_reset_reconnect_attempts, webhook_url
 from ponte.sessions.supervisor import Supervisor
 from ponte.web.membership import member_required
+from ponte.web.signing_views import webhook_signing
 
 # States in which the engine waits for (or is about to need) a scan: the QR refreshes fast.
 WAITING = {SessionState.QRCODE, SessionState.STARTING, SessionState.NEEDS_RESET,
@@ -72,7 +73,7 @@ def _page_context(request: HttpRequest, instance: Instance | None, confirm: str 
         entries = entries.exclude(outcome__in=DiagnosticEntry.FINE_OUTCOMES)
     context.update(_status_context(instance), entries=_log_entries(entries),
                    webhook_url=webhook_url(instance), log_rows=LOG_ROWS,
-                   engine_label=engine_label(instance),
+                   engine_label=engine_label(instance), signing=webhook_signing(instance),
                    others=Instance.objects.for_org(member.org).exclude(pk=instance.pk)
                    .order_by("created_at"))
     return context
