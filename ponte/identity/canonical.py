@@ -4,7 +4,9 @@ Every number or WhatsApp id becomes one `Identity`, so the same person typed as
 "(11) 8765-4321", written by an engine as "551187654321@s.whatsapp.net" or sent by
 Cloud API as "5511987654321" lands on the same `e164`. libphonenumber does the
 parsing; on top of it sit WhatsApp's id forms and Brazil's ninth-digit migration
-(see the notes in fixtures/phones.json).
+(see the notes in fixtures/phones.json). How people write numbers (Unicode, `tel:`,
+`0xx`, a number in a sentence) is read in `written.py`; every accepted form is
+listed in docs/identity.md.
 """
 
 import re

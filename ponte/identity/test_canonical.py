@@ -302,3 +302,19 @@ def test_a_sentence_with_two_numbers_names_nobody(first: tuple[str, str],
     one, other = (canonicalize(w).e164 for w, _ in (first, second))
     sentence = f"ligue {one[1:]} ou {other[1:]} amanhã"
     assert canonicalize(sentence).kind == "invalid"
+
+
+writing_like = st.text(
+    alphabet=st.sampled_from([*"0123456789+-().:;@_/$,%xXtelR ", *SEPARATORS[4:],
+                              *INVISIBLE[1:], "１", "٣", "²", "é", "\x00"]),
+    max_size=80,
+)
+
+
+@given(writing_like)
+def test_mangled_writing_never_raises_and_a_user_is_always_a_valid_e164(raw: str) -> None:
+    identity = canonicalize(raw)
+    assert identity.raw == raw
+    if identity.kind == "user":
+        assert identity.e164 is not None and identity.e164[1:].isdigit()
+        assert canonicalize(identity.e164).e164 == identity.e164
