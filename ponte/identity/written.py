@@ -42,7 +42,7 @@ def normalize_written(text: str) -> str | None:
     """Unicode digits, spaces, dashes and look-alikes to ASCII; None for control bytes.
 
     Invisible format characters (bidi marks, zero-width spaces, BOM) are dropped:
-    contact cards and WhatsApp's own "copy number" wrap numbers in them.
+    numbers copied from contact cards and chat apps come wrapped in them.
     """
     out = []
     for ch in text.translate(_LOOKALIKES):
