@@ -232,6 +232,30 @@ def test_deep_link_with_an_unreadable_phone_says_so(shop, client):
     assert "&lt;b&gt;não sei&lt;/b&gt;" in response.content.decode()
 
 
+@pytest.mark.parametrize("written", [
+    "tel:+55-31-98765-4321",
+    "\u202a+55\u00a031\u00a098765\u20114321\u202c",
+    "０xx３１ ９８７６５－４３２１",
+    "me liga no (31) 98765-4321 depois das 18h",
+    "5531987654321_0:3@s.whatsapp.net",
+])
+def test_deep_link_reads_a_phone_however_a_crm_or_a_person_wrote_it(shop, client, written):
+    chat = add_chat(shop, "+5531987654321", "Ana")
+
+    response = client.get("/chat/", {"phone": written})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/conversations/{chat.pk}/"
+
+
+def test_deep_link_with_two_numbers_in_a_sentence_asks_for_one(shop, client):
+    add_chat(shop, "+5531987654321", "Ana")
+
+    response = client.get("/chat/", {"phone": "(31) 98765-4321 ou (31) 3456-7890"})
+
+    assert response.status_code == 400
+
+
 def test_customer_panel_shows_phones_lead_reasons_and_an_empty_erp_block(shop, client):
     chat = add_chat(shop, "+5531987654321", "Ana", name="Ana Souza")
     Lead.objects.create(org=shop.org, contact=chat.contact, score=72,
