@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_instance_engine_from_registry'),
+        ('accounts', '0005_instance_last_error_kind_and_resolution'),
     ]
 
     operations = [
