@@ -31,7 +31,8 @@ def shop():
     emulator.stop()
     emulator_instance.start()
     made.instance.base_url = emulator_instance.base_url
-    made.instance.save(update_fields=["base_url"])
+    made.instance.state = "connected"  # as the supervisor finds it: sends wait otherwise
+    made.instance.save(update_fields=["base_url", "state"])
     yield made, emulator_instance
     emulator_instance.stop()
 

@@ -28,16 +28,19 @@ class EngineError(Exception):
         a send may or may not have reached WhatsApp, so it must be reconciled, not
         blindly retried.
     auth: the engine refused our credentials (expired token, wrong secret).
+    disconnected: the engine is up but its WhatsApp session is not connected.
     """
 
     def __init__(self, detail: str, *, status_code: int | None = None, transient: bool = False,
-                 outcome_unknown: bool = False, auth: bool = False) -> None:
+                 outcome_unknown: bool = False, auth: bool = False,
+                 disconnected: bool = False) -> None:
         super().__init__(detail)
         self.detail = detail
         self.status_code = status_code
         self.transient = transient
         self.outcome_unknown = outcome_unknown
         self.auth = auth
+        self.disconnected = disconnected
 
 
 @dataclass(frozen=True)

@@ -216,7 +216,8 @@ def _failure(action: str, status: int, body: Any) -> EngineError:
     detail = _message(body) or f"HTTP {status}"
     if status >= 500 or status in TRANSIENT_STATUSES:
         return EngineError(f"{action}: {detail}", status_code=status, transient=True)
-    return EngineError(f"{action}: {detail}", status_code=status)
+    return EngineError(f"{action}: {detail}", status_code=status,
+                       disconnected="is not connected" in detail)
 
 
 def _message(body: Any) -> str:
