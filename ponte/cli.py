@@ -4,7 +4,10 @@ import argparse
 import contextlib
 import json
 import os
+import subprocess
 import sys
+import threading
+import time
 import uuid
 
 
@@ -33,15 +36,59 @@ def _background_loops() -> list:
 def _run_web(host: str, port: int, *, with_worker: bool) -> None:
     import uvicorn
 
-    loops = [loop.start() for loop in _background_loops()] if with_worker else []
+    worker = WorkerProcess().start() if with_worker else None
     print(f"Ponte listening on http://{host}:{port}", flush=True)
     try:
         uvicorn.run("ponte.asgi:application", host=host, port=port, access_log=False,
                     log_level=os.environ.get("PONTE_UVICORN_LOG_LEVEL", "warning"),
                     lifespan="on")
     finally:
-        for loop in loops:
-            loop.stop()
+        if worker is not None:
+            worker.stop()
+
+
+class WorkerProcess:
+    """`ponte worker` beside the web process, restarted if it dies, gone when the web goes.
+
+    The worker holds the read end of a pipe whose write end only this process has: when
+    this process ends, however it ends, the worker reads end-of-file and stops.
+    """
+
+    RESTART_PAUSE_SECONDS = 1.0
+
+    def __init__(self) -> None:
+        self._stopping = threading.Event()
+        self._proc: subprocess.Popen | None = None
+        self._lifeline_read, self._lifeline_write = os.pipe()
+
+    def start(self) -> "WorkerProcess":
+        self._spawn()
+        threading.Thread(target=self._watch, name="ponte-worker-watch", daemon=True).start()
+        return self
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self._stopping.set()
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def _spawn(self) -> None:
+        env = dict(os.environ, PONTE_LIFELINE_FD=str(self._lifeline_read))
+        self._proc = subprocess.Popen([sys.executable, "-m", "ponte", "worker"], env=env,
+                                      pass_fds=(self._lifeline_read,))
+
+    def _watch(self) -> None:
+        while not self._stopping.is_set():
+            code = self._proc.wait()
+            if self._stopping.is_set():
+                return
+            print(f"Ponte worker exited ({code}); starting it again", file=sys.stderr, flush=True)
+            time.sleep(self.RESTART_PAUSE_SECONDS)
+            self._spawn()
 
 
 def _default_public_url(host: str, port: int) -> None:
@@ -64,17 +111,31 @@ def cmd_web(args: argparse.Namespace) -> None:
 
 def cmd_worker(args: argparse.Namespace) -> None:
     import signal
-    import threading
 
     _setup()
-    loops = [loop.start() for loop in _background_loops()]
+    from ponte import nudges, realtime
+
+    realtime.publish_from_worker_process()
+    loops = {loop.name: loop.start() for loop in _background_loops()}
+    wakes = nudges.Listener(nudges.WORKER, lambda nudge: _wake(loops, nudge)).start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    lifeline = os.environ.pop("PONTE_LIFELINE_FD", "")
+    if lifeline:
+        threading.Thread(target=lambda: (os.read(int(lifeline), 1), stop.set()),
+                         daemon=True).start()
     print("Ponte worker: inbox, sends and session supervision", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
-    for loop in loops:
+    wakes.stop()
+    for loop in loops.values():
         loop.stop()
+
+
+def _wake(loops: dict, nudge: dict) -> None:
+    loop = loops.get(nudge.get("wake"))
+    if loop is not None:
+        loop.wake()
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -179,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--port", type=int, default=int(os.environ.get("PONTE_PORT", 8000)))
         return sub
 
-    with_address(commands.add_parser("serve", help="migrate, then web and worker in one process"))\
+    with_address(commands.add_parser("serve", help="migrate, then the web and worker processes"))\
         .set_defaults(func=cmd_serve)
     with_address(commands.add_parser("web", help="the web half only")).set_defaults(func=cmd_web)
     commands.add_parser("worker", help="the background half only").set_defaults(func=cmd_worker)

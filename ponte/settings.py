@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # Swagger UI's assets for /api/v1/docs, served from our static files
     "channels",
     "ponte.accounts",
     "ponte.diagnostics",
@@ -45,7 +46,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "servestatic.middleware.ServeStaticMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ponte.web.language.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -127,8 +128,9 @@ STATIC_URL = "static/"
 # Static files are served from the installed package (finders); collectstatic is optional.
 STATIC_ROOT = os.environ.get("PONTE_STATIC_ROOT") or None
 # Served straight from the apps (htmx from django-htmx, our own JS and CSS): no collectstatic.
-WHITENOISE_USE_FINDERS = True
-WHITENOISE_AUTOREFRESH = DEBUG
+# ServeStatic (WhiteNoise's fork with ASGI support) streams files asynchronously under ASGI.
+SERVESTATIC_USE_FINDERS = True
+SERVESTATIC_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "media"
 
 # Engine secrets are encrypted at rest with this key (Fernet, urlsafe base64, 32 bytes).

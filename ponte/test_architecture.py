@@ -30,6 +30,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("log", ("diagnostics",)),
     ("foundations", ("accounts", "identity")),
     ("plumbing", ("background", "realtime", "db", "text", "errors", "bodycap")),
+    ("between processes", ("nudges",)),
 ]
 # Only the demo may load the emulators, and only inside the function that starts one.
 EMULATOR_USERS = ("demo",)

@@ -109,8 +109,12 @@ class Instance(models.Model):
     reconnect_attempts = models.PositiveSmallIntegerField(default=0)
     # Which of the secrets last worked: the primary (0) until a reconnect needed an alternate.
     active_secret_index = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=ERROR_LENGTH, blank=True)
+    last_error = models.CharField(max_length=ERROR_LENGTH, blank=True)  # technical, English
+    # What kind of failure it was (`EngineError.kind`): the page says it in its language.
+    last_error_kind = models.CharField(max_length=20, blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
+    # Set when the session is healthy again after the last error: it is history then.
+    last_error_resolved_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -29,14 +29,14 @@ class NotOnWhatsApp(EngineError):
     """The number check found no WhatsApp account: no retry will change that."""
 
     def __init__(self) -> None:
-        super().__init__("this number is not on WhatsApp")
+        super().__init__("this number is not on WhatsApp", kind="not_on_whatsapp")
 
 
 def failure_of(exc: EngineError) -> SendFailure:
     """The cause an engine's refusal stands for."""
-    if isinstance(exc, NotOnWhatsApp):
+    if exc.kind == "not_on_whatsapp":
         return SendFailure.NOT_ON_WHATSAPP
-    if exc.disconnected:
+    if exc.kind == "not_connected":
         return SendFailure.DISCONNECTED
     if exc.auth:
         return SendFailure.ENGINE_AUTH

@@ -35,7 +35,8 @@ def do_transition(instance: Instance, state: str, cause: str, *, qr: str | None 
         if qr is not None and qr != current.qr:
             changes["qr"] = qr
         if state == SessionState.CONNECTED:
-            changes.update(last_success_at=timezone.now(), reconnect_attempts=0, qr="")
+            changes.update(last_success_at=timezone.now(), reconnect_attempts=0, qr="",
+                           **_resolution(current))
         moved = current.state != state
         if moved:
             changes["state"] = state
@@ -52,8 +53,18 @@ def do_transition(instance: Instance, state: str, cause: str, *, qr: str | None 
     return moved
 
 
-def do_record_error(instance: Instance, error: str) -> None:
-    _update(instance, last_error=clip_error(error), last_error_at=timezone.now())
+def do_record_error(instance: Instance, error: str, *, kind: str = "") -> None:
+    """The session's latest failure: `error` for operators, `kind` (an `EngineError.kind`)
+    for the sentence a person reads; it stays current until the session is healthy again."""
+    _update(instance, last_error=clip_error(error), last_error_kind=kind,
+            last_error_at=timezone.now(), last_error_resolved_at=None)
+
+
+def _resolution(instance: Instance) -> dict:
+    """Mark the last error as resolved, now, unless there is none or it already is."""
+    if instance.last_error_at is None or instance.last_error_resolved_at is not None:
+        return {}
+    return {"last_error_resolved_at": timezone.now()}
 
 
 def do_count_reconnect_attempt(instance: Instance) -> int:
@@ -68,8 +79,9 @@ def do_reset_reconnect_attempts(instance: Instance) -> None:
 
 
 def do_remember_working_secret(instance: Instance, index: int) -> None:
-    """A reconnect worked with this secret: later calls use it, and the attempts start over."""
-    _update(instance, reconnect_attempts=0, active_secret_index=index)
+    """A reconnect worked with this secret: later calls use it, the attempts start over,
+    and the error that led here is over."""
+    _update(instance, reconnect_attempts=0, active_secret_index=index, **_resolution(instance))
 
 
 def do_forget_session(instance: Instance) -> None:

@@ -55,12 +55,13 @@ class Supervisor:
         try:
             status = self.call(instance, lambda c: c.session_status())
         except EngineError as exc:
-            do_record_error(instance, exc.detail)
+            do_record_error(instance, exc.detail, kind=exc.kind)
             if exc.auth:
-                self.reconnect(instance, f"engine refused our credentials: {exc.detail}")
+                self.reconnect(instance, f"status check refused: {exc.detail}")
             else:
+                # The detail already says what failed ("engine unreachable: ConnectError").
                 do_transition(instance, SessionState.DISCONNECTED,
-                              f"engine unreachable: {exc.detail}")
+                              f"status check failed: {exc.detail}")
             return
         do_transition(instance, status.state, f"status check: {status.detail or status.state}",
                       qr=status.qr)
@@ -77,7 +78,8 @@ class Supervisor:
                 status = self.call(instance, lambda c, s=secrets[index]: self._restart(c, s,
                                    webhook_url(instance)), secret=secrets[index])
             except EngineError as exc:
-                do_record_error(instance, f"reconnect attempt {attempt} ({label}): {exc.detail}")
+                do_record_error(instance, f"reconnect attempt {attempt} ({label}): {exc.detail}",
+                                kind=exc.kind)
                 continue
             do_remember_working_secret(instance, index)
             do_transition(instance, status.state,
@@ -118,7 +120,7 @@ class Supervisor:
         try:
             status = self.call(instance, from_scratch, secret=secret)
         except EngineError as exc:
-            do_record_error(instance, f"reset: {exc.detail}")
+            do_record_error(instance, f"reset: {exc.detail}", kind=exc.kind)
             do_transition(instance, SessionState.NEEDS_RESET, f"reset failed: {exc.detail}")
             raise
         do_transition(instance, status.state, "reset total: session started again",

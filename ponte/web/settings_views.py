@@ -19,6 +19,7 @@ from ponte.accounts.services import do_rotate_webhook_token
 from ponte.diagnostics.models import DiagnosticEntry
 from ponte.engines.base import EngineError
 from ponte.engines.calls import engine_label, is_configured
+from ponte.engines.explain import explain_call, explain_engine_error, explain_error_kind
 from ponte.engines.reading import qr_image
 from ponte.sessions.services import do_reset_reconnect_attempts, webhook_url
 from ponte.sessions.supervisor import Supervisor
@@ -46,7 +47,18 @@ def _status_context(instance: Instance) -> dict:
     # Adapters store QR codes as data URLs; rows from older versions may hold bare base64.
     return {"instance": instance, "waiting": waiting, "qr_src": qr_image(instance.qr),
             "poll": "2s" if waiting else "15s",
-            "max_attempts": settings.PONTE_RECONNECT_ATTEMPTS}
+            "max_attempts": settings.PONTE_RECONNECT_ATTEMPTS,
+            "last_error_explained": explain_error_kind(instance.last_error_kind)
+            if instance.last_error else ""}
+
+
+def _log_entries(entries) -> list[DiagnosticEntry]:
+    """The newest entries, each engine call's failure said for a person."""
+    shown = list(entries.order_by("-id")[:LOG_ROWS])
+    for entry in shown:
+        entry.explained = (explain_call(entry.outcome, entry.status_code)
+                           if entry.direction == DiagnosticEntry.Direction.OUTBOUND else None)
+    return shown
 
 
 def _page_context(request: HttpRequest, instance: Instance | None, confirm: str = "") -> dict:
@@ -58,7 +70,7 @@ def _page_context(request: HttpRequest, instance: Instance | None, confirm: str 
     entries = DiagnosticEntry.objects.for_org(member.org).filter(instance=instance)
     if context["errors_only"]:
         entries = entries.exclude(outcome__in=DiagnosticEntry.FINE_OUTCOMES)
-    context.update(_status_context(instance), entries=entries.order_by("-id")[:LOG_ROWS],
+    context.update(_status_context(instance), entries=_log_entries(entries),
                    webhook_url=webhook_url(instance), log_rows=LOG_ROWS,
                    engine_label=engine_label(instance),
                    others=Instance.objects.for_org(member.org).exclude(pk=instance.pk)
@@ -118,7 +130,7 @@ def _supervise(request: HttpRequest, instance: Instance, action: str) -> None:
                 messages.error(request, _("O motor não aceitou nenhuma das chaves. "
                                           "Faça o reset total da instância."))
     except EngineError as exc:
-        messages.error(request, _("O motor recusou: %(detail)s") % {"detail": exc.detail})
+        messages.error(request, explain_engine_error(exc))
     finally:
         supervisor.close()
 

@@ -1,6 +1,6 @@
 """The inbox, the chat and the deep link, through Django's test client."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -156,8 +156,9 @@ def test_status_ticks_revoked_media_and_failed_retry_are_shown(shop, client):
 
     html = client.get(f"/conversations/{chat.pk}/history/").content.decode()
 
-    for status in ("sent", "delivered", "read"):
-        assert f'class="tick {status}"' in html
+    for status in ("sent", "delivered", "read", "failed"):
+        assert f'<svg class="tick {status}"' in html
+    assert "🕓" not in html and "✓" not in html, "drawn, not left to an emoji font"
     assert f'hx-post="/messages/{failed.pk}/retry/"' in html
     assert "Mensagem apagada" in html and ">apagada<" not in html
     assert "Imagem" in html and "foto do produto" in html and "mídia ainda não disponível" in html
@@ -275,3 +276,24 @@ def test_a_number_that_is_not_connected_is_announced_above_the_inbox(shop, clien
     Instance.objects.filter(pk=shop.instance.pk).update(state="connected")
     banner = client.get("/instance/banner/").content.decode()
     assert "instance-warning" not in banner and 'id="instance-banner"' in banner
+
+
+def test_day_separators_read_as_portuguese_dates_and_english_in_english(shop, client):
+    chat = add_chat(shop, "+5531987654321", "Ana")
+    old = add_message(chat, "faz tempo")
+    old.engine_timestamp = timezone.make_aware(datetime(2025, 11, 24, 15, 0))
+    old.save(update_fields=["engine_timestamp"])
+    this_year = timezone.localdate().replace(month=3, day=2)
+    recent = add_message(chat, "em março")
+    recent.engine_timestamp = timezone.make_aware(datetime.combine(this_year, time(10)))
+    recent.save(update_fields=["engine_timestamp"])
+    url = f"/conversations/{chat.pk}/history/"
+
+    html = client.get(url).content.decode()
+    assert "24 de novembro de 2025" in html
+    if this_year < timezone.localdate() - timedelta(days=1):
+        assert "<span>2 de março</span>" in html
+
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = client.get(url).content.decode()
+    assert "November 24, 2025" in english
