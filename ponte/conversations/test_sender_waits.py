@@ -6,7 +6,7 @@ Against the WPPConnect emulator, which refuses sends and number checks with 404
 
 import pytest
 from django.conf import settings
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from emulators.wppconnect import Emulator
@@ -124,6 +124,10 @@ def test_a_message_past_its_deadline_fails_as_disconnected_and_retry_sends_it(sh
     assert (message.status, message.failure) == ("failed", "disconnected")
     chat = client.get(f"/conversations/{message.conversation_id}/history/").content.decode()
     assert "Não enviada: WhatsApp desconectado" in chat
+    api = Client(headers={"Authorization": f"Bearer {made.api_key}"})
+    row = api.get(f"/api/v1/messages/{message.pk}").json()
+    assert (row["status"], row["failure"]) == ("failed", "disconnected")
+    assert "WhatsApp session is starting" in row["error"]
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = client.get(f"/messages/{message.pk}/").content.decode()
     assert "Not sent: WhatsApp disconnected" in english
