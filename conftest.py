@@ -3,8 +3,14 @@
 import shutil
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.support import missing_service
+
+# The suite runs on two busy cores beside servers and browsers: how long a draw takes
+# says nothing about the code under test.
+settings.register_profile("ponte", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ponte")
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The `ponte` command: serve, web, worker, init, demo, migrate."""
+"""The `ponte` command: serve, web, worker, init, engine set, demo, migrate."""
 
 import argparse
 import contextlib
@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 
 
 def _setup() -> None:
@@ -193,6 +194,49 @@ def cmd_init(args: argparse.Namespace) -> None:
     else:
         for key, value in result.items():
             print(f"{key}: {value}")
+    _warn_if_unconfigured(made.instance)
+
+
+def _warn_if_unconfigured(instance) -> None:
+    from ponte.engines.calls import is_configured
+
+    if not is_configured(instance):
+        print(f"warning: instance {instance.id} has no engine settings yet, so its messages "
+              "will not go out. Set them with `ponte engine set --url URL --secret SECRET` "
+              "or in Settings > WhatsApp.", file=sys.stderr)
+
+
+def cmd_engine_set(args: argparse.Namespace) -> None:
+    """Change an instance's engine address and secrets after `ponte init`, then check it."""
+    _setup()
+    from ponte.accounts.models import Instance
+    from ponte.accounts.services import EngineSettingsRejected, check_engine_url
+    from ponte.sessions.engine_settings import check_session_now, do_reconfigure_engine
+
+    if args.instance:
+        try:
+            instance = Instance.objects.filter(pk=uuid.UUID(args.instance)).first()
+        except ValueError:  # not an id at all
+            instance = None
+        if instance is None:
+            sys.exit(f"no instance {args.instance}")
+    else:
+        instances = list(Instance.objects.all()[:2])
+        if len(instances) != 1:
+            sys.exit("give --instance ID: there is not exactly one instance")
+        instance = instances[0]
+    try:
+        url = None if args.url is None else check_engine_url(args.url)
+    except EngineSettingsRejected as exc:
+        sys.exit(exc.detail)
+    changed = do_reconfigure_engine(instance, base_url=url, secrets_list=args.secret,
+                                    phone_number_id=args.phone_number_id)
+    print(f"instance {instance.id}: " + (f"changed {', '.join(changed)}" if changed
+                                          else "nothing changed"))
+    state = check_session_now(instance)
+    print(f"session: {state}" + (f" (last error: {instance.last_error})"
+                                 if instance.last_error and state != "connected" else ""))
+    _warn_if_unconfigured(instance)
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -240,6 +284,16 @@ def build_parser() -> argparse.ArgumentParser:
                       help="UNSAFE: accept Cloud API webhooks without an app secret to check")
     init.add_argument("--json", action="store_true")
     init.set_defaults(func=cmd_init)
+    engine = commands.add_parser("engine", help="an instance's engine settings")
+    engine_commands = engine.add_subparsers(dest="engine_command", required=True)
+    engine_set = engine_commands.add_parser(
+        "set", help="change the engine URL and secrets (what is not given is kept)")
+    engine_set.add_argument("--instance", help="instance id (needed when there are several)")
+    engine_set.add_argument("--url", help="the engine's address, e.g. http://wppconnect:21465")
+    engine_set.add_argument("--secret", action="append",
+                            help="replaces all secrets: primary first, then alternates")
+    engine_set.add_argument("--phone-number-id", help="Cloud API phone-number id")
+    engine_set.set_defaults(func=cmd_engine_set)
     return parser
 
 

@@ -190,6 +190,8 @@ LOGOUT_REDIRECT_URL = "login"
 PONTE_SEND_MAX_ATTEMPTS = int(os.environ.get("PONTE_SEND_MAX_ATTEMPTS", 5))
 PONTE_SEND_BACKOFF_SECONDS = float(os.environ.get("PONTE_SEND_BACKOFF_SECONDS", 2.0))
 PONTE_SEND_BACKOFF_MAX_SECONDS = float(os.environ.get("PONTE_SEND_BACKOFF_MAX_SECONDS", 300))
+# A message that could not go out this long after it was queued (or retried) ends failed.
+PONTE_SEND_EXPIRY_SECONDS = float(os.environ.get("PONTE_SEND_EXPIRY_SECONDS", 3600))
 # A send whose answer never came is looked for in the chat this many times before resending.
 PONTE_RECONCILE_CHECKS = int(os.environ.get("PONTE_RECONCILE_CHECKS", 3))
 PONTE_RECONCILE_DELAY_SECONDS = float(os.environ.get("PONTE_RECONCILE_DELAY_SECONDS", 5.0))

@@ -66,3 +66,35 @@ def test_dropped_session_recovers_alone_and_reset_shows_a_fresh_qr(tmp_path):
             every_answer = first | reset.json()
             for secret in (SECRET, *alternates):
                 assert secret not in str(every_answer)
+
+
+def test_messages_queued_while_whatsapp_is_down_wait_quietly_then_go_in_order(tmp_path):
+    with Emulator(secrets=[SECRET], whatsapp_reachable=False) as emulator, \
+            isolated_env(tmp_path) as env:
+        env = env | {"PONTE_SUPERVISOR_PERIOD_SECONDS": "1", "PONTE_SEND_BACKOFF_SECONDS": "0.2"}
+        made = ponte_init(env, "wppconnect", "Loja", "--engine-url", emulator.base_url,
+                          "--secret", SECRET)
+        with Server(env) as server:
+            api = httpx.Client(base_url=server.base, timeout=10,
+                               headers={"Authorization": f"Bearer {made['api_key']}"})
+            # The engine's browser cannot reach WhatsApp Web: it stays INITIALIZING.
+            wait_for(lambda: api.get("/api/v1/instance").json()["state"] == "starting")
+            texts = ["primeira", "segunda", "terceira"]
+            ids = [api.post("/api/v1/messages", json={"to": "(31) 98765-4321", "text": text})
+                   .json()["id"] for text in texts]
+            seen = len(emulator.requests)
+            # Several supervisor periods and hundreds of sender polls go by.
+            wait_for(lambda: sum("status-session" in r.path
+                                 for r in emulator.requests[seen:]) >= 3)
+            tried = [r.path for r in emulator.requests[seen:]
+                     if "send-message" in r.path or "check-number-status" in r.path]
+            assert tried == [], "the queue called the engine while WhatsApp was down"
+            for message_id in ids:
+                row = api.get(f"/api/v1/messages/{message_id}").json()
+                assert row["status"] == "pending"
+
+            emulator.whatsapp_reachable = True
+            emulator.scan_qr()  # posts the connection to Ponte's webhook
+
+            wait_for(lambda: len(emulator.delivered) == 3)
+            assert [d["text"] for d in emulator.delivered] == texts

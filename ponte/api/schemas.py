@@ -22,6 +22,10 @@ class MessageOut(Schema):
         "Outbound: `pending`, `sent`, `delivered`, `read`, `played` or `failed` (then `error` "
         "says why). Inbound: always `received`."))
     error: str
+    failure: str = Field(description=(
+        "Why a send failed, as a stable code (empty otherwise): `disconnected`, `no_engine`, "
+        "`not_on_whatsapp`, `engine_auth`, `engine_down`, `refused`, `unknown_outcome` (it may "
+        "have been delivered: check before retrying) or `expired`."))
     revoked: bool
     timestamp: datetime
 

@@ -42,8 +42,8 @@ def _message_out(message: Message) -> dict:
         "engine_message_id": message.engine_message_id, "direction": message.direction,
         "kind": message.kind, "text": message.text, "caption": message.caption,
         "media": message.media, "quoted_engine_message_id": message.quoted_engine_message_id,
-        "status": status, "error": message.error, "revoked": message.revoked,
-        "timestamp": message.engine_timestamp,
+        "status": status, "error": message.error, "failure": message.failure,
+        "revoked": message.revoked, "timestamp": message.engine_timestamp,
     }
 
 

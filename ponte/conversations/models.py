@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from ponte.accounts.models import Instance, Organization
 from ponte.accounts.scoping import OrgQuerySet
+from ponte.conversations.failures import SendFailure
 from ponte.text import ERROR_LENGTH, NAME_LENGTH
 
 
@@ -127,6 +128,10 @@ class Message(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     outcome_unknown_at = models.DateTimeField(null=True, blank=True)
+    # Past this time a message still waiting ends failed: sent late is worse than not sent.
+    send_deadline = models.DateTimeField(null=True, blank=True)
+    # Why the last try failed (a SendFailure code): the chat says it in the reader's language.
+    failure = models.CharField(max_length=20, blank=True)
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                 blank=True, related_name="+")
 
@@ -142,6 +147,13 @@ class Message(models.Model):
             models.Index(fields=["conversation", "-engine_timestamp", "-id"]),
             models.Index(fields=["status", "next_attempt_at"]),
         ]
+
+    @property
+    def failure_reason(self) -> str:
+        """Why it did not go out, in the active language: the cause, else the engine's words."""
+        if self.failure in SendFailure.values:
+            return str(SendFailure(self.failure).label)
+        return self.error
 
 
 class EarlyUpdate(models.Model):

@@ -1,5 +1,8 @@
 """Queueing messages to send: check, then store as pending; the sender does the rest."""
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -46,6 +49,11 @@ def check_send_message(org: Organization, *, text: str, to: str | None = None,
     return chat
 
 
+def send_deadline(now: datetime) -> datetime:
+    """Until when a message queued (or retried) now may still go out."""
+    return now + timedelta(seconds=settings.PONTE_SEND_EXPIRY_SECONDS)
+
+
 def do_queue_message(chat: Conversation, text: str, *, user=None) -> Message:
     now = timezone.now()
     with transaction.atomic():
@@ -53,7 +61,7 @@ def do_queue_message(chat: Conversation, text: str, *, user=None) -> Message:
             org_id=chat.org_id, instance_id=chat.instance_id, conversation=chat,
             direction=Message.Direction.OUTBOUND, kind="text", text=text,
             status=MessageStatus.PENDING, engine_timestamp=now, next_attempt_at=now,
-            sent_by=user,
+            send_deadline=send_deadline(now), sent_by=user,
         )
         bump_conversation(message)
         transaction.on_commit(sending.wake)
@@ -63,15 +71,16 @@ def do_queue_message(chat: Conversation, text: str, *, user=None) -> Message:
 
 
 def do_retry_message(message: Message) -> Message:
-    """The user's retry of a failed send: back to pending, with a fresh attempt budget."""
+    """The user's retry of a failed send: back to pending, with fresh attempts and deadline."""
     if message.direction != Message.Direction.OUTBOUND or message.status != MessageStatus.FAILED \
             or message.engine_message_id:
         raise SendRejected("not_retryable", "Only a failed message that never left can be retried.",
                            status=409)
+    now = timezone.now()
     with transaction.atomic():
         Message.objects.filter(pk=message.pk).update(
-            status=MessageStatus.PENDING, attempts=0, error="", outcome_unknown_at=None,
-            next_attempt_at=timezone.now())
+            status=MessageStatus.PENDING, attempts=0, error="", failure="",
+            outcome_unknown_at=None, next_attempt_at=now, send_deadline=send_deadline(now))
         transaction.on_commit(sending.wake)
         publish_message_changed(message.org_id, message.conversation_id, message.pk)
     message.refresh_from_db()

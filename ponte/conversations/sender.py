@@ -1,9 +1,13 @@
 """The outbound sender: pending messages go to the engine, each reaching WhatsApp once.
 
 A message row is the job. The sender claims due rows with a lease, sends, and
-records the engine's id. Transient failures come back later with exponential
-backoff and jitter; a send whose answer was lost is looked for in the chat (the
-engine's echo or its history) before anything is sent again.
+records the engine's id. Messages wait, without a call to the engine, while
+their session is not connected, and go out oldest first, one chat's in order,
+when it connects. Every failed step (the number check too) spends an attempt and
+comes back later with exponential backoff and jitter; a send whose answer was
+lost is looked for in the chat (the engine's echo or its history) before
+anything is sent again. A message still waiting at its deadline ends failed,
+with the cause the chat shows.
 """
 
 import random
@@ -11,10 +15,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from ponte.accounts.models import Instance, SessionState
 from ponte.background import BackgroundLoop
 from ponte.conversations.contacts import do_record_wa_id
+from ponte.conversations.failures import NotOnWhatsApp, SendFailure, failure_of
 from ponte.conversations.models import Message, MessageStatus
 from ponte.conversations.storing import do_attach_engine_id, publish_message_changed
 from ponte.db import serialized_writes
@@ -26,20 +33,63 @@ from ponte.text import clip_error
 LEASE = timedelta(minutes=2)
 WA_ID_FRESH_FOR = timedelta(days=30)
 POLL_SECONDS = 1.0
+NO_ENGINE = "the WhatsApp instance has no engine configured"
+
+
+def _waiting():
+    return Message.objects.filter(direction=Message.Direction.OUTBOUND,
+                                  status=MessageStatus.PENDING)
 
 
 def claim_due(limit: int = 20) -> list[int]:
-    """Due pending messages, leased so that no other sender takes them meanwhile."""
+    """Due messages of connected sessions, leased so that no other sender takes them meanwhile.
+
+    Only the oldest waiting message of a chat is due: the next one waits for it to go
+    out (or fail), so a chat's messages reach WhatsApp in the order they were written.
+    """
     now = timezone.now()
+    earlier = _waiting().filter(conversation_id=OuterRef("conversation_id"), id__lt=OuterRef("id"))
     with serialized_writes(), transaction.atomic():
-        due = (Message.objects.filter(direction=Message.Direction.OUTBOUND,
-                                      status=MessageStatus.PENDING, next_attempt_at__lte=now)
-               .order_by("next_attempt_at", "id"))
+        due = (_waiting().filter(next_attempt_at__lte=now, instance__state=SessionState.CONNECTED)
+               .exclude(Exists(earlier)).order_by("next_attempt_at", "id"))
         if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
+            due = due.select_for_update(skip_locked=True, of=("self",))
         ids = list(due.values_list("id", flat=True)[:limit])
         Message.objects.filter(pk__in=ids).update(next_attempt_at=now + LEASE)
     return ids
+
+
+def give_up_overdue(limit: int = 100) -> int:
+    """End the waiting messages that cannot go out: past their deadline, or with no engine.
+
+    Only rows not leased nor backing off are looked at, so a send in flight is never
+    failed under the sender's feet.
+    """
+    now = timezone.now()
+    due = _waiting().filter(next_attempt_at__lte=now)
+    stalled = Instance.objects.filter(
+        pk__in=due.exclude(instance__state=SessionState.CONNECTED).values("instance_id"))
+    unconfigured = [instance.pk for instance in stalled if not is_configured(instance)]
+    overdue = (due.filter(Q(send_deadline__lte=now) | Q(instance_id__in=unconfigured))
+               .select_related("instance").order_by("id")[:limit])
+    for message in overdue:
+        do_fail_message(message, *give_up_reason(message))
+    return len(overdue)
+
+
+def give_up_reason(message: Message) -> tuple[str, str]:
+    """The cause and detail of a message that waited too long: what kept it is the cause."""
+    instance = message.instance
+    if not is_configured(instance):
+        return SendFailure.NO_ENGINE, NO_ENGINE
+    if instance.state != SessionState.CONNECTED:
+        return SendFailure.DISCONNECTED, (f"not sent in time: the WhatsApp session is "
+                                          f"{instance.state}")
+    if message.outcome_unknown_at is not None:
+        return SendFailure.UNKNOWN_OUTCOME, message.error or "the engine never answered"
+    if message.failure:
+        return message.failure, f"not sent in time: {message.error}"
+    return SendFailure.EXPIRED, "not sent in time"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -58,6 +108,7 @@ class Sender:
         self.caller.close()
 
     def run_pass(self) -> float | None:
+        give_up_overdue()
         return 0 if self.send_due() else None
 
     def send_due(self) -> int:
@@ -76,15 +127,22 @@ class Sender:
                 or message.engine_message_id:
             return  # sent meanwhile (its echo arrived) or deleted
         if not is_configured(message.instance):
-            do_fail_message(message, "The WhatsApp instance has no engine configured.")
+            do_fail_message(message, SendFailure.NO_ENGINE, NO_ENGINE)
             return
+        if message.instance.state != SessionState.CONNECTED:
+            do_look_again_later(message, timedelta(0))  # dropped since the claim: it waits
+            return
+        reconciling = message.outcome_unknown_at is not None
         try:
-            if message.outcome_unknown_at is not None:
+            if reconciling:
                 self.reconcile(message)
             else:
+                do_count_attempt(message)  # before any call: a failed number check counts
                 self.send(message)
         except EngineError as exc:
-            self.failed_attempt(message, exc)
+            if reconciling:
+                do_count_attempt(message)
+            self.failed_attempt(message, exc, reconciling=reconciling)
 
     def wa_id_for(self, message: Message) -> str:
         """The id WhatsApp knows this person by: the engine answers the ninth-digit question."""
@@ -94,13 +152,12 @@ class Sender:
             return contact.wa_id
         check = self.call(message, lambda client: client.check_number(contact.e164.lstrip("+")))
         if not check.exists or not check.wa_id:
-            raise EngineError("this number is not on WhatsApp")
+            raise NotOnWhatsApp
         do_record_wa_id(contact, check.wa_id)
         return check.wa_id
 
     def send(self, message: Message) -> None:
         wa_id = self.wa_id_for(message)
-        do_count_attempt(message)
         sent = self.call(message, lambda client: client.send_text(wa_id, message.text))
         do_attach_engine_id(message, sent.engine_message_id)
         SENDS.labels("sent").inc()
@@ -126,24 +183,38 @@ class Sender:
                            * settings.PONTE_RECONCILE_CHECKS)
         if waited < window:
             do_look_again_later(message, window / settings.PONTE_RECONCILE_CHECKS)
-        elif history:
+        elif history and message.attempts < settings.PONTE_SEND_MAX_ATTEMPTS:
             # Not in the engine's history after the whole window: it never went out.
             do_send_again(message)
+        elif history:
+            do_fail_message(message, SendFailure.ENGINE_DOWN,
+                            "the engine never answered and the message is not in the chat")
         else:
-            do_fail_message(message, "The engine never answered; the message may have been "
-                                     "delivered. Check the phone before retrying.")
+            do_fail_message(message, SendFailure.UNKNOWN_OUTCOME,
+                            "the engine never answered; the message may have been delivered")
 
-    def failed_attempt(self, message: Message, exc: EngineError) -> None:
-        if exc.outcome_unknown:
-            do_await_outcome(message, exc.detail)
-        elif (exc.transient or exc.auth) and message.attempts < settings.PONTE_SEND_MAX_ATTEMPTS:
+    def failed_attempt(self, message: Message, exc: EngineError, *,
+                       reconciling: bool = False) -> None:
+        """Spent attempts back off; out of attempts, or refused for good, the message fails."""
+        failure = failure_of(exc)
+        retryable = (exc.transient or exc.auth or exc.outcome_unknown
+                     or exc.kind == "not_connected")
+        if exc.outcome_unknown and not reconciling:
+            do_await_outcome(message, failure, exc.detail)
+        elif retryable and message.attempts < settings.PONTE_SEND_MAX_ATTEMPTS:
             SENDS.labels("retried").inc()
-            do_retry_later(message, exc.detail, backoff(message.attempts))
+            do_retry_later(message, failure, exc.detail, backoff(message.attempts))
         else:
-            do_fail_message(message, exc.detail)
+            do_fail_message(message, SendFailure.UNKNOWN_OUTCOME if reconciling else failure,
+                            exc.detail)
 
 
 sending = BackgroundLoop("ponte-sender", Sender, period=lambda: POLL_SECONDS)
+
+
+def wake_on_connection(sender: object, *, instance: Instance, **kwargs: object) -> None:
+    """A session connected: the messages that waited for it go now, not at the next poll."""
+    sending.wake()
 
 
 # What becomes of a try. Each applies only while the message still waits to go out: an
@@ -160,16 +231,16 @@ def do_count_attempt(message: Message) -> None:
     message.attempts += 1
 
 
-def do_retry_later(message: Message, error: str, delay: timedelta) -> None:
-    _still_waiting(message).update(error=clip_error(error),
+def do_retry_later(message: Message, failure: str, error: str, delay: timedelta) -> None:
+    _still_waiting(message).update(failure=failure, error=clip_error(error),
                                    next_attempt_at=timezone.now() + delay)
 
 
-def do_await_outcome(message: Message, error: str) -> None:
+def do_await_outcome(message: Message, failure: str, error: str) -> None:
     """The send went out and no answer came: look for it before sending anything again."""
     now = timezone.now()
     _still_waiting(message).update(
-        outcome_unknown_at=now, error=clip_error(error),
+        outcome_unknown_at=now, failure=failure, error=clip_error(error),
         next_attempt_at=now + timedelta(seconds=settings.PONTE_RECONCILE_DELAY_SECONDS))
 
 
@@ -181,9 +252,10 @@ def do_send_again(message: Message) -> None:
     _still_waiting(message).update(outcome_unknown_at=None, next_attempt_at=timezone.now())
 
 
-def do_fail_message(message: Message, reason: str) -> None:
+def do_fail_message(message: Message, failure: str, reason: str) -> None:
+    """It will not go out: the chat shows why (the cause) and offers to try again."""
     with transaction.atomic():
-        failed = _still_waiting(message).update(status=MessageStatus.FAILED,
+        failed = _still_waiting(message).update(status=MessageStatus.FAILED, failure=failure,
                                                 error=clip_error(reason), next_attempt_at=None)
         if failed:
             SENDS.labels("failed").inc()

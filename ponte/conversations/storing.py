@@ -116,9 +116,10 @@ def do_attach_engine_id(message: Message, engine_message_id: str) -> None:
         message.engine_message_id = engine_message_id
         message.status = status
         message.error = ""
+        message.failure = ""
         message.outcome_unknown_at = None
         message.next_attempt_at = None
-        message.save(update_fields=["engine_message_id", "status", "error",
+        message.save(update_fields=["engine_message_id", "status", "error", "failure",
                                     "outcome_unknown_at", "next_attempt_at"])
         _apply_early_updates(message.instance_id, [message])
         if duplicate is not None:

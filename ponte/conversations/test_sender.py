@@ -31,7 +31,8 @@ def shop():
     emulator.stop()
     emulator_instance.start()
     made.instance.base_url = emulator_instance.base_url
-    made.instance.save(update_fields=["base_url"])
+    made.instance.state = "connected"  # as the supervisor finds it: sends wait otherwise
+    made.instance.save(update_fields=["base_url", "state"])
     yield made, emulator_instance
     emulator_instance.stop()
 
@@ -143,3 +144,21 @@ def test_api_queues_a_message_and_answers_pending_at_once(shop):
                         content_type="application/json",
                         headers={"Authorization": f"Bearer {made.api_key}"})
     assert bad.status_code == 400 and bad.json()["error"] == "invalid_phone"
+
+
+@override_settings(PONTE_SEND_MAX_ATTEMPTS=3, **FAST)
+def test_a_lost_answer_whose_chat_cannot_be_read_ends_failed_as_maybe_delivered(shop, client):
+    made, emulator = shop
+    emulator.hang_next("send_text", seconds=2.0, deliver=True)
+    emulator.fail_next("recent_messages", status=503, times=100)
+    chat = check_send_message(made.org, to="5531987654321", text="Oi")
+
+    message = send_until_settled(do_queue_message(chat, "Oi"), passes=30)
+
+    assert (message.status, message.failure) == ("failed", "unknown_outcome")
+    assert len(emulator.delivered) == 1
+    looks = [r for r in emulator.requests if r.operation == "recent_messages"]
+    assert len(looks) <= 3, "the chat history was asked for without end"
+    client.login(username=made.owner_email, password=made.owner_password)
+    html = client.get(f"/messages/{message.pk}/").content.decode()
+    assert "pode ter chegado, confira no celular" in html

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from ponte import realtime
 from ponte.accounts.models import Instance, SessionState
+from ponte.accounts.signals import session_connected
 from ponte.sessions.models import SessionTransition
 from ponte.text import clip_error
 
@@ -45,6 +46,8 @@ def do_transition(instance: Instance, state: str, cause: str, *, qr: str | None 
         if changes:
             Instance.objects.filter(pk=instance.pk).update(**changes)
             _publish_state(current, state)
+        if moved and state == SessionState.CONNECTED:
+            transaction.on_commit(lambda: session_connected.send(Instance, instance=current))
     for field, value in changes.items():
         setattr(instance, field, value)
     return moved

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ponte.web import settings_views, signing_views
+from ponte.web import engine_settings_views, settings_views, signing_views
 
 urlpatterns = [
     path("settings/whatsapp/", settings_views.whatsapp, name="settings_whatsapp"),
@@ -14,4 +14,6 @@ urlpatterns = [
          settings_views.rotate_webhook_token, name="settings_whatsapp_rotate"),
     path("settings/whatsapp/<uuid:instance_id>/app-secret/", signing_views.set_app_secret,
          name="settings_whatsapp_app_secret"),
+    path("settings/whatsapp/<uuid:instance_id>/engine/", engine_settings_views.engine,
+         name="settings_whatsapp_engine"),
 ]
