@@ -6,10 +6,14 @@ from django.utils import timezone
 
 from ponte import realtime
 from ponte.accounts.models import Instance, SessionState
+from ponte.diagnostics.models import DiagnosticEntry
+from ponte.diagnostics.services import redact_path
 from ponte.sessions.models import SessionTransition
 from ponte.text import clip_error
 
 DROPPED = {SessionState.DISCONNECTED, SessionState.NOTLOGGED}
+# The cause a session past its start deadline is failed with; the page reads it to explain.
+START_DEADLINE_CAUSE = "start deadline passed: the engine cannot open WhatsApp Web"
 
 
 def _publish_state(instance: Instance, state: str | None = None) -> None:
@@ -35,6 +39,8 @@ def do_transition(instance: Instance, state: str, cause: str, *, qr: str | None 
             changes["qr"] = qr
         if state == SessionState.CONNECTED:
             changes.update(last_success_at=timezone.now(), reconnect_attempts=0, qr="")
+        elif state == SessionState.QRCODE and current.reconnect_attempts:
+            changes["reconnect_attempts"] = 0  # the engine works again: it waits for a scan
         moved = current.state != state
         if moved:
             changes["state"] = state
@@ -64,9 +70,22 @@ def do_reset_reconnect_attempts(instance: Instance) -> None:
     _update(instance, reconnect_attempts=0)
 
 
-def do_remember_working_secret(instance: Instance, index: int) -> None:
-    """A reconnect worked with this secret: later calls use it, and the attempts start over."""
-    _update(instance, reconnect_attempts=0, active_secret_index=index)
+def do_remember_working_secret(instance: Instance, index: int, *, healthy: bool = True) -> None:
+    """A reconnect worked with this secret: later calls use it; once the session is
+    healthy again, the attempts start over."""
+    changes: dict = {"active_secret_index": index}
+    if healthy:
+        changes["reconnect_attempts"] = 0
+    _update(instance, **changes)
+
+
+def do_record_foreign_webhook(instance: Instance, session: str, what: str) -> None:
+    """A webhook about another session reached this instance's URL: kept in the log, ignored."""
+    DiagnosticEntry.objects.create(
+        org_id=instance.org_id, instance=instance, direction=DiagnosticEntry.Direction.INBOUND,
+        method="POST", path=redact_path(instance.webhook_path), outcome="wrong_session",
+        error=clip_error(f"webhook for session {session!r}, not {instance.session_name!r} "
+                         f"({what}): ignored"))
 
 
 def do_forget_session(instance: Instance) -> None:
