@@ -18,6 +18,7 @@ from ponte.diagnostics.models import DiagnosticEntry
 from ponte.diagnostics.services import redact_path
 from ponte.engines.base import EngineError
 from ponte.engines.calls import is_configured
+from ponte.sessions.resets import ResetRunning
 from ponte.sessions.services import do_reset_reconnect_attempts
 from ponte.sessions.supervisor import Supervisor
 
@@ -174,6 +175,8 @@ def _supervised(request: HttpRequest, action: str):
         else:
             do_reset_reconnect_attempts(instance)
             supervisor.reconnect(instance, "reconnect requested")
+    except ResetRunning:
+        raise HttpError(409, "A reset of this instance is already running.") from None
     except EngineError as exc:
         raise HttpError(502, f"The engine refused: {exc.detail}") from exc
     finally:

@@ -22,6 +22,8 @@ from ponte.text import clip_error
 
 log = logging.getLogger(__name__)
 LOCK_POLL_SECONDS = 0.5
+# Longer than a reset can take (its lock lasts 10 minutes): past this it is dead.
+STALE_RESET_SECONDS = 900
 
 
 class ResetRunning(Exception):
@@ -57,6 +59,7 @@ def release_lock(instance: Instance, key: str) -> None:
 
 def do_begin_reset(instance: Instance) -> SessionReset:
     """Record a reset as running; the database refuses a second one for the instance."""
+    expire_stale_resets(instance)
     try:
         with transaction.atomic():
             reset = SessionReset.objects.create(org_id=instance.org_id, instance=instance)
@@ -83,9 +86,19 @@ def do_finish_reset(reset: SessionReset, outcome: str, detail: str = "") -> None
         _publish_state(reset.instance)
 
 
+def expire_stale_resets(instance: Instance) -> None:
+    """A reset still "running" long after its lock expired died with its process."""
+    SessionReset.objects.filter(
+        instance=instance, finished_at__isnull=True,
+        started_at__lt=timezone.now() - timedelta(seconds=STALE_RESET_SECONDS),
+    ).update(finished_at=timezone.now(), step=SessionReset.Step.DONE,
+             outcome=SessionReset.Outcome.FAILED, detail="reset: interrupted (Ponte restarted)")
+
+
 def latest_reset(instance: Instance, within: timedelta = timedelta(minutes=10)
                  ) -> SessionReset | None:
     """The reset the page talks about: one running, or one that ended a moment ago."""
+    expire_stale_resets(instance)
     reset = instance.resets.order_by("-started_at").first()
     if reset is None or (reset.finished_at and reset.finished_at < timezone.now() - within):
         return None

@@ -234,3 +234,13 @@ def test_reset_runs_in_the_background_and_the_page_follows_it(online, client,
     assert made.instance.state == "qrcode"
     assert "Reset total feito. Leia o novo QR code no celular." in page
     assert f'src="{made.instance.qr}"' in page
+
+
+def test_a_reset_interrupted_by_a_restart_does_not_block_the_next_one(online):
+    made = provision(online)
+    stale = do_begin_reset(made.instance)
+    SessionReset.objects.filter(pk=stale.pk).update(
+        started_at=timezone.now() - timedelta(hours=1))
+    fresh = do_begin_reset(made.instance)
+    stale.refresh_from_db()
+    assert stale.outcome == "failed" and not stale.running and fresh.running
