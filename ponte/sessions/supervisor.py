@@ -57,6 +57,7 @@ SUPERVISOR_LOCK_SECONDS = 120
 RESET_LOCK_SECONDS = 600
 RESET_LOCK_WAIT_SECONDS = 60
 HEALTHY = {SessionState.CONNECTED, SessionState.QRCODE}
+WEBHOOK_CAUSE = "engine webhook:"
 
 
 class Supervisor:
@@ -98,7 +99,7 @@ class Supervisor:
                               f"engine unreachable: {exc.detail}")
             return
         word = status.detail or status.state
-        if status.state == SessionState.STARTING and instance.state in DROPPED:
+        if status.state == SessionState.STARTING and _closed_by_engine(instance):
             # The engine told us the session closed (browserClose): a status that still
             # reads INITIALIZING has no browser behind it, and nothing restarts it.
             self.reconnect(instance, f"engine reported the session {instance.state}, "
@@ -207,6 +208,16 @@ class Supervisor:
         return status
 
 
+def _closed_by_engine(instance: Instance) -> bool:
+    """Dropped because the engine's webhook said so (not because we could not reach it:
+    an engine that rebooted and is starting its sessions again is believed)."""
+    if instance.state not in DROPPED:
+        return False
+    cause = (SessionTransition.objects.filter(instance=instance).order_by("-at")
+             .values_list("cause", flat=True).first())
+    return bool(cause and cause.startswith(WEBHOOK_CAUSE))
+
+
 def _past_start_deadline(instance: Instance) -> bool:
     """Starting for longer than allowed, counted from the last move into starting."""
     if instance.state != SessionState.STARTING:
@@ -241,7 +252,7 @@ def do_apply_session_update(instance: Instance, event: SessionUpdate) -> None:
     if event.session is not None and event.session != instance.session_name:
         do_record_foreign_webhook(instance, event.session, event.reason or event.state)
         return
-    do_transition(instance, event.state, f"engine webhook: {event.reason or event.state}",
+    do_transition(instance, event.state, f"{WEBHOOK_CAUSE} {event.reason or event.state}",
                   qr=event.qr)
     if event.state in DROPPED:
         transaction.on_commit(supervision.wake)

@@ -244,3 +244,19 @@ def test_a_reset_interrupted_by_a_restart_does_not_block_the_next_one(online):
     fresh = do_begin_reset(made.instance)
     stale.refresh_from_db()
     assert stale.outcome == "failed" and not stale.running and fresh.running
+
+
+def test_an_engine_that_comes_back_starting_its_sessions_is_believed(offline):
+    """Unreachable, then reachable and INITIALIZING (a reboot restarts stored sessions):
+    no webhook said the session closed, so nothing is closed and restarted under it."""
+    made = provision(offline)
+    session = made.instance.session_name
+    instance = act(made.instance)
+    offline.stop()
+    instance = act(instance)
+    assert instance.state == "disconnected"
+    offline.start()
+    spent = instance.reconnect_attempts
+    instance = act(instance)
+    assert instance.state == "starting" and instance.reconnect_attempts == spent
+    assert offline.browsers(session) == 1
