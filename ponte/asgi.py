@@ -4,8 +4,9 @@ Machine endpoints (webhooks, the REST API, health) skip the browser middleware
 stack: each sync middleware costs two thread hops per request under ASGI, and
 sessions, CSRF and messages mean nothing to an engine or an integrator.
 
-The lifespan starts what the web process owns (the webhook committer, and the
-event loop realtime events are sent from) and stops it on shutdown.
+The lifespan starts what the web process owns (the webhook committer, the event
+loop realtime events are sent from, and the relay of the worker's events) and
+stops it on shutdown.
 """
 
 import asyncio
@@ -28,6 +29,7 @@ from django.urls import path  # noqa: E402
 from ponte import realtime  # noqa: E402
 from ponte.bodycap import BodyCapMiddleware  # noqa: E402
 from ponte.errors import MACHINE_PREFIXES  # noqa: E402
+from ponte.proxies import TrustedProxyMiddleware  # noqa: E402
 from ponte.web.consumers import LiveConsumer  # noqa: E402
 
 WEBHOOK_PREFIXES = ("/webhooks/", "/bench/")
@@ -85,13 +87,18 @@ class Lifespan:
             await self.app(scope, receive, send)
             return
         committer = apps.get_app_config("inbox").committer
+        relay = None
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 realtime.bind_server_loop(asyncio.get_running_loop())
                 committer.start()
+                if not realtime.shared_layer():
+                    relay = realtime.relay_from_worker()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if relay is not None:
+                    relay.stop()
                 await asyncio.to_thread(committer.stop)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -100,7 +107,7 @@ class Lifespan:
 browser_app = get_asgi_application()
 machine_app = BareASGIHandler()
 
-application = Lifespan(ProtocolTypeRouter({
+application = Lifespan(TrustedProxyMiddleware(ProtocolTypeRouter({
     "http": BodyCapMiddleware(SplitByPath(WebhookASGIHandler(), machine_app, browser_app)),
     "websocket": AuthMiddlewareStack(URLRouter([path("ws/", LiveConsumer.as_asgi())])),
-}))
+})))

@@ -14,6 +14,8 @@ from typing import Protocol
 
 from django.db import close_old_connections, connections
 
+from ponte import nudges
+
 log = logging.getLogger(__name__)
 ERROR_PAUSE_SECONDS = 1.0
 
@@ -41,8 +43,11 @@ class BackgroundLoop:
         self._thread: threading.Thread | None = None
 
     def wake(self) -> None:
-        """Start the next pass now rather than at the end of the period."""
+        """Start the next pass now rather than at the end of the period, in this process
+        or, when the loop runs in the worker process, there."""
         self._wake.set()
+        if self._thread is None:
+            nudges.send(nudges.WORKER, {"wake": self.name})
 
     @property
     def woken(self) -> bool:

@@ -4,7 +4,10 @@ import argparse
 import contextlib
 import json
 import os
+import subprocess
 import sys
+import threading
+import time
 
 
 def _setup() -> None:
@@ -32,19 +35,73 @@ def _background_loops() -> list:
 def _run_web(host: str, port: int, *, with_worker: bool) -> None:
     import uvicorn
 
-    loops = [loop.start() for loop in _background_loops()] if with_worker else []
+    worker = WorkerProcess().start() if with_worker else None
     print(f"Ponte listening on http://{host}:{port}", flush=True)
     try:
         uvicorn.run("ponte.asgi:application", host=host, port=port, access_log=False,
                     log_level=os.environ.get("PONTE_UVICORN_LOG_LEVEL", "warning"),
-                    lifespan="on")
+                    lifespan="on",
+                    # Forwarded headers are ours to judge (ponte.proxies, PONTE_TRUSTED_PROXIES):
+                    # uvicorn's default believes any X-Forwarded-For from 127.0.0.1.
+                    proxy_headers=False)
     finally:
-        for loop in loops:
-            loop.stop()
+        if worker is not None:
+            worker.stop()
+
+
+class WorkerProcess:
+    """`ponte worker` beside the web process, restarted if it dies, gone when the web goes.
+
+    The worker holds the read end of a pipe whose write end only this process has: when
+    this process ends, however it ends, the worker reads end-of-file and stops.
+    """
+
+    RESTART_PAUSE_SECONDS = 1.0
+
+    def __init__(self) -> None:
+        self._stopping = threading.Event()
+        self._proc: subprocess.Popen | None = None
+        self._lifeline_read, self._lifeline_write = os.pipe()
+
+    def start(self) -> "WorkerProcess":
+        self._spawn()
+        threading.Thread(target=self._watch, name="ponte-worker-watch", daemon=True).start()
+        return self
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self._stopping.set()
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def _spawn(self) -> None:
+        env = dict(os.environ, PONTE_LIFELINE_FD=str(self._lifeline_read))
+        self._proc = subprocess.Popen([sys.executable, "-m", "ponte", "worker"], env=env,
+                                      pass_fds=(self._lifeline_read,))
+
+    def _watch(self) -> None:
+        while not self._stopping.is_set():
+            code = self._proc.wait()
+            if self._stopping.is_set():
+                return
+            print(f"Ponte worker exited ({code}); starting it again", file=sys.stderr, flush=True)
+            time.sleep(self.RESTART_PAUSE_SECONDS)
+            self._spawn()
 
 
 def _default_public_url(host: str, port: int) -> None:
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    everywhere = host in ("0.0.0.0", "::")
+    if everywhere and not os.environ.get("PONTE_PUBLIC_URL"):
+        print("Warning: PONTE_PUBLIC_URL is not set; only requests addressed to 127.0.0.1 or "
+              "localhost are accepted. Set it to the address people and engines use.",
+              file=sys.stderr, flush=True)
+    shown = "127.0.0.1" if everywhere else host
+    if ":" in shown:
+        shown = f"[{shown}]"
     os.environ.setdefault("PONTE_PUBLIC_URL", f"http://{shown}:{port}")
 
 
@@ -63,22 +120,48 @@ def cmd_web(args: argparse.Namespace) -> None:
 
 def cmd_worker(args: argparse.Namespace) -> None:
     import signal
-    import threading
 
     _setup()
-    loops = [loop.start() for loop in _background_loops()]
+    from ponte import nudges, realtime
+
+    realtime.publish_from_worker_process()
+    loops = {loop.name: loop.start() for loop in _background_loops()}
+    wakes = nudges.Listener(nudges.WORKER, lambda nudge: _wake(loops, nudge)).start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    lifeline = os.environ.pop("PONTE_LIFELINE_FD", "")
+    if lifeline:
+        threading.Thread(target=lambda: (os.read(int(lifeline), 1), stop.set()),
+                         daemon=True).start()
     print("Ponte worker: inbox, sends and session supervision", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
-    for loop in loops:
+    wakes.stop()
+    for loop in loops.values():
         loop.stop()
+
+
+def _wake(loops: dict, nudge: dict) -> None:
+    loop = loops.get(nudge.get("wake"))
+    if loop is not None:
+        loop.wake()
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
     _setup()
     _migrate()
+
+
+def _check_webhook_signing(adapter, args: argparse.Namespace) -> None:
+    """An engine that signs its posts needs the secret to check them, or a loud opt-out."""
+    if not adapter.signs_webhooks or args.app_secret:
+        return
+    if not args.allow_unsigned_webhooks:
+        sys.exit(f"{adapter.label} signs its webhooks: pass --app-secret (the app's secret in "
+                 "Meta's dashboard), or --allow-unsigned-webhooks to accept unsigned posts.")
+    print("WARNING: --allow-unsigned-webhooks: anyone who learns the webhook URL can post "
+          "fake messages to this number. Set the App Secret in Settings > WhatsApp.",
+          file=sys.stderr, flush=True)
 
 
 def cmd_init(args: argparse.Namespace) -> None:
@@ -88,13 +171,15 @@ def cmd_init(args: argparse.Namespace) -> None:
     from ponte.engines import UnknownEngine, adapter_for
 
     try:
-        adapter_for(args.engine)
+        adapter = adapter_for(args.engine)
     except UnknownEngine as exc:
         sys.exit(str(exc))
+    _check_webhook_signing(adapter, args)
     made = do_provision_organization(args.org, args.engine, engine_url=args.engine_url or "",
                                      secrets_list=args.secret or [],
                                      app_secret=args.app_secret or "",
-                                     phone_number_id=args.phone_number_id or "")
+                                     phone_number_id=args.phone_number_id or "",
+                                     allow_unsigned_webhooks=args.allow_unsigned_webhooks)
     result = {
         "organization_id": str(made.org.id),
         "instance_id": str(made.instance.id),
@@ -136,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--port", type=int, default=int(os.environ.get("PONTE_PORT", 8000)))
         return sub
 
-    with_address(commands.add_parser("serve", help="migrate, then web and worker in one process"))\
+    with_address(commands.add_parser("serve", help="migrate, then the web and worker processes"))\
         .set_defaults(func=cmd_serve)
     with_address(commands.add_parser("web", help="the web half only")).set_defaults(func=cmd_web)
     commands.add_parser("worker", help="the background half only").set_defaults(func=cmd_worker)
@@ -152,6 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--secret", action="append", help="primary first, then alternates")
     init.add_argument("--app-secret", help="Cloud API app secret for X-Hub-Signature-256")
     init.add_argument("--phone-number-id", help="Cloud API phone-number id that sends go to")
+    init.add_argument("--allow-unsigned-webhooks", action="store_true",
+                      help="UNSAFE: accept Cloud API webhooks without an app secret to check")
     init.add_argument("--json", action="store_true")
     init.set_defaults(func=cmd_init)
     return parser

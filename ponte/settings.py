@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -22,8 +23,6 @@ def _persistent_secret(name: str) -> str:
 
 SECRET_KEY = os.environ.get("PONTE_SECRET_KEY") or _persistent_secret("secret_key")
 DEBUG = os.environ.get("PONTE_DEBUG", "") == "1"
-ALLOWED_HOSTS = os.environ.get("PONTE_ALLOWED_HOSTS", "*").split(",")
-CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("PONTE_CSRF_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -32,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # Swagger UI's assets for /api/v1/docs, served from our static files
     "channels",
     "ponte.accounts",
     "ponte.diagnostics",
@@ -45,7 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "servestatic.middleware.ServeStaticMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ponte.web.language.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -127,8 +127,9 @@ STATIC_URL = "static/"
 # Static files are served from the installed package (finders); collectstatic is optional.
 STATIC_ROOT = os.environ.get("PONTE_STATIC_ROOT") or None
 # Served straight from the apps (htmx from django-htmx, our own JS and CSS): no collectstatic.
-WHITENOISE_USE_FINDERS = True
-WHITENOISE_AUTOREFRESH = DEBUG
+# ServeStatic (WhiteNoise's fork with ASGI support) streams files asynchronously under ASGI.
+SERVESTATIC_USE_FINDERS = True
+SERVESTATIC_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "media"
 
 # Engine secrets are encrypted at rest with this key (Fernet, urlsafe base64, 32 bytes).
@@ -136,8 +137,31 @@ PONTE_ENCRYPTION_KEY = os.environ.get("PONTE_ENCRYPTION_KEY", "")
 PONTE_MAX_WEBHOOK_BYTES = int(os.environ.get("PONTE_MAX_WEBHOOK_BYTES", 5 * 1024 * 1024))
 # Raw webhook bodies are dropped this long after they were processed.
 PONTE_INBOX_RETENTION_HOURS = int(os.environ.get("PONTE_INBOX_RETENTION_HOURS", 72))
-# Where engines reach Ponte's webhooks; `ponte serve` defaults it to its own address.
+# --- Deployment: what the public address and the proxies in front of Ponte imply ----------
+# Where people and engines reach Ponte; `ponte serve` defaults it to its own address.
 PONTE_PUBLIC_URL = os.environ.get("PONTE_PUBLIC_URL", "http://127.0.0.1:8000")
+_public = urlsplit(PONTE_PUBLIC_URL)
+# Its host, plus loopback for health checks on the machine itself, plus any named extras.
+_public_host = _public.hostname or "127.0.0.1"
+ALLOWED_HOSTS = [f"[{_public_host}]" if ":" in _public_host else _public_host,
+                 "127.0.0.1", "localhost", "[::1]",
+                 *[h.strip() for h in os.environ.get("PONTE_ALLOWED_HOSTS", "").split(",")
+                   if h.strip()]]
+CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}",
+                        *[o for o in os.environ.get("PONTE_CSRF_ORIGINS", "").split(",") if o]]
+# Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks,
+# comma-separated); none by default, so a client cannot pick its own address (ponte.proxies).
+PONTE_TRUSTED_PROXIES = os.environ.get("PONTE_TRUSTED_PROXIES", "")
+if PONTE_TRUSTED_PROXIES.strip():
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if _public.scheme == "https":
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    # Sent only on HTTPS answers (direct, or from a trusted proxy that says so).
+    SECURE_HSTS_SECONDS = int(os.environ.get("PONTE_HSTS_SECONDS", 365 * 24 * 3600))
+# /metrics: with a token, `Authorization: Bearer <token>`; without one, loopback only.
+PONTE_METRICS_TOKEN = os.environ.get("PONTE_METRICS_TOKEN", "")
+# --- end of deployment --------------------------------------------------------------------
 # Set by `ponte demo`: pages say that messages come from a simulated engine.
 PONTE_DEMO = os.environ.get("PONTE_DEMO", "") == "1"
 # The benchmark's baseline: a POST endpoint that reads the body and does nothing.

@@ -100,19 +100,40 @@ def all_messages(base: str, api_key: str) -> list[dict]:
     """Every message of every conversation, through the public API."""
     headers = {"Authorization": f"Bearer {api_key}"}
     with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
-        chats = client.get("/api/v1/conversations", params={"limit": 200}).json()["items"]
         messages: list[dict] = []
-        for chat in chats:
-            before = None
-            while True:
-                params = {"limit": 200} | ({"before": before} if before else {})
-                page = client.get(f"/api/v1/conversations/{chat['id']}/messages",
-                                  params=params).json()
-                messages += [m | {"e164": chat["contact"]["e164"]} for m in page["items"]]
-                before = page["next_before"]
-                if before is None:
-                    break
+        for chat in every_page(client, "/api/v1/conversations"):
+            path = f"/api/v1/conversations/{chat['id']}/messages"
+            messages += [m | {"e164": chat["contact"]["e164"]} for m in every_page(client, path)]
     return messages
+
+
+def worker_processes(pid: int) -> list[int]:
+    """The `ponte worker` processes that `ponte serve` (process `pid`) started."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == pid and b"worker" in command:
+            found.append(int(entry.name))
+    return found
+
+
+def every_page(client: httpx.Client, path: str) -> list[dict]:
+    """All the items of an API list, following `next_before`."""
+    items: list[dict] = []
+    before = None
+    while True:
+        params = {"limit": 200} | ({"before": before} if before else {})
+        page = client.get(path, params=params).json()
+        items += page["items"]
+        before = page["next_before"]
+        if before is None:
+            return items
 
 
 def wait_for(predicate, timeout: float = 60, every: float = 0.2):

@@ -7,22 +7,26 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from emulators import cloudapi
 from tests.procs import Server, all_messages, isolated_env, ponte_init, wait_for
 from tests.support import webhook_fixtures
 
 pytestmark = pytest.mark.slow
+APP_SECRET = "meta-app-secret"  # the Cloud API checks it; the other engines ignore it
 
 
 
 @pytest.mark.parametrize("engine", ["wppconnect", "evolution", "cloudapi"])
 def test_fixtures_posted_to_a_running_server_appear_once_through_the_api(tmp_path, engine):
     with isolated_env(tmp_path) as env:
-        made = ponte_init(env, engine)
+        made = ponte_init(env, engine, "Loja", "--app-secret", APP_SECRET)
         with Server(env) as server, httpx.Client(base_url=server.base, timeout=30) as client:
             def post_all() -> None:
                 for path in webhook_fixtures(engine):
-                    response = client.post(made["webhook_url"], content=path.read_bytes(),
-                                           headers={"Content-Type": "application/json"})
+                    body = path.read_bytes()
+                    response = client.post(made["webhook_url"], content=body, headers={
+                        "Content-Type": "application/json",
+                        "X-Hub-Signature-256": cloudapi.sign(body, APP_SECRET)})
                     assert response.status_code == 200, (path.name, response.text)
 
             post_all()

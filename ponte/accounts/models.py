@@ -99,6 +99,9 @@ class Instance(models.Model):
     phone_number_id = models.CharField(max_length=64, blank=True)
     secrets_encrypted = models.JSONField(default=list)
     app_secret_encrypted = models.TextField(blank=True)
+    # An engine that signs its posts (the Cloud API) without the secret to check them:
+    # unsigned posts are refused unless the operator chose this, and Settings warns.
+    allow_unsigned_webhooks = models.BooleanField(default=False)
     webhook_token_encrypted = models.TextField()
     state = models.CharField(max_length=20, choices=SessionState.choices,
                              default=SessionState.DISCONNECTED)
@@ -109,8 +112,12 @@ class Instance(models.Model):
     reconnect_attempts = models.PositiveSmallIntegerField(default=0)
     # Which of the secrets last worked: the primary (0) until a reconnect needed an alternate.
     active_secret_index = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=ERROR_LENGTH, blank=True)
+    last_error = models.CharField(max_length=ERROR_LENGTH, blank=True)  # technical, English
+    # What kind of failure it was (`EngineError.kind`): the page says it in its language.
+    last_error_kind = models.CharField(max_length=20, blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
+    # Set when the session is healthy again after the last error: it is history then.
+    last_error_resolved_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -1,6 +1,11 @@
+"""What the API answers and accepts; the field descriptions are the OpenAPI document's."""
+
 from datetime import datetime
 
-from ninja import Schema
+from ninja import Field, Schema
+
+CURSOR = ("Opaque cursor: pass it as `?before=` to get the next (older) page; "
+          "null on the last page.")
 
 
 class MessageOut(Schema):
@@ -13,7 +18,9 @@ class MessageOut(Schema):
     caption: str
     media: dict | None
     quoted_engine_message_id: str | None
-    status: str
+    status: str = Field(description=(
+        "Outbound: `pending`, `sent`, `delivered`, `read`, `played` or `failed` (then `error` "
+        "says why). Inbound: always `received`."))
     error: str
     revoked: bool
     timestamp: datetime
@@ -35,16 +42,27 @@ class ConversationOut(Schema):
 
 class ConversationPage(Schema):
     items: list[ConversationOut]
+    next_before: str | None = Field(description=CURSOR)
 
 
 class MessagePage(Schema):
     items: list[MessageOut]
-    next_before: int | None
+    next_before: str | None = Field(description=CURSOR)
 
 
 class ErrorOut(Schema):
-    error: str
-    detail: str
+    error: str = Field(description="A stable code, e.g. `not_found`, `bad_cursor`.")
+    detail: str = Field(description="What went wrong, for a person.")
+
+
+class FieldErrorOut(Schema):
+    field: str = Field(description="The parameter or body field, e.g. `limit` or `text`.")
+    message: str
+
+
+class ValidationErrorOut(Schema):
+    error: str = Field(description="Always `invalid`.")
+    detail: list[FieldErrorOut] = Field(description="One entry per field that failed.")
 
 
 class SendIn(Schema):
@@ -65,6 +83,7 @@ class InstanceOut(Schema):
     qr: str
     last_error: str
     last_error_at: datetime | None
+    last_error_resolved_at: datetime | None  # set once the session is healthy again
     last_success_at: datetime | None
 
 
@@ -78,8 +97,10 @@ class DiagnosticOut(Schema):
     latency_ms: float | None
     outcome: str
     error: str
+    count: int  # identical outcomes in a row are one entry: created_at is the first, last_at
+    last_at: datetime | None  # the latest
 
 
 class DiagnosticPage(Schema):
     items: list[DiagnosticOut]
-    next_before: int | None
+    next_before: str | None = Field(description=CURSOR)

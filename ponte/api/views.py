@@ -1,15 +1,18 @@
 """Endpoints: parse the request, call the app's queries, shape the answer."""
 
+from datetime import datetime
+
 from django.http import HttpRequest
-from ninja import NinjaAPI, Query, Status
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja import Query, Status
+from ninja.errors import HttpError
 
 from ponte.accounts.models import Instance
-from ponte.api import schemas
+from ponte.api import cursors, errors, schemas
 from ponte.api.auth import ApiKeyAuth
+from ponte.api.openapi import PonteAPI, answers, docs
 from ponte.conversations import queries
+from ponte.conversations.models import Conversation, Message
 from ponte.conversations.outbound import (
-    SendRejected,
     check_send_message,
     do_queue_message,
     do_retry_message,
@@ -18,81 +21,107 @@ from ponte.diagnostics.models import DiagnosticEntry
 from ponte.diagnostics.services import redact_path
 from ponte.engines.base import EngineError
 from ponte.engines.calls import is_configured
+from ponte.identity import canonicalize
 from ponte.sessions.resets import ResetRunning
 from ponte.sessions.services import do_reset_reconnect_attempts
 from ponte.sessions.supervisor import Supervisor
 
-api = NinjaAPI(title="Ponte", version="1", auth=ApiKeyAuth(), urls_namespace="api")
+api = PonteAPI(title="Ponte", version="1", auth=ApiKeyAuth(), urls_namespace="api", docs=docs(),
+               description="WhatsApp conversations of one organization; every list is "
+                           "newest first and paged by `next_before`.")
+errors.install(api)
+
+BEFORE = Query(None, description="The `next_before` of the previous page.")
+LIMIT = Query(50, ge=1, le=200, description="Items per page.")
 
 
-@api.exception_handler(AuthenticationError)
-def _unauthorized(request: HttpRequest, exc: Exception):
-    return api.create_response(request, {"error": "unauthorized",
-                                         "detail": "Missing or invalid API key."}, status=401)
-
-
-@api.exception_handler(ValidationError)
-def _invalid(request: HttpRequest, exc: ValidationError):
-    return api.create_response(request, {"error": "invalid", "detail": str(exc.errors)[:500]},
-                               status=422)
-
-
-@api.exception_handler(HttpError)
-def _http_error(request: HttpRequest, exc: HttpError):
-    code = {404: "not_found", 400: "bad_request", 409: "conflict",
-            502: "engine_error"}.get(exc.status_code, "error")
-    return api.create_response(request, {"error": code, "detail": str(exc)},
-                               status=exc.status_code)
-
-
-@api.exception_handler(SendRejected)
-def _rejected(request: HttpRequest, exc: SendRejected):
-    return api.create_response(request, {"error": exc.code, "detail": exc.detail},
-                               status=exc.status)
-
-
-def _message_out(message) -> dict:
+def _message_out(message: Message) -> dict:
+    # An inbound row keeps the model's default status; to an integrator it was received.
+    status = "received" if message.direction == Message.Direction.INBOUND else message.status
     return {
         "id": message.pk, "conversation_id": message.conversation_id,
         "engine_message_id": message.engine_message_id, "direction": message.direction,
         "kind": message.kind, "text": message.text, "caption": message.caption,
         "media": message.media, "quoted_engine_message_id": message.quoted_engine_message_id,
-        "status": message.status, "error": message.error, "revoked": message.revoked,
+        "status": status, "error": message.error, "revoked": message.revoked,
         "timestamp": message.engine_timestamp,
     }
 
 
-@api.get("/conversations", response=schemas.ConversationPage)
-def list_conversations(request: HttpRequest, limit: int = Query(50, ge=1, le=200)):
-    chats = queries.conversations_for(request.auth, limit)
+def _conversation_out(chat: Conversation) -> dict:
     return {
-        "items": [{
-            "id": chat.pk,
-            "contact": {"id": chat.contact.pk, "name": chat.contact.display_name,
-                        "e164": chat.contact.e164},
-            "last_message": _message_out(chat.last_message) if chat.last_message else None,
-            "last_message_at": chat.last_message_at,
-            "unread_count": chat.unread_count,
-        } for chat in chats],
+        "id": chat.pk,
+        "contact": {"id": chat.contact.pk, "name": chat.contact.display_name,
+                    "e164": chat.contact.e164},
+        "last_message": _message_out(chat.last_message) if chat.last_message else None,
+        "last_message_at": chat.last_message_at,
+        "unread_count": chat.unread_count,
     }
 
 
-@api.get("/conversations/{conversation_id}/messages",
-         response={200: schemas.MessagePage, 404: schemas.ErrorOut})
-def list_messages(request: HttpRequest, conversation_id: int, before: int | None = None,
-                  limit: int = Query(50, ge=1, le=200)):
+def _phone(raw: str | None) -> str | None:
+    if raw is None or not raw.strip():
+        return None  # a blank search field filters nothing
+    identity = canonicalize(raw)
+    if identity.kind != "user" or identity.e164 is None:
+        raise errors.Refused("invalid_phone", f"`{raw[:40]}` is not a phone number we can read.")
+    return identity.e164
+
+
+@api.get("/conversations", response=answers({200: schemas.ConversationPage}, 400))
+def list_conversations(request: HttpRequest, before: str | None = BEFORE, limit: int = LIMIT,
+                       phone: str | None = Query(None, description=(
+                           "Only the contact with this number, in any form: "
+                           "`(31) 98765-4321`, `+55 31 …`, a WhatsApp id.")),
+                       unread: bool = Query(False, description="Only chats with unread messages.")):
+    """Conversations with their contact, last message and unread count, latest activity first."""
+    key = cursors.decode(before, (datetime, int), nullable=frozenset({0})) if before else None
+    chats = queries.conversations_page(request.auth, before=key, limit=limit,
+                                       e164=_phone(phone), unread=unread)
+    page = chats[:limit]
+    more = len(chats) > limit
+    return {"items": [_conversation_out(chat) for chat in page],
+            "next_before": cursors.encode(*queries.conversation_key(page[-1])) if more else None}
+
+
+@api.get("/conversations/{conversation_id}",
+         response=answers({200: schemas.ConversationOut}, 404))
+def get_conversation(request: HttpRequest, conversation_id: int):
+    """One conversation, as in the list; 404 unless it belongs to your organization."""
     chat = queries.conversation_or_none(request.auth, conversation_id)
     if chat is None:
         raise HttpError(404, "No such conversation.")
-    messages = queries.messages_page(chat, before=before, limit=limit)
-    has_more = len(messages) > limit
-    messages = messages[:limit]
-    return {"items": [_message_out(m) for m in messages],
-            "next_before": messages[-1].pk if has_more else None}
+    return _conversation_out(chat)
 
 
-@api.post("/messages", response={202: schemas.MessageOut, 400: schemas.ErrorOut,
-                                 404: schemas.ErrorOut, 409: schemas.ErrorOut})
+def _message_key(chat: Conversation, before: str) -> queries.MessageKey | None:
+    legacy = cursors.legacy_id(before)
+    if legacy is None:
+        return cursors.decode(before, (datetime, int))
+    key = queries.message_key(chat, legacy)
+    if key is None:
+        raise cursors.BadCursor
+    return key
+
+
+@api.get("/conversations/{conversation_id}/messages",
+         response=answers({200: schemas.MessagePage}, 400, 404))
+def list_messages(request: HttpRequest, conversation_id: int, before: str | None = BEFORE,
+                  limit: int = LIMIT):
+    """The conversation's messages, newest first."""
+    chat = queries.conversation_or_none(request.auth, conversation_id)
+    if chat is None:
+        raise HttpError(404, "No such conversation.")
+    key = _message_key(chat, before) if before else None
+    messages = queries.messages_before(chat, key, limit)
+    page = messages[:limit]
+    more = len(messages) > limit
+    return {"items": [_message_out(m) for m in page],
+            "next_before": cursors.encode(page[-1].engine_timestamp, page[-1].pk)
+            if more else None}
+
+
+@api.post("/messages", response=answers({202: schemas.MessageOut}, 400, 404, 409))
 def send_message(request: HttpRequest, payload: schemas.SendIn):
     """Queue a text message; it is returned at once as `pending` and sent by the worker."""
     chat = check_send_message(request.auth, text=payload.text, to=payload.to,
@@ -100,17 +129,18 @@ def send_message(request: HttpRequest, payload: schemas.SendIn):
     return Status(202, _message_out(do_queue_message(chat, payload.text)))
 
 
-@api.post("/messages/{message_id}/retry", response={202: schemas.MessageOut,
-                                                    404: schemas.ErrorOut, 409: schemas.ErrorOut})
+@api.post("/messages/{message_id}/retry", response=answers({202: schemas.MessageOut}, 404, 409))
 def retry_message(request: HttpRequest, message_id: int):
+    """Send a `failed` message again (only one that never left)."""
     message = queries.message_or_none(request.auth, message_id)
     if message is None:
         raise HttpError(404, "No such message.")
     return Status(202, _message_out(do_retry_message(message)))
 
 
-@api.get("/messages/{message_id}", response={200: schemas.MessageOut, 404: schemas.ErrorOut})
+@api.get("/messages/{message_id}", response=answers({200: schemas.MessageOut}, 404))
 def get_message(request: HttpRequest, message_id: int):
+    """One message, e.g. to follow a sent one's status."""
     message = queries.message_or_none(request.auth, message_id)
     if message is None:
         raise HttpError(404, "No such message.")
@@ -127,6 +157,7 @@ def _instance_out(instance: Instance) -> dict:
         "reconnect_attempts": instance.reconnect_attempts, "qr": instance.qr,
         "last_error": instance.last_error,
         "last_error_at": instance.last_error_at, "last_success_at": instance.last_success_at,
+        "last_error_resolved_at": instance.last_error_resolved_at,
     }
 
 
@@ -137,31 +168,37 @@ def _instance(request: HttpRequest) -> Instance:
     return instance
 
 
-@api.get("/instance", response={200: schemas.InstanceOut, 404: schemas.ErrorOut})
+@api.get("/instance", response=answers({200: schemas.InstanceOut}, 404))
 def get_instance(request: HttpRequest):
     """State, last error and last success of the organization's WhatsApp instance."""
     return _instance_out(_instance(request))
 
 
-@api.get("/instance/diagnostics", response={200: schemas.DiagnosticPage, 404: schemas.ErrorOut})
-def list_diagnostics(request: HttpRequest, outcome: str | None = None, errors_only: bool = False,
-                     before: int | None = None, limit: int = Query(50, ge=1, le=500)):
+@api.get("/instance/diagnostics", response=answers({200: schemas.DiagnosticPage}, 400, 404))
+def list_diagnostics(request: HttpRequest,
+                     outcome: str | None = Query(None, description="Only this outcome."),
+                     errors_only: bool = Query(False, description="Only calls that went wrong."),
+                     before: str | None = BEFORE,
+                     limit: int = Query(50, ge=1, le=500, description="Items per page.")):
     """The diagnostic log, newest first: every engine call and webhook, secrets redacted."""
     entries = DiagnosticEntry.objects.for_org(request.auth).filter(instance=_instance(request))
     if outcome:
         entries = entries.filter(outcome=outcome)
     if errors_only:
         entries = entries.exclude(outcome__in=DiagnosticEntry.FINE_OUTCOMES)
-    if before is not None:
-        entries = entries.filter(id__lt=before)
+    if before:
+        legacy = cursors.legacy_id(before)
+        entries = entries.filter(
+            id__lt=legacy if legacy is not None else cursors.decode(before, (int,))[0])
     page = list(entries.order_by("-id")[: limit + 1])
     has_more = len(page) > limit
     page = page[:limit]
     return {"items": [{
         "id": e.pk, "created_at": e.created_at, "direction": e.direction, "method": e.method,
         "path": e.path, "status_code": e.status_code, "latency_ms": e.latency_ms,
-        "outcome": e.outcome, "error": e.error,
-    } for e in page], "next_before": page[-1].pk if has_more else None}
+        "outcome": e.outcome, "error": e.error, "count": e.count,
+        "last_at": e.last_at or e.created_at,
+    } for e in page], "next_before": cursors.encode(page[-1].pk) if has_more else None}
 
 
 def _supervised(request: HttpRequest, action: str):
@@ -185,15 +222,13 @@ def _supervised(request: HttpRequest, action: str):
     return _instance_out(instance)
 
 
-@api.post("/instance/reconnect", response={200: schemas.InstanceOut, 404: schemas.ErrorOut,
-                                          409: schemas.ErrorOut, 502: schemas.ErrorOut})
+@api.post("/instance/reconnect", response=answers({200: schemas.InstanceOut}, 404, 409, 502))
 def reconnect_instance(request: HttpRequest):
     """Restart the engine session now, trying the secrets in turn (up to three attempts)."""
     return _supervised(request, "reconnect")
 
 
-@api.post("/instance/reset", response={200: schemas.InstanceOut, 404: schemas.ErrorOut,
-                                      409: schemas.ErrorOut, 502: schemas.ErrorOut})
+@api.post("/instance/reset", response=answers({200: schemas.InstanceOut}, 404, 409, 502))
 def reset_instance(request: HttpRequest):
     """Reset total da instância: log out, forget the token, start again, show a fresh QR."""
     return _supervised(request, "reset")

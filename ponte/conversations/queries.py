@@ -1,34 +1,66 @@
 """Read paths for the API and the pages, always scoped to one organization."""
 
+from datetime import datetime
+
 from django.db.models import F, Q
 
 from ponte.accounts.models import Organization
 from ponte.conversations.models import Conversation, Message
 from ponte.identity import canonicalize
 
+ConversationKey = tuple[datetime | None, int]
+MessageKey = tuple[datetime, int]
 
-def conversations_for(org: Organization, limit: int) -> list[Conversation]:
-    return list(
-        Conversation.objects.for_org(org)
-        .select_related("contact", "last_message")
-        .order_by("-last_message_at", "-id")[:limit]
-    )
+
+def conversations_page(org: Organization, *, before: ConversationKey | None, limit: int,
+                       e164: str | None = None, unread: bool = False) -> list[Conversation]:
+    """Latest activity first (never-active last), keyset by (last_message_at, id); one extra."""
+    chats = Conversation.objects.for_org(org).select_related("contact", "last_message")
+    if e164 is not None:
+        chats = chats.filter(contact__e164=e164)
+    if unread:
+        chats = chats.filter(unread_count__gt=0)
+    if before is not None:
+        at, pk = before
+        if at is None:
+            chats = chats.filter(last_message_at__isnull=True, id__lt=pk)
+        else:
+            chats = chats.filter(Q(last_message_at__lt=at) | Q(last_message_at=at, id__lt=pk)
+                                 | Q(last_message_at__isnull=True))
+    return list(chats.order_by(F("last_message_at").desc(nulls_last=True), "-id")[: limit + 1])
+
+
+def conversation_key(chat: Conversation) -> ConversationKey:
+    return (chat.last_message_at, chat.pk)
 
 
 def conversation_or_none(org: Organization, conversation_id: int) -> Conversation | None:
-    return Conversation.objects.for_org(org).filter(pk=conversation_id).first()
+    return (Conversation.objects.for_org(org).select_related("contact", "last_message")
+            .filter(pk=conversation_id).first())
+
+
+def messages_before(chat: Conversation, key: MessageKey | None, limit: int) -> list[Message]:
+    """Newest first, keyset by (engine_timestamp, id); fetches one extra to tell if more exist."""
+    messages = Message.objects.for_org(chat.org_id).filter(conversation=chat)
+    if key is not None:
+        at, pk = key
+        messages = messages.filter(Q(engine_timestamp__lt=at) | Q(engine_timestamp=at, id__lt=pk))
+    return list(messages.order_by("-engine_timestamp", "-id")[: limit + 1])
+
+
+def message_key(chat: Conversation, message_id: int) -> MessageKey | None:
+    """The sort key of one of the chat's messages, for a page that starts below it."""
+    row = (Message.objects.for_org(chat.org_id).filter(conversation=chat, pk=message_id)
+           .values_list("engine_timestamp", "id").first())
+    return (row[0], row[1]) if row else None
 
 
 def messages_page(chat: Conversation, *, before: int | None, limit: int) -> list[Message]:
-    """Newest first, keyset by (engine_timestamp, id); fetches one extra to tell if more exist."""
-    messages = Message.objects.for_org(chat.org_id).filter(conversation=chat)
-    if before is not None:
-        anchor = messages.filter(pk=before).values_list("engine_timestamp", flat=True).first()
-        if anchor is None:
-            return []
-        messages = messages.filter(engine_timestamp__lte=anchor).exclude(
-            engine_timestamp=anchor, id__gte=before)
-    return list(messages.order_by("-engine_timestamp", "-id")[: limit + 1])
+    """Newest first, below the message `before` (an id) when given; one extra row."""
+    if before is None:
+        return messages_before(chat, None, limit)
+    key = message_key(chat, before)
+    return messages_before(chat, key, limit) if key else []
 
 
 def message_or_none(org: Organization, message_id: int) -> Message | None:

@@ -1,6 +1,11 @@
 """Writing diagnostic entries with secrets redacted."""
 
 import re
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from ponte.diagnostics.metrics import ENGINE_CALL_SECONDS, ENGINE_CALLS
 from ponte.diagnostics.models import DiagnosticEntry
@@ -16,29 +21,59 @@ def redact_path(path: str) -> str:
 
 
 def record_engine_calls(instance, records) -> None:
-    """Store what an engine client recorded; paths arrive already redacted by the client."""
+    """Store what an engine client recorded; paths arrive already redacted by the client.
+
+    Every call counts in the metrics; in the log, a call whose outcome repeats the
+    previous one of the same operation folds into it (a healthy status check every
+    period is one entry with a count, not a page of identical rows).
+    """
     for r in records:
         ENGINE_CALLS.labels(instance.engine, r.outcome).inc()
         ENGINE_CALL_SECONDS.labels(instance.engine).observe(r.latency_ms / 1000)
-    DiagnosticEntry.objects.bulk_create([
-        DiagnosticEntry(org_id=instance.org_id, instance=instance,
-                        direction=DiagnosticEntry.Direction.OUTBOUND, method=r.method,
-                        path=redact_path(r.path), status_code=r.status_code,
-                        latency_ms=round(r.latency_ms, 2), outcome=r.outcome,
-                        error=clip_error(r.error))
-        for r in records
-    ])
+    if not records:
+        return
+    with transaction.atomic():
+        for r in records:
+            at = r.started_at or timezone.now()
+            fold_or_add(DiagnosticEntry(
+                org_id=instance.org_id, instance=instance,
+                direction=DiagnosticEntry.Direction.OUTBOUND, method=r.method,
+                path=redact_path(r.path), status_code=r.status_code,
+                latency_ms=round(r.latency_ms, 2), outcome=r.outcome,
+                error=clip_error(r.error), created_at=at, last_at=at))
+
+
+def fold_or_add(entry: DiagnosticEntry) -> DiagnosticEntry:
+    """Save `entry`, folded into the previous entry of the same operation if it repeats it.
+
+    The folded entry is written anew, so ids keep following the latest occurrence:
+    the log's newest-first order, its paging and its retention all stay by id.
+    Call inside a transaction.
+    """
+    previous = (DiagnosticEntry.objects
+                .filter(instance_id=entry.instance_id, direction=entry.direction,
+                        method=entry.method, path=entry.path)
+                .order_by("-id").first())
+    if previous is not None and _same_outcome(previous, entry) \
+            and DiagnosticEntry.objects.filter(pk=previous.pk).delete()[0]:
+        # Deleted by us, not by a concurrent writer that folded it first.
+        entry.count = previous.count + 1
+        entry.created_at = previous.created_at
+    entry.save(force_insert=True)
+    return entry
+
+
+def _same_outcome(a: DiagnosticEntry, b: DiagnosticEntry) -> bool:
+    return (a.outcome, a.status_code, a.error) == (b.outcome, b.status_code, b.error)
 
 
 def prune(instance, *, keep: int, max_age_days: int) -> int:
     """Retention: at most `keep` entries per instance, none older than `max_age_days`."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     entries = DiagnosticEntry.objects.filter(instance=instance)
-    removed = entries.filter(created_at__lt=timezone.now() - timedelta(days=max_age_days)
-                             ).delete()[0]
+    cutoff_at = timezone.now() - timedelta(days=max_age_days)
+    # A folded entry lives as long as its latest occurrence is recent.
+    removed = entries.filter(Q(last_at__lt=cutoff_at)
+                             | Q(last_at__isnull=True, created_at__lt=cutoff_at)).delete()[0]
     # Ids grow with time, so the newest `keep` are the highest ids.
     cutoff = entries.order_by("-id").values_list("id", flat=True)[keep:keep + 1]
     if cutoff:

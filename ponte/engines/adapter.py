@@ -24,6 +24,7 @@ class InstanceConfig(Protocol):
     phone_number_id: str
     secrets_encrypted: list
     app_secret: str
+    allow_unsigned_webhooks: bool
 
     def accepts_token(self, presented: str) -> bool: ...
 
@@ -34,6 +35,8 @@ class EngineAdapter(ABC):
     name: ClassVar[str]
     label: ClassVar[str]
     client_class: ClassVar[type[EngineClient]]
+    # The engine signs every post with an app secret, which the instance must hold.
+    signs_webhooks: ClassVar[bool] = False
 
     def parse(self, payload: Any) -> list[Event]:
         """Parse one webhook body; anything not understood raises UnknownPayload."""

@@ -10,9 +10,11 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 import httpx
+from django.utils import timezone
 
 from ponte.engines.events import SessionState
 from ponte.text import clip_error
@@ -29,16 +31,35 @@ class EngineError(Exception):
         a send may or may not have reached WhatsApp, so it must be reconciled, not
         blindly retried.
     auth: the engine refused our credentials (expired token, wrong secret).
+    kind: what happened, for a person (see `ponte.engines.explain`); when the raiser
+        names none, it follows from the flags and the status code.
     """
 
+    # What a person is told: each kind has a sentence in `ponte.engines.explain`.
+    KINDS = ("unreachable", "no_answer", "auth", "not_connected", "engine_failure",
+             "outcome_unknown", "refused", "not_on_whatsapp", "failed")
+
     def __init__(self, detail: str, *, status_code: int | None = None, transient: bool = False,
-                 outcome_unknown: bool = False, auth: bool = False) -> None:
+                 outcome_unknown: bool = False, auth: bool = False, kind: str = "") -> None:
         super().__init__(detail)
         self.detail = detail
         self.status_code = status_code
         self.transient = transient
         self.outcome_unknown = outcome_unknown
         self.auth = auth
+        self._kind = kind
+
+    @property
+    def kind(self) -> str:
+        if self._kind:
+            return self._kind
+        if self.auth:
+            return "auth"
+        if self.outcome_unknown:
+            return "outcome_unknown"
+        if self.status_code is not None:
+            return "engine_failure" if self.status_code >= 500 or self.transient else "refused"
+        return "failed"
 
 
 @dataclass(frozen=True)
@@ -89,6 +110,7 @@ class CallRecord:
     latency_ms: float
     outcome: str  # "ok", "http_error", "timeout", "refused", "auth", ...
     error: str = ""
+    started_at: datetime | None = None  # when the call went out; the log shows this time
 
 
 Recorder = Callable[[CallRecord], None]
@@ -203,12 +225,12 @@ class EngineClient(ABC):
         Status codes are left to the subclass: only it knows which bodies mean what.
         """
         shown = redacted_path or path
-        started = time.perf_counter()
+        started, started_at = time.perf_counter(), timezone.now()
 
         def record(status: int | None, outcome: str, error: str = "") -> None:
             if self.recorder is not None:
                 self.recorder(CallRecord(method, shown, status, (time.perf_counter() - started)
-                                         * 1000, outcome, clip_error(error)))
+                                         * 1000, outcome, clip_error(error), started_at))
 
         try:
             response = await self.http.request(method, self.credentials.base_url.rstrip("/")
@@ -216,16 +238,18 @@ class EngineClient(ABC):
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             record(None, "refused", type(exc).__name__)
             raise EngineError(f"engine unreachable: {type(exc).__name__}",
-                              transient=True) from exc
+                              transient=True, kind="unreachable") from exc
         except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.RemoteProtocolError) as exc:
             record(None, "timeout", type(exc).__name__)
             raise EngineError(f"no answer from the engine: {type(exc).__name__}",
                               transient=not unknown_outcome_on_timeout,
-                              outcome_unknown=unknown_outcome_on_timeout) from exc
+                              outcome_unknown=unknown_outcome_on_timeout,
+                              kind="outcome_unknown" if unknown_outcome_on_timeout
+                              else "no_answer") from exc
         except httpx.HTTPError as exc:
             record(None, "error", type(exc).__name__)
             raise EngineError(f"engine call failed: {type(exc).__name__}",
-                              transient=True) from exc
+                              transient=True, kind="unreachable") from exc
         outcome = "ok" if response.is_success else (
             "auth" if response.status_code in (401, 403) else "http_error")
         # Only the reason phrase: engines' error bodies can echo numbers or message text.

@@ -30,6 +30,11 @@ def engine_label(instance: Instance) -> str:
     return adapter_for(instance.engine).label
 
 
+def signs_webhooks(instance: Instance) -> bool:
+    """The engine signs its webhooks: the instance needs the app secret to check them."""
+    return adapter_for(instance.engine).signs_webhooks
+
+
 def keeps_history(instance: Instance) -> bool:
     """Whether the engine lets us read a chat's history, to find a send whose answer was lost."""
     return adapter_for(instance.engine).client_class.supports_history

@@ -4,7 +4,9 @@ Every number or WhatsApp id becomes one `Identity`, so the same person typed as
 "(11) 8765-4321", written by an engine as "551187654321@s.whatsapp.net" or sent by
 Cloud API as "5511987654321" lands on the same `e164`. libphonenumber does the
 parsing; on top of it sit WhatsApp's id forms and Brazil's ninth-digit migration
-(see the notes in fixtures/phones.json).
+(see the notes in fixtures/phones.json). How people write numbers (Unicode, `tel:`,
+`0xx`, a number in a sentence) is read in `written.py`; every accepted form is
+listed in docs/identity.md.
 """
 
 import re
@@ -13,18 +15,24 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberType
 
+from ponte.identity import written
 from ponte.identity.types import Identity, IdentityKind
 
 # Longer than any phone or JID by far; refusing early keeps hostile input cheap.
 _MAX_INPUT = 256
 
-# id, optional linked-device suffix (":12"), server. ASCII digits only: a JID is
-# machine-written, so anything else is not one.
-_JID = re.compile(r"\+?(?P<id>[0-9]+(?:-[0-9]+)?|status)(?::[0-9]+)?@(?P<server>[a-z.]+)", re.I)
+# id, optional agent ("_1", Baileys; ".0", WhatsApp Web), optional linked-device
+# suffix (":12"), server.
+_JID = re.compile(
+    r"\+?(?P<id>[0-9]+(?:-[0-9]+)?|status)(?:[_.](?P<agent>[0-9]+))?(?::[0-9]+)?"
+    r"@(?P<server>[a-z.]+)",
+    re.I,
+)
 
-# Digits and the punctuation people type around them. Letters are refused because
-# libphonenumber would read them as keypad digits or skip prose to find a number.
-_TYPED = re.compile(r"\+?[\d\s().\-/]+")
+# Digits and the punctuation people type around them, once normalized to ASCII.
+# Letters send the text to the sentence reader: libphonenumber would read them as
+# keypad digits or skip prose to find a number.
+_TYPED = re.compile(r"\+?[0-9\s().\-/]+")
 
 _SERVER_KIND: dict[str, IdentityKind] = {
     "c.us": "user",
@@ -33,7 +41,15 @@ _SERVER_KIND: dict[str, IdentityKind] = {
     "broadcast": "broadcast",
     "newsletter": "newsletter",
     "lid": "lid",
+    # Recent WhatsApp versions address some accounts (Cloud API-hosted businesses)
+    # on these servers; the person is the same as on the non-hosted ones.
+    "hosted": "user",
+    "hosted.lid": "lid",
 }
+
+# Baileys reads a JID's agent as its domain type: 0 WhatsApp, 1 lid, 128 hosted,
+# 129 hosted lid. The domain, not the server, then says what the digits are.
+_AGENT_KIND: dict[int, IdentityKind] = {0: "user", 1: "lid", 128: "user", 129: "lid"}
 
 # Before 2012-2016 Brazilian mobiles had 8 digits starting with 6-9; 2-5 were and
 # are landlines. 7 counts as mobile too, though libphonenumber also accepts the
@@ -51,19 +67,44 @@ def canonicalize(raw: str) -> Identity:
 # Engines repeat the same few JIDs all day; parsing them is the costly part of ingest.
 @lru_cache(maxsize=8192)
 def _canonicalize(raw: str) -> Identity:
-    text = raw.strip()
-    jid = _JID.fullmatch(text)
+    # Unicode first: a JID pasted from a chat may carry bidi marks or full-width digits.
+    text = written.normalize_written(raw)
+    if text is None:
+        return Identity(kind="invalid", raw=raw)
+    jid = _JID.fullmatch(text.strip())
     if jid:
-        return _from_jid(jid["id"], jid["server"].lower(), raw)
-    if not _TYPED.fullmatch(text):
+        return _from_jid(jid["id"], jid["agent"], jid["server"].lower(), raw)
+    text = _typed_number(text)
+    if text is None:
         return Identity(kind="invalid", raw=raw)
     # Bare digits are read as Brazilian: guessing a foreign country from digit
     # count would turn a mistyped local number into someone abroad.
     number = _parse(text, region="BR")
+    if number is None and text.lstrip().startswith("00"):
+        # "00" + country code, as dialled from Portugal or Europe; from Brazil the
+        # 00 needs a carrier, so a number that failed as Brazilian can be read so.
+        number = _parse("+" + text.lstrip()[2:], region=None)
+        if number is not None and not phonenumbers.is_valid_number(number):
+            number = None  # a mistyped "0011 ..." is not someone abroad
     if number is None:
         return Identity(kind="invalid", raw=raw)
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return Identity(kind="user", e164=e164, wa_user=e164[1:], raw=raw)
+
+
+def _typed_number(text: str) -> str | None:
+    """The one number written in normalized `text`, or None if there is not exactly one.
+
+    Text with an "@" that was not a JID is some other address (an e-mail, an
+    unknown server), never a phone.
+    """
+    if "@" in text:
+        return None
+    text = written.without_carrier_placeholder(text.strip())
+    text = written.from_tel_uri(text) or text
+    if _TYPED.fullmatch(text):
+        return text
+    return written.phone_in_sentence(text)
 
 
 def ninth_digit_variants(identity: Identity) -> list[str]:
@@ -81,9 +122,13 @@ def ninth_digit_variants(identity: Identity) -> list[str]:
     return list(dict.fromkeys(candidates))
 
 
-def _from_jid(user: str, server: str, raw: str) -> Identity:
+def _from_jid(user: str, agent: str | None, server: str, raw: str) -> Identity:
     """A JID's digits already carry the country code, so they parse as international."""
     kind = _SERVER_KIND.get(server)
+    if agent is not None and kind in ("user", "lid"):
+        kind = _AGENT_KIND.get(int(agent))
+    elif agent is not None:
+        kind = None
     if kind == "broadcast" and user.lower() == "status":
         return Identity(kind="status", wa_user="status", raw=raw)
     if kind is None or user.lower() == "status" or ("-" in user and kind != "group"):
@@ -111,9 +156,12 @@ def _parse(text: str, region: str | None) -> PhoneNumber | None:
         return number
     # Abroad, WhatsApp has accounts in ranges libphonenumber's metadata does not know
     # yet; a possible length is enough there. Brazil's ranges we judge ourselves.
+    # Such a number is taken only as written: libphonenumber reads runs of leading
+    # zeros ("+49 000000") as a different, shorter number.
     international = region is None or text.startswith("+")
     if international and number.country_code != 55 and phonenumbers.is_possible_number(number):
-        return number
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return number if e164[1:] == re.sub(r"[^0-9]", "", text) else None
     return None
 
 

@@ -13,6 +13,8 @@ class Identity(BaseModel):
     `e164` is the canonical key for people (Brazilian mobiles always carry the ninth
     digit). `wa_user` keeps the digits WhatsApp itself routes to (a 12-digit legacy
     JID stays 12 digits there), or the opaque number of an `@lid`, or the group id.
+    A `@hosted` id is a `user` and a `@hosted.lid` one a `lid`, like their
+    non-hosted counterparts.
     """
 
     model_config = ConfigDict(frozen=True)

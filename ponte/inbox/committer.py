@@ -13,8 +13,10 @@ import queue
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import close_old_connections, connections, transaction
+from django.utils import timezone
 
 from ponte.db import serialized_writes
 from ponte.diagnostics.metrics import WEBHOOK_ACK_SECONDS, WEBHOOKS
@@ -44,6 +46,8 @@ class Arrival:
     body: str | None = None
     state: str = InboxEvent.State.PENDING
     dropped: Counter = field(default_factory=Counter)
+    # When the webhook came in: the log shows this, not when its group commit ran.
+    received_at: datetime = field(default_factory=timezone.now)
 
 
 class GroupCommitter:
@@ -153,7 +157,8 @@ class GroupCommitter:
                                 direction=DiagnosticEntry.Direction.INBOUND, method="POST",
                                 path=redact_path(a.path), status_code=a.status_code,
                                 latency_ms=round(a.latency_ms, 2), outcome=a.outcome,
-                                error=clip_error(a.error))
+                                error=clip_error(a.error), created_at=a.received_at,
+                                last_at=a.received_at)
                 for a in arrivals
             ])
             for a in arrivals:

@@ -23,6 +23,14 @@ def post(client: Client, path: str, body, **headers):
     return client.post(path, data=data, content_type="application/json", headers=headers)
 
 
+APP_SECRET = "test-app-secret"
+
+
+def signature(body: bytes, secret: str = APP_SECRET) -> str:
+    """What Meta sends; the engines that do not sign ignore the header."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
 def api_get(client: Client, key: str, path: str):
     return client.get(path, headers={"Authorization": f"Bearer {key}"})
 
@@ -118,12 +126,14 @@ def test_group_message_leaves_only_a_counter(make_tenant):
 
 @pytest.mark.parametrize("engine", ["wppconnect", "evolution", "cloudapi"])
 def test_every_fixture_is_accepted_and_a_second_round_adds_nothing(make_tenant, engine):
-    tenant = make_tenant(engine)
+    tenant = make_tenant(engine, app_secret=APP_SECRET)
     client = Client()
 
     def post_all() -> None:
         for path in webhook_fixtures(engine):
-            response = post(client, tenant.instance.webhook_path, path.read_bytes())
+            body = path.read_bytes()
+            response = post(client, tenant.instance.webhook_path, body,
+                            **{"X-Hub-Signature-256": signature(body)})
             assert response.status_code == 200, (path.name, response.content)
         while drain():
             pass
@@ -151,6 +161,20 @@ def test_cloud_api_signature_is_checked_when_an_app_secret_is_set(make_tenant):
     good_sig = "sha256=" + hmac.new(b"test-app-secret", body, hashlib.sha256).hexdigest()
     good = post(client, tenant.instance.webhook_path, body, **{"X-Hub-Signature-256": good_sig})
     assert good.status_code == 200
+    assert InboxEvent.objects.count() == 1
+
+
+def test_cloud_api_without_an_app_secret_refuses_unsigned_posts(make_tenant):
+    tenant = make_tenant("cloudapi")
+    body = (fixtures_dir() / "cloudapi" / "text.json").read_bytes()
+    assert post(Client(), tenant.instance.webhook_path, body).status_code == 401
+    assert InboxEvent.objects.count() == 0
+
+
+def test_cloud_api_unsigned_posts_pass_only_with_the_explicit_opt_out(make_tenant):
+    tenant = make_tenant("cloudapi", allow_unsigned_webhooks=True)
+    body = (fixtures_dir() / "cloudapi" / "text.json").read_bytes()
+    assert post(Client(), tenant.instance.webhook_path, body).status_code == 200
     assert InboxEvent.objects.count() == 1
 
 

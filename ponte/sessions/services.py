@@ -38,7 +38,8 @@ def do_transition(instance: Instance, state: str, cause: str, *, qr: str | None 
         if qr is not None and qr != current.qr:
             changes["qr"] = qr
         if state == SessionState.CONNECTED:
-            changes.update(last_success_at=timezone.now(), reconnect_attempts=0, qr="")
+            changes.update(last_success_at=timezone.now(), reconnect_attempts=0, qr="",
+                           **_resolution(current))
         elif state == SessionState.QRCODE and current.reconnect_attempts:
             changes["reconnect_attempts"] = 0  # the engine works again: it waits for a scan
         moved = current.state != state
@@ -55,8 +56,18 @@ def do_transition(instance: Instance, state: str, cause: str, *, qr: str | None 
     return moved
 
 
-def do_record_error(instance: Instance, error: str) -> None:
-    _update(instance, last_error=clip_error(error), last_error_at=timezone.now())
+def do_record_error(instance: Instance, error: str, *, kind: str = "") -> None:
+    """The session's latest failure: `error` for operators, `kind` (an `EngineError.kind`)
+    for the sentence a person reads; it stays current until the session is healthy again."""
+    _update(instance, last_error=clip_error(error), last_error_kind=kind,
+            last_error_at=timezone.now(), last_error_resolved_at=None)
+
+
+def _resolution(instance: Instance) -> dict:
+    """Mark the last error as resolved, now, unless there is none or it already is."""
+    if instance.last_error_at is None or instance.last_error_resolved_at is not None:
+        return {}
+    return {"last_error_resolved_at": timezone.now()}
 
 
 def do_count_reconnect_attempt(instance: Instance) -> int:
@@ -71,11 +82,13 @@ def do_reset_reconnect_attempts(instance: Instance) -> None:
 
 
 def do_remember_working_secret(instance: Instance, index: int, *, healthy: bool = True) -> None:
-    """A reconnect worked with this secret: later calls use it; once the session is
-    healthy again, the attempts start over."""
+    """A reconnect worked with this secret: later calls use it, and a refused secret is
+    no longer the error; once the session is healthy again, the attempts start over."""
     changes: dict = {"active_secret_index": index}
     if healthy:
-        changes["reconnect_attempts"] = 0
+        changes.update(reconnect_attempts=0, **_resolution(instance))
+    elif instance.last_error_kind == "auth":
+        changes.update(_resolution(instance))  # a secret worked: that error is over
     _update(instance, **changes)
 
 

@@ -91,12 +91,13 @@ class Supervisor:
         try:
             status = self.call(instance, lambda c: c.session_status())
         except EngineError as exc:
-            do_record_error(instance, exc.detail)
+            do_record_error(instance, exc.detail, kind=exc.kind)
             if exc.auth:
-                self.reconnect(instance, f"engine refused our credentials: {exc.detail}")
+                self.reconnect(instance, f"status check refused: {exc.detail}")
             else:
+                # The detail already says what failed ("engine unreachable: ConnectError").
                 do_transition(instance, SessionState.DISCONNECTED,
-                              f"engine unreachable: {exc.detail}")
+                              f"status check failed: {exc.detail}")
             return
         word = status.detail or status.state
         if status.state == SessionState.STARTING and _closed_by_engine(instance):
@@ -126,7 +127,8 @@ class Supervisor:
                 status = self.call(instance, lambda c, s=secrets[index]: self._restart(c, s,
                                    webhook_url(instance)), secret=secrets[index])
             except EngineError as exc:
-                do_record_error(instance, f"reconnect attempt {attempt} ({label}): {exc.detail}")
+                do_record_error(instance, f"reconnect attempt {attempt} ({label}): {exc.detail}",
+                                kind=exc.kind)
                 continue
             # Only a session that came back (or shows a QR code) gives the attempts
             # back; one that is starting again may well get stuck again.
@@ -158,7 +160,7 @@ class Supervisor:
             instance.refresh_from_db()
             status = self._reset(instance, job)
         except EngineError as exc:
-            do_record_error(instance, f"reset: {exc.detail}")
+            do_record_error(instance, f"reset: {exc.detail}", kind=exc.kind)
             do_transition(instance, SessionState.NEEDS_RESET, f"reset failed: {exc.detail}")
             do_finish_reset(job, SessionReset.Outcome.FAILED, exc.detail)
             raise

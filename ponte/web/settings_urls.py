@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ponte.web import settings_views
+from ponte.web import settings_views, signing_views
 
 urlpatterns = [
     path("settings/whatsapp/", settings_views.whatsapp, name="settings_whatsapp"),
@@ -12,4 +12,6 @@ urlpatterns = [
          name="settings_whatsapp_reset"),
     path("settings/whatsapp/<uuid:instance_id>/webhook-token/",
          settings_views.rotate_webhook_token, name="settings_whatsapp_rotate"),
+    path("settings/whatsapp/<uuid:instance_id>/app-secret/", signing_views.set_app_secret,
+         name="settings_whatsapp_app_secret"),
 ]

@@ -19,6 +19,7 @@ from ponte.accounts.services import do_rotate_webhook_token
 from ponte.diagnostics.models import DiagnosticEntry
 from ponte.engines.base import EngineError
 from ponte.engines.calls import engine_label, is_configured
+from ponte.engines.explain import explain_call, explain_engine_error, explain_error_kind
 from ponte.engines.reading import qr_image
 from ponte.sessions.models import SessionTransition
 from ponte.sessions.resets import ResetRunning, do_start_reset, latest_reset
@@ -29,6 +30,7 @@ from ponte.sessions.services import (
 )
 from ponte.sessions.supervisor import Supervisor
 from ponte.web.membership import member_required
+from ponte.web.signing_views import webhook_signing
 
 # States in which the engine waits for (or is about to need) a scan: the QR refreshes fast.
 WAITING = {SessionState.QRCODE, SessionState.STARTING, SessionState.NEEDS_RESET,
@@ -55,7 +57,18 @@ def _status_context(instance: Instance) -> dict:
             "poll": "2s" if waiting else "15s", "reset": reset,
             "cannot_open_whatsapp": _stuck_starting(instance),
             "start_deadline_minutes": round(settings.PONTE_SESSION_START_DEADLINE_SECONDS / 60),
-            "max_attempts": settings.PONTE_RECONNECT_ATTEMPTS}
+            "max_attempts": settings.PONTE_RECONNECT_ATTEMPTS,
+            "last_error_explained": explain_error_kind(instance.last_error_kind)
+            if instance.last_error else ""}
+
+
+def _log_entries(entries) -> list[DiagnosticEntry]:
+    """The newest entries, each engine call's failure said for a person."""
+    shown = list(entries.order_by("-id")[:LOG_ROWS])
+    for entry in shown:
+        entry.explained = (explain_call(entry.outcome, entry.status_code)
+                           if entry.direction == DiagnosticEntry.Direction.OUTBOUND else None)
+    return shown
 
 
 def _stuck_starting(instance: Instance) -> bool:
@@ -76,9 +89,9 @@ def _page_context(request: HttpRequest, instance: Instance | None, confirm: str 
     entries = DiagnosticEntry.objects.for_org(member.org).filter(instance=instance)
     if context["errors_only"]:
         entries = entries.exclude(outcome__in=DiagnosticEntry.FINE_OUTCOMES)
-    context.update(_status_context(instance), entries=entries.order_by("-id")[:LOG_ROWS],
+    context.update(_status_context(instance), entries=_log_entries(entries),
                    webhook_url=webhook_url(instance), log_rows=LOG_ROWS,
-                   engine_label=engine_label(instance),
+                   engine_label=engine_label(instance), signing=webhook_signing(instance),
                    others=Instance.objects.for_org(member.org).exclude(pk=instance.pk)
                    .order_by("created_at"))
     return context
@@ -147,7 +160,7 @@ def _supervise(request: HttpRequest, instance: Instance) -> None:
             messages.error(request, _("O motor não aceitou nenhuma das chaves. "
                                       "Faça o reset total da instância."))
     except EngineError as exc:
-        messages.error(request, _("O motor recusou: %(detail)s") % {"detail": exc.detail})
+        messages.error(request, explain_engine_error(exc))
     finally:
         supervisor.close()
 

@@ -1,8 +1,12 @@
 """Settings › WhatsApp through Django's test client, against the WPPConnect emulator."""
 
+from datetime import timedelta
+
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 
 from emulators.wppconnect import Emulator
 from ponte.accounts.models import Instance, Member, Role
@@ -98,6 +102,36 @@ def test_last_error_success_and_reconnect_attempts_are_shown(shop, client):
     assert "2 / 3" in page
 
 
+def last_error_shown(client, instance: Instance, **headers) -> str:
+    status = client.get(url("settings_whatsapp_status", instance), **headers).content.decode()
+    shown = status[status.index('class="last-error'):]
+    return shown[:shown.index("</dd>")]
+
+
+def test_last_error_says_what_happened_and_what_to_do_in_the_page_language(shop, client):
+    Instance.objects.filter(pk=shop.instance.pk).update(
+        last_error="generate token: the engine refused the secret", last_error_kind="auth",
+        last_error_at=timezone.now())
+    shown = last_error_shown(client, shop.instance)
+    assert "O motor recusou a chave configurada" in shown and "reset total" in shown
+    visible = shown.split("<details")[0]
+    assert "refused" not in visible, "the engine's English only behind 'Detalhe técnico'"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = last_error_shown(client, shop.instance)
+    assert "The engine refused the configured key" in english
+
+
+def test_an_error_resolved_by_recovery_no_longer_shows_as_current(shop, client):
+    Instance.objects.filter(pk=shop.instance.pk).update(
+        last_error="generate token: the engine refused the secret", last_error_kind="auth",
+        last_error_at=timezone.now() - timedelta(minutes=5), state="connected",
+        last_error_resolved_at=timezone.now())
+    shown = last_error_shown(client, shop.instance)
+    assert "resolved" in shown.split(">")[0]
+    assert "Nenhum erro agora. O último foi resolvido em" in shown
+    assert 'class="error-now"' not in shown
+
+
 def test_diagnostic_log_lists_newest_first_and_filters_errors(shop, client):
     def entry(path: str, outcome: str, status: int, error: str = "") -> None:
         DiagnosticEntry.objects.create(org=shop.org, instance=shop.instance, direction="out",
@@ -164,8 +198,10 @@ def test_reset_against_an_unreachable_engine_says_so_without_failing(shop, engin
     run_started_reset(shop.instance)
     response = client.get(PAGE)
     assert response.status_code == 200
-    assert "O reset total não terminou" in response.content.decode()
-    assert "Reset total feito" not in response.content.decode()
+    page = response.content.decode()
+    assert "O reset total não terminou" in page and "Reset total feito" not in page
+    assert "Não foi possível falar com o motor do WhatsApp" in page
+    assert "engine unreachable" not in page.split('class="diagnostics"')[0].split("<details")[0]
     shop.instance.refresh_from_db()
     assert shop.instance.state == "needs_reset"
 

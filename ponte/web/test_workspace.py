@@ -1,6 +1,6 @@
 """The inbox, the chat and the deep link, through Django's test client."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -156,8 +156,9 @@ def test_status_ticks_revoked_media_and_failed_retry_are_shown(shop, client):
 
     html = client.get(f"/conversations/{chat.pk}/history/").content.decode()
 
-    for status in ("sent", "delivered", "read"):
-        assert f'class="tick {status}"' in html
+    for status in ("sent", "delivered", "read", "failed"):
+        assert f'<svg class="tick {status}"' in html
+    assert "🕓" not in html and "✓" not in html, "drawn, not left to an emoji font"
     assert f'hx-post="/messages/{failed.pk}/retry/"' in html
     assert "Mensagem apagada" in html and ">apagada<" not in html
     assert "Imagem" in html and "foto do produto" in html and "mídia ainda não disponível" in html
@@ -231,6 +232,30 @@ def test_deep_link_with_an_unreadable_phone_says_so(shop, client):
     assert "&lt;b&gt;não sei&lt;/b&gt;" in response.content.decode()
 
 
+@pytest.mark.parametrize("written", [
+    "tel:+55-31-98765-4321",
+    "\u202a+55\u00a031\u00a098765\u20114321\u202c",
+    "０xx３１ ９８７６５－４３２１",
+    "me liga no (31) 98765-4321 depois das 18h",
+    "5531987654321_0:3@s.whatsapp.net",
+])
+def test_deep_link_reads_a_phone_however_a_crm_or_a_person_wrote_it(shop, client, written):
+    chat = add_chat(shop, "+5531987654321", "Ana")
+
+    response = client.get("/chat/", {"phone": written})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/conversations/{chat.pk}/"
+
+
+def test_deep_link_with_two_numbers_in_a_sentence_asks_for_one(shop, client):
+    add_chat(shop, "+5531987654321", "Ana")
+
+    response = client.get("/chat/", {"phone": "(31) 98765-4321 ou (31) 3456-7890"})
+
+    assert response.status_code == 400
+
+
 def test_customer_panel_shows_phones_lead_reasons_and_an_empty_erp_block(shop, client):
     chat = add_chat(shop, "+5531987654321", "Ana", name="Ana Souza")
     Lead.objects.create(org=shop.org, contact=chat.contact, score=72,
@@ -275,3 +300,24 @@ def test_a_number_that_is_not_connected_is_announced_above_the_inbox(shop, clien
     Instance.objects.filter(pk=shop.instance.pk).update(state="connected")
     banner = client.get("/instance/banner/").content.decode()
     assert "instance-warning" not in banner and 'id="instance-banner"' in banner
+
+
+def test_day_separators_read_as_portuguese_dates_and_english_in_english(shop, client):
+    chat = add_chat(shop, "+5531987654321", "Ana")
+    old = add_message(chat, "faz tempo")
+    old.engine_timestamp = timezone.make_aware(datetime(2025, 11, 24, 15, 0))
+    old.save(update_fields=["engine_timestamp"])
+    this_year = timezone.localdate().replace(month=3, day=2)
+    recent = add_message(chat, "em março")
+    recent.engine_timestamp = timezone.make_aware(datetime.combine(this_year, time(10)))
+    recent.save(update_fields=["engine_timestamp"])
+    url = f"/conversations/{chat.pk}/history/"
+
+    html = client.get(url).content.decode()
+    assert "24 de novembro de 2025" in html
+    if this_year < timezone.localdate() - timedelta(days=1):
+        assert "<span>2 de março</span>" in html
+
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = client.get(url).content.decode()
+    assert "November 24, 2025" in english

@@ -13,12 +13,14 @@ class CloudApiAdapter(EngineAdapter):
     label = "WhatsApp Cloud API"
     client_class = Client
     read_events = staticmethod(parse)
+    signs_webhooks = True
 
     def verify_request(self, instance: InstanceConfig, body: bytes,
                        headers: Mapping[str, str]) -> bool:
-        """`X-Hub-Signature-256`, checked when the instance has the App Secret to check it."""
+        """`X-Hub-Signature-256` against the App Secret; without one, anyone who learnt the
+        webhook URL could post, so only an explicit opt-out lets unsigned posts in."""
         if not instance.app_secret:
-            return True
+            return instance.allow_unsigned_webhooks
         return verify_signature(body, headers.get("X-Hub-Signature-256"), instance.app_secret)
 
     def answer_handshake(self, instance: InstanceConfig,

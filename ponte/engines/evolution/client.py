@@ -214,9 +214,10 @@ def _failure(action: str, status: int, body: Any) -> EngineError:
         return EngineError(f"{action}: the engine refused the apikey (HTTP {status})",
                            status_code=status, auth=True)
     detail = _message(body) or f"HTTP {status}"
+    kind = "not_connected" if "is not connected" in detail else ""
     if status >= 500 or status in TRANSIENT_STATUSES:
-        return EngineError(f"{action}: {detail}", status_code=status, transient=True)
-    return EngineError(f"{action}: {detail}", status_code=status)
+        return EngineError(f"{action}: {detail}", status_code=status, transient=True, kind=kind)
+    return EngineError(f"{action}: {detail}", status_code=status, kind=kind)
 
 
 def _message(body: Any) -> str:

@@ -331,7 +331,7 @@ def _failure(response: httpx.Response, what: str,
         return EngineError(f"{what}: the engine refused the token", status_code=code, auth=True)
     if _is_disconnected(response):
         return EngineError(f"{what}: the WhatsApp session is not connected", status_code=code,
-                           transient=True)
+                           transient=True, kind="not_connected")
     message = scrub(_message(response))[:120]
     detail = f"{what}: engine answered {code}" + (f" ({message})" if message else "")
     return EngineError(detail, status_code=code, transient=code >= 500 or code == 429)

@@ -7,11 +7,17 @@ from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ponte.conversations.models import MessageStatus
 from ponte.leads.models import score_band
 
 register = template.Library()
+# Lower case, as Portuguese writes them in a date (Django's own names are capitalised).
+MONTHS = (gettext_lazy("janeiro"), gettext_lazy("fevereiro"), gettext_lazy("março"),
+          gettext_lazy("abril"), gettext_lazy("maio"), gettext_lazy("junho"),
+          gettext_lazy("julho"), gettext_lazy("agosto"), gettext_lazy("setembro"),
+          gettext_lazy("outubro"), gettext_lazy("novembro"), gettext_lazy("dezembro"))
 register.filter("band", score_band)
 
 
@@ -40,7 +46,10 @@ def day_label(moment: datetime | None) -> str:
         return _("Hoje")
     if day == today - timedelta(days=1):
         return _("Ontem")
-    return date_format(day, "j F Y" if day.year != today.year else "j F")
+    parts = {"day": day.day, "month": MONTHS[day.month - 1], "year": day.year}
+    if day.year == today.year:
+        return _("%(day)d de %(month)s") % parts
+    return _("%(day)d de %(month)s de %(year)d") % parts
 
 
 @register.filter
@@ -63,6 +72,12 @@ def when(moment: datetime | None) -> str:
 def initials(name: str) -> str:
     letters = [part[0] for part in (name or "").split() if part[:1].isalpha()]
     return "".join(letters[:2]).upper() or "#"
+
+
+@register.inclusion_tag("web/_tick.html")
+def tick(status: str, labelled: bool = True) -> dict:
+    """A message's status drawn as inline SVG: no emoji font needed, coloured by CSS."""
+    return {"status": status, "label": status_label(status) if labelled else ""}
 
 
 @register.filter

@@ -14,6 +14,9 @@
     live.state = state;
     const badge = $("#live-state");
     if (badge) badge.dataset.live = state;
+    // The dot alone is easy to miss: once the link has been up, losing it says so in words.
+    const banner = $("#connection-banner");
+    if (banner) banner.hidden = state === "live" || !live.everOpen || Boolean(live.signedOut);
   }
 
   async function fetchHtml(url) {
@@ -205,8 +208,9 @@
   function lost(socket, code) {
     if (live.socket !== socket) return;
     live.socket = null;
+    if (code === 4401) live.signedOut = true;
     setLiveState("offline");
-    if (code === 4401) { live.signedOut = true; return; }  // nothing to resume
+    if (live.signedOut) return;  // nothing to resume
     const delay = Math.min(10000, 300 * 2 ** live.retries) * (0.75 + Math.random() / 2);
     live.retries += 1;
     live.timer = setTimeout(connect, delay);

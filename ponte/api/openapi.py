@@ -1,0 +1,37 @@
+"""The OpenAPI document: every operation lists its 401 and 422 with what they mean."""
+
+from ninja import NinjaAPI, Swagger
+
+from ponte.api.schemas import ErrorOut, ValidationErrorOut
+
+MEANINGS = {
+    400: "Malformed input: a `before` that is not a cursor we gave, or a phone we cannot read.",
+    401: "Missing or invalid API key: send `Authorization: Bearer <key>`.",
+    404: "No such resource in your organization.",
+    409: "The request conflicts with the current state (see `detail`).",
+    422: "A parameter or body field is invalid; `detail` lists each field and why.",
+    502: "The WhatsApp engine refused or could not be reached.",
+}
+
+
+def answers(ok: dict[int, type], *errors: int) -> dict[int, type]:
+    """An operation's success plus the errors every operation can give and its own."""
+    return {**ok, 401: ErrorOut, 422: ValidationErrorOut,
+            **{status: ErrorOut for status in errors}}
+
+
+class PonteAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        schema = super().get_openapi_schema(**kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for status, response in operation["responses"].items():
+                    if int(status) in MEANINGS:
+                        response["description"] = MEANINGS[int(status)]
+        return schema
+
+
+def docs() -> Swagger:
+    # Swagger UI's assets come from django-ninja's static files (no CDN); its default
+    # validator badge would call validator.swagger.io from every reader's browser.
+    return Swagger(settings={"validatorUrl": None})
