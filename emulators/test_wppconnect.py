@@ -186,9 +186,10 @@ def online() -> Any:
         yield emulator
 
 
-def authorized(emulator: Emulator, session: str = "shop") -> httpx.Client:
+def authorized(emulator: Emulator, session: str = "shop", secret: str = "s3cret"
+               ) -> httpx.Client:
     http = httpx.Client(base_url=emulator.base_url, timeout=5)
-    token = http.post(f"/api/{session}/s3cret/generate-token").json()["token"]
+    token = http.post(f"/api/{session}/{secret}/generate-token").json()["token"]
     http.headers["Authorization"] = f"Bearer {token}"
     return http
 
@@ -301,7 +302,7 @@ def test_qr_code_is_a_fresh_valid_png_on_every_start(online: Emulator) -> None:
     assert status["status"] == "QRCODE" and status["qrcode"].startswith("data:image/png;base64,")
     assert status["urlcode"].startswith("2@") and status["version"] == VERSION
 
-    assert http.post("/api/fresh/close-session").status_code == 500  # it never connected
+    online.set_state("CLOSED", "fresh")  # the library's autoClose ends the unscanned QR
     http.post("/api/fresh/start-session", json={"webhook": "", "waitQrCode": False})
     second = http.get("/api/fresh/qrcode-session")
     assert_valid_png(second.content)
@@ -505,3 +506,44 @@ def assert_valid_png(data: bytes) -> None:
         kinds.append(kind)
         offset += 12 + length
     assert kinds[0] == b"IHDR" and kinds[-1] == b"IEND" and b"IDAT" in kinds
+
+
+def test_close_session_does_not_stop_the_browser_of_a_session_that_never_connected(
+        offline: Emulator) -> None:
+    http = authorized(offline, "stuck", SECRET)
+    http.post("/api/stuck/start-session", json={"webhook": "", "waitQrCode": False})
+    assert offline.browsers("stuck") == 1
+    assert http.post("/api/stuck/close-session").status_code == 500
+    assert http.get("/api/stuck/status-session").json()["status"] == "CLOSED"
+    # The old browser still holds the profile folder: the start launches nothing.
+    http.post("/api/stuck/start-session", json={"webhook": "", "waitQrCode": False})
+    assert offline.browsers("stuck") == 1
+    assert http.get("/api/stuck/status-session").json()["status"] == "INITIALIZING"
+
+
+def test_clearing_the_data_under_a_running_browser_lets_the_next_start_launch_a_second(
+        offline: Emulator) -> None:
+    http = authorized(offline, "stuck", SECRET)
+    http.post("/api/stuck/start-session", json={"webhook": "", "waitQrCode": False})
+    http.post("/api/stuck/close-session")
+    http.post(f"/api/stuck/{SECRET}/clear-session-data")
+    http.post("/api/stuck/start-session", json={"webhook": "", "waitQrCode": False})
+    assert offline.browsers("stuck") == 2
+
+
+def test_a_dead_browser_posts_browser_close_and_leaves_the_status_initializing(
+        offline: Emulator, webhook_sink: WebhookSink) -> None:
+    http = authorized(offline, "stuck", SECRET)
+    http.post("/api/stuck/start-session", json={"webhook": webhook_sink.url})
+    offline.kill_browser("stuck")
+    assert offline.wait_for_webhooks()
+    assert webhook_sink.bodies[-1] == {"event": "status-find", "session": "stuck",
+                                       "status": "browserClose"}
+    assert offline.browsers("stuck") == 0
+    assert http.get("/api/stuck/status-session").json()["status"] == "INITIALIZING"
+    # start-session while INITIALIZING restarts nothing; close first, then start does.
+    http.post("/api/stuck/start-session", json={"webhook": webhook_sink.url})
+    assert offline.browsers("stuck") == 0
+    http.post("/api/stuck/close-session")
+    http.post("/api/stuck/start-session", json={"webhook": webhook_sink.url})
+    assert offline.browsers("stuck") == 1

@@ -19,6 +19,14 @@ survive them:
   404 "Disconnected" unless the session is CONNECTED.
 - close-session of a session that never connected answers 500 yet resets it,
   and a second close answers 200.
+- Browsers (`browsers`): each start launches one Chromium on the session's
+  profile folder, unless one already holds that folder (puppeteer's "The
+  browser is already running for …/userDataDir/<session>": the start then
+  stays INITIALIZING with no new browser). Only a logged-in session has the
+  library client whose close() stops its browser, so close-session leaves the
+  browser of an INITIALIZING or QRCODE session running; clear-session-data
+  deletes the profile folder under it, so the next start launches a second
+  one beside it. `kill_browser` makes one die, with the `browserClose` webhook.
 
 The server, recording, scripting and webhook outbox are `EngineEmulator`'s;
 webhooks go out in order, as the server's axios posts them. A hang without
@@ -89,6 +97,14 @@ class _Session:
     webhook: str | None = None
     qr_png: bytes | None = None
     urlcode: str | None = None
+
+
+@dataclass
+class _Browser:
+    """One Chromium the server launched for a session, on a generation of its profile folder."""
+
+    session: str
+    profile: int
 
 
 @dataclass
@@ -204,6 +220,8 @@ class Emulator(EngineEmulator):
         self._tokens: dict[str, tuple[str, str]] = {}  # decoded token -> (session, secret)
         self._chats: dict[str, dict[str, list[dict[str, Any]]]] = {}
         self._qr_counter = itertools.count(1)
+        self._browsers: list[_Browser] = []
+        self._profiles: dict[str, int] = {}  # session -> generation of its profile folder
         self._started_at = time.monotonic()
 
     # -- scripting -------------------------------------------------------------------
@@ -227,6 +245,20 @@ class Emulator(EngineEmulator):
     def scan_qr(self, session: str | None = None) -> None:
         """The user scanned the QR code: the session logs in."""
         self.set_state("CONNECTED", session)
+
+    def browsers(self, session: str | None = None) -> int:
+        """How many Chromium processes run (for one session, or in all)."""
+        with self._lock:
+            return sum(1 for b in self._browsers if session is None or b.session == session)
+
+    def kill_browser(self, session: str) -> None:
+        """The session's Chromium dies (OOM, a kill): `browserClose`, the status stays as it was."""
+        with self._lock:
+            self._browsers = [b for b in self._browsers if b.session != session]
+            client = self._clients.get(session)
+            if client is not None:
+                self._emit(client, "status-find", {"status": "browserClose",
+                                                   "session": client.name or session})
 
     def set_picture(self, wa_id: str, picture: bytes | None = None) -> str:
         """Give a person a profile picture (None: a generated PNG); returns its URL.
@@ -444,6 +476,7 @@ class Emulator(EngineEmulator):
             # Only a connected session has a browser client to close: the call
             # throws, yet the entry was already reset.
             return self._json(ctx, 500, failed)
+        self._close_browsers(ctx.session)
         self._emit(client, "closesession", {"message": f"Session: {ctx.session} disconnected",
                                             "connected": False})
         return self._json(ctx, 200, {"status": True, "message": "Session successfully closed"})
@@ -461,9 +494,12 @@ class Emulator(EngineEmulator):
         if refused is not None:
             return refused
         # No token check on this route, so the server never sees a live client
-        # here: it only deletes the stored login and the token file.
-        self._logins[ctx.params["session"]] = False
-        self._stored.pop(ctx.params["session"], None)
+        # here: it only deletes the stored login, the token file and the profile
+        # folder, even under a running browser, which then no longer holds it.
+        name = ctx.params["session"]
+        self._logins[name] = False
+        self._stored.pop(name, None)
+        self._profiles[name] = self._profiles.get(name, 0) + 1
         return self._json(ctx, 200, {"success": True})
 
     # -- messages (messageController.ts, deviceController.ts) ----------------------------
@@ -618,6 +654,9 @@ class Emulator(EngineEmulator):
         if webhook is not None:
             client.webhook = webhook
         self._stored[name] = client.webhook
+        if self._profile_in_use(name):
+            return client  # "The browser is already running": create() throws, no new browser
+        self._browsers.append(_Browser(name, self._profiles.get(name, 0)))
         if not self.whatsapp_reachable:
             return client  # the page never loads: INITIALIZING for good, no webhook
         if self._logins.get(name, self.logged_in):
@@ -638,9 +677,12 @@ class Emulator(EngineEmulator):
             return
         if state == "CLOSED":
             self._clients.pop(name, None)
+            self._close_browsers(name)  # autoClose: the library closes its browser
             return
         if client is None:
             client = self._clients[name] = _Session(key=name, name=name)
+        if not self._profile_in_use(name):
+            self._browsers.append(_Browser(name, self._profiles.get(name, 0)))
         self._stored.setdefault(name, client.webhook)
         emit = not quiet
         if state == "CONNECTED":
@@ -671,10 +713,19 @@ class Emulator(EngineEmulator):
                                           "urlcode": client.urlcode, "session": client.name})
 
     def _forget(self, name: str) -> None:
-        """Logout: the session leaves memory, with its login and its token file."""
+        """Logout: the session leaves memory, with its login, token file and browser."""
         self._clients.pop(name, None)
         self._stored.pop(name, None)
         self._logins[name] = False
+        self._close_browsers(name)  # statusFind desconnectedMobile: client.close()
+        self._profiles[name] = self._profiles.get(name, 0) + 1
+
+    def _profile_in_use(self, name: str) -> bool:
+        generation = self._profiles.get(name, 0)
+        return any(b.session == name and b.profile == generation for b in self._browsers)
+
+    def _close_browsers(self, name: str) -> None:
+        self._browsers = [b for b in self._browsers if b.session != name]
 
     # -- answers -----------------------------------------------------------------------
 

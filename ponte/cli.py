@@ -252,6 +252,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     print(f"  email:    {credentials.email}\n  password: {credentials.password}", flush=True)
     if engine is not None:
         demo.start_simulated_customers(engine, credentials.session)
+        demo.start_simulated_phone(engine, credentials.session)
     _run_web(args.host, args.port, with_worker=True)
 
 

@@ -123,3 +123,39 @@ def start_simulated_customers(emulator: "Emulator", session: str,
     print("Simulated engine (demo only): a fake WhatsApp customer writes every "
           f"{every_seconds:.0f}s", flush=True)
     threading.Thread(target=run, name="ponte-demo-customers", daemon=True).start()
+
+
+def scan_waiting_qr(emulator: "Emulator", session: str, waiting_since: float | None,
+                    now: float, after: float) -> float | None:
+    """One look at the simulated phone: a QR code shown for `after` seconds gets "scanned".
+
+    Returns since when a QR code has been waiting (None: none is). A reset total logs
+    the simulated engine out, and no real phone is there to read the new QR code.
+    """
+    if emulator.state_of(session) != "QRCODE":
+        return None
+    if waiting_since is None:
+        return now
+    if now - waiting_since < after:
+        return waiting_since
+    emulator.scan_qr(session)
+    log.info("simulated engine (demo): the phone read the QR code")
+    return None
+
+
+def start_simulated_phone(emulator: "Emulator", session: str, scan_after: float = 5.0) -> None:
+    """The demo's phone: it reads any new QR code (after a reset total) a few seconds later."""
+
+    def run() -> None:
+        waiting_since = None
+        while True:
+            time.sleep(1)
+            try:
+                waiting_since = scan_waiting_qr(emulator, session, waiting_since,
+                                                time.monotonic(), scan_after)
+            except Exception as exc:  # the demo's stand-in must never take Ponte down
+                log.warning("simulated engine (demo): %s", exc)
+
+    print(f"Simulated engine (demo only): a new QR code is read {scan_after:.0f}s after it "
+          "shows (after a reset total)", flush=True)
+    threading.Thread(target=run, name="ponte-demo-phone", daemon=True).start()

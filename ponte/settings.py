@@ -198,6 +198,11 @@ PONTE_RECONCILE_DELAY_SECONDS = float(os.environ.get("PONTE_RECONCILE_DELAY_SECO
 # Session supervision.
 PONTE_SUPERVISOR_PERIOD_SECONDS = float(os.environ.get("PONTE_SUPERVISOR_PERIOD_SECONDS", 30))
 PONTE_RECONNECT_ATTEMPTS = 3
+# A session still starting after this long has failed: the engine cannot open WhatsApp Web.
+PONTE_SESSION_START_DEADLINE_SECONDS = float(
+    os.environ.get("PONTE_SESSION_START_DEADLINE_SECONDS", 180))
+# How long a reset total waits for the engine's new QR code before it reports "still starting".
+PONTE_RESET_QR_WAIT_SECONDS = float(os.environ.get("PONTE_RESET_QR_WAIT_SECONDS", 60))
 # Failed sign-ins allowed per email and per client address within the window.
 PONTE_LOGIN_MAX_FAILURES_PER_EMAIL = int(os.environ.get("PONTE_LOGIN_MAX_FAILURES_PER_EMAIL", 5))
 PONTE_LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("PONTE_LOGIN_MAX_FAILURES_PER_IP", 20))

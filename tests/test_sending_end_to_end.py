@@ -59,6 +59,8 @@ def test_dropped_session_recovers_alone_and_reset_shows_a_fresh_qr(tmp_path):
             wait_for(lambda: api.get("/api/v1/instance").json()["state"] == "qrcode")
             first = api.get("/api/v1/instance").json()
             assert first["reconnect_attempts"] == 0 and first["qr"]
+            emulator.scan_qr()  # the phone reads it: connected again, then reset total
+            wait_for(lambda: api.get("/api/v1/instance").json()["state"] == "connected")
             reset = api.post("/api/v1/instance/reset")
             assert reset.status_code == 200
             assert reset.json()["state"] == "qrcode"

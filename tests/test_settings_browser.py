@@ -81,6 +81,9 @@ def test_settings_shows_the_qr_code_and_reset_asks_before_making_a_fresh_one(
                 ARTIFACTS.mkdir(exist_ok=True)
                 page.screenshot(path=str(ARTIFACTS / "settings-desktop.png"), full_page=True)
 
+                # The phone reads it; a reset total of a connected number logs it out.
+                emulator.scan_qr(session)
+                page.wait_for_selector(".state.connected", timeout=30_000)
                 before = logouts(emulator)
                 page.click("#reset-button")
                 page.wait_for_selector(".confirm:has-text('Fazer o reset total da instância?')")
@@ -88,8 +91,11 @@ def test_settings_shows_the_qr_code_and_reset_asks_before_making_a_fresh_one(
                 assert logouts(emulator) == before, "one click must not reset the instance"
 
                 page.click("button:has-text('Sim, fazer o reset total')")
-                page.wait_for_selector(".notice:has-text('Reset total feito')", timeout=30_000)
+                # It runs in the background; the session card says "feito" with the QR code.
+                page.wait_for_selector(".reset-progress:has-text('Reset total feito')",
+                                       timeout=30_000)
                 assert logouts(emulator) > before
+                assert emulator.browsers(session) == 1
                 wait_for(lambda: (qr := shown_qr(page)) and qr != first and qr == engine_qr(
                     emulator, session), timeout=30)
 

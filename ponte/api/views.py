@@ -22,6 +22,7 @@ from ponte.diagnostics.services import redact_path
 from ponte.engines.base import EngineError
 from ponte.engines.calls import is_configured
 from ponte.identity import canonicalize
+from ponte.sessions.resets import ResetRunning
 from ponte.sessions.services import do_reset_reconnect_attempts
 from ponte.sessions.supervisor import Supervisor
 
@@ -211,6 +212,8 @@ def _supervised(request: HttpRequest, action: str):
         else:
             do_reset_reconnect_attempts(instance)
             supervisor.reconnect(instance, "reconnect requested")
+    except ResetRunning:
+        raise HttpError(409, "A reset of this instance is already running.") from None
     except EngineError as exc:
         raise HttpError(502, f"The engine refused: {exc.detail}") from exc
     finally:

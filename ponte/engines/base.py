@@ -5,9 +5,10 @@ never see an engine's paths or field names; they see these results and one
 error type whose flags drive the retry policy.
 """
 
+import contextlib
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -195,6 +196,26 @@ class EngineClient(ABC):
 
     @abstractmethod
     async def configure_webhook(self, url: str) -> None: ...
+
+    async def restart_session(self, webhook_url: str) -> SessionStatus:
+        """Start a dropped session again; engines whose start is a no-op on a stuck
+        session (WPPConnect's INITIALIZING) close it first."""
+        return await self.start_session(webhook_url)
+
+    async def reset_session(self, webhook_url: str) -> AsyncIterator["str | SessionStatus"]:
+        """Reset total, step by step: yields the name of each step as it begins
+        ("logging_out", "clearing", "starting"), then the status after the start.
+
+        The default logs out, closes and starts; engines whose calls can leave
+        a process behind order them their own way.
+        """
+        yield "logging_out"
+        with contextlib.suppress(EngineError):
+            await self.logout()
+        with contextlib.suppress(EngineError):
+            await self.close_session()
+        yield "starting"
+        yield await self.start_session(webhook_url)
 
     # Shared plumbing
     async def request(self, method: str, path: str, *, redacted_path: str | None = None,

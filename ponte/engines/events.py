@@ -72,6 +72,7 @@ class SessionUpdate(_Event):
     state: SessionState
     qr: str | None = None
     reason: str | None = None
+    session: str | None = None  # the engine's name for the session, when the webhook says it
 
 
 class IdentityLink(_Event):

@@ -7,10 +7,14 @@ from django.utils import timezone
 from ponte import realtime
 from ponte.accounts.models import Instance, SessionState
 from ponte.accounts.signals import session_connected
+from ponte.diagnostics.models import DiagnosticEntry
+from ponte.diagnostics.services import redact_path
 from ponte.sessions.models import SessionTransition
 from ponte.text import clip_error
 
 DROPPED = {SessionState.DISCONNECTED, SessionState.NOTLOGGED}
+# The cause a session past its start deadline is failed with; the page reads it to explain.
+START_DEADLINE_CAUSE = "start deadline passed: the engine cannot open WhatsApp Web"
 
 
 def _publish_state(instance: Instance, state: str | None = None) -> None:
@@ -37,6 +41,8 @@ def do_transition(instance: Instance, state: str, cause: str, *, qr: str | None 
         if state == SessionState.CONNECTED:
             changes.update(last_success_at=timezone.now(), reconnect_attempts=0, qr="",
                            **_resolution(current))
+        elif state == SessionState.QRCODE and current.reconnect_attempts:
+            changes["reconnect_attempts"] = 0  # the engine works again: it waits for a scan
         moved = current.state != state
         if moved:
             changes["state"] = state
@@ -78,10 +84,24 @@ def do_reset_reconnect_attempts(instance: Instance) -> None:
     _update(instance, reconnect_attempts=0)
 
 
-def do_remember_working_secret(instance: Instance, index: int) -> None:
-    """A reconnect worked with this secret: later calls use it, the attempts start over,
-    and the error that led here is over."""
-    _update(instance, reconnect_attempts=0, active_secret_index=index, **_resolution(instance))
+def do_remember_working_secret(instance: Instance, index: int, *, healthy: bool = True) -> None:
+    """A reconnect worked with this secret: later calls use it, and a refused secret is
+    no longer the error; once the session is healthy again, the attempts start over."""
+    changes: dict = {"active_secret_index": index}
+    if healthy:
+        changes.update(reconnect_attempts=0, **_resolution(instance))
+    elif instance.last_error_kind == "auth":
+        changes.update(_resolution(instance))  # a secret worked: that error is over
+    _update(instance, **changes)
+
+
+def do_record_foreign_webhook(instance: Instance, session: str, what: str) -> None:
+    """A webhook about another session reached this instance's URL: kept in the log, ignored."""
+    DiagnosticEntry.objects.create(
+        org_id=instance.org_id, instance=instance, direction=DiagnosticEntry.Direction.INBOUND,
+        method="POST", path=redact_path(instance.webhook_path), outcome="wrong_session",
+        error=clip_error(f"webhook for session {session!r}, not {instance.session_name!r} "
+                         f"({what}): ignored"))
 
 
 def do_forget_session(instance: Instance) -> None:

@@ -21,7 +21,13 @@ from ponte.engines.base import EngineError
 from ponte.engines.calls import engine_label, is_configured
 from ponte.engines.explain import explain_call, explain_engine_error, explain_error_kind
 from ponte.engines.reading import qr_image
-from ponte.sessions.services import do_reset_reconnect_attempts, webhook_url
+from ponte.sessions.models import SessionTransition
+from ponte.sessions.resets import ResetRunning, do_start_reset, latest_reset
+from ponte.sessions.services import (
+    START_DEADLINE_CAUSE,
+    do_reset_reconnect_attempts,
+    webhook_url,
+)
 from ponte.sessions.supervisor import Supervisor
 from ponte.web.membership import member_required
 from ponte.web.signing_views import webhook_signing
@@ -44,10 +50,13 @@ def _instance(request: HttpRequest, instance_id: UUID | None = None) -> Instance
 
 
 def _status_context(instance: Instance) -> dict:
-    waiting = instance.state in WAITING
+    reset = latest_reset(instance)
+    waiting = instance.state in WAITING or bool(reset and reset.running)
     # Adapters store QR codes as data URLs; rows from older versions may hold bare base64.
     return {"instance": instance, "waiting": waiting, "qr_src": qr_image(instance.qr),
-            "poll": "2s" if waiting else "15s",
+            "poll": "2s" if waiting else "15s", "reset": reset,
+            "cannot_open_whatsapp": _stuck_starting(instance),
+            "start_deadline_minutes": round(settings.PONTE_SESSION_START_DEADLINE_SECONDS / 60),
             "max_attempts": settings.PONTE_RECONNECT_ATTEMPTS,
             "last_error_explained": explain_error_kind(instance.last_error_kind)
             if instance.last_error else ""}
@@ -60,6 +69,15 @@ def _log_entries(entries) -> list[DiagnosticEntry]:
         entry.explained = (explain_call(entry.outcome, entry.status_code)
                            if entry.direction == DiagnosticEntry.Direction.OUTBOUND else None)
     return shown
+
+
+def _stuck_starting(instance: Instance) -> bool:
+    """The supervisor gave up on a start that never got anywhere, and nothing better since."""
+    if instance.state in (SessionState.CONNECTED, SessionState.QRCODE):
+        return False
+    last = (SessionTransition.objects.filter(instance=instance).order_by("-at")
+            .values_list("cause", flat=True).first())
+    return bool(last and last.startswith(START_DEADLINE_CAUSE))
 
 
 def _page_context(request: HttpRequest, instance: Instance | None, confirm: str = "") -> dict:
@@ -113,23 +131,34 @@ def _confirmation(request: HttpRequest, instance: Instance, action: str) -> Http
                   _page_context(request, instance, confirm=action))
 
 
-def _supervise(request: HttpRequest, instance: Instance, action: str) -> None:
-    """Run a reset or a reconnect now, as the API does, and tell the person how it went."""
+def _start_reset(request: HttpRequest, instance: Instance) -> None:
+    """Start a reset in the background; the session card follows its steps."""
     if not is_configured(instance):
         messages.error(request, _("O motor desta instância não está configurado."))
         return
+    try:
+        do_start_reset(instance)
+    except ResetRunning:
+        messages.info(request, _("Um reset total desta instância já está em andamento."))
+
+
+def _supervise(request: HttpRequest, instance: Instance) -> None:
+    """Run a reconnect now, as the API does, and tell the person how it went."""
+    if not is_configured(instance):
+        messages.error(request, _("O motor desta instância não está configurado."))
+        return
+    reset = latest_reset(instance)
+    if reset is not None and reset.running:
+        messages.info(request, _("Um reset total desta instância já está em andamento."))
+        return
     supervisor = Supervisor()
     try:
-        if action == "reset":
-            supervisor.reset(instance)
-            messages.success(request, _("Reset total feito. Leia o novo QR code no celular."))
+        do_reset_reconnect_attempts(instance)
+        if supervisor.reconnect(instance, "reconnect requested from settings"):
+            messages.success(request, _("Sessão reiniciada no motor."))
         else:
-            do_reset_reconnect_attempts(instance)
-            if supervisor.reconnect(instance, "reconnect requested from settings"):
-                messages.success(request, _("Sessão reiniciada no motor."))
-            else:
-                messages.error(request, _("O motor não aceitou nenhuma das chaves. "
-                                          "Faça o reset total da instância."))
+            messages.error(request, _("O motor não aceitou nenhuma das chaves. "
+                                      "Faça o reset total da instância."))
     except EngineError as exc:
         messages.error(request, explain_engine_error(exc))
     finally:
@@ -140,7 +169,7 @@ def _supervise(request: HttpRequest, instance: Instance, action: str) -> None:
 @require_POST
 def reconnect(request: HttpRequest, instance_id: UUID) -> HttpResponse:
     instance = _instance(request, instance_id)
-    _supervise(request, instance, "reconnect")
+    _supervise(request, instance)
     return _back(instance)
 
 
@@ -150,7 +179,7 @@ def reconnect(request: HttpRequest, instance_id: UUID) -> HttpResponse:
 def reset(request: HttpRequest, instance_id: UUID) -> HttpResponse:
     """Reset total da instância: GET asks for confirmation, saying what it undoes; POST does it."""
     return _confirmed(request, instance_id, "reset",
-                      lambda instance: _supervise(request, instance, "reset"))
+                      lambda instance: _start_reset(request, instance))
 
 
 @never_cache

@@ -171,8 +171,18 @@ def test_reset_asks_for_confirmation_before_touching_the_engine(shop, engine, cl
     assert engine.requests == []
 
 
+def run_started_reset(instance: Instance) -> None:
+    """What the background thread does once the request has committed."""
+    from ponte.sessions.models import SessionReset
+    from ponte.sessions.resets import run_reset
+
+    run_reset(SessionReset.objects.filter(instance=instance).latest("started_at").pk)
+
+
 def test_confirmed_reset_shows_a_fresh_qr_code(shop, engine, client):
-    response = client.post(url("settings_whatsapp_reset", shop.instance), follow=True)
+    client.post(url("settings_whatsapp_reset", shop.instance))
+    run_started_reset(shop.instance)
+    response = client.get(PAGE)
     page = response.content.decode()
     shop.instance.refresh_from_db()
     assert shop.instance.state == "qrcode" and shop.instance.qr.startswith("data:image/png")
@@ -184,9 +194,12 @@ def test_confirmed_reset_shows_a_fresh_qr_code(shop, engine, client):
 
 def test_reset_against_an_unreachable_engine_says_so_without_failing(shop, engine, client):
     engine.stop()
-    response = client.post(url("settings_whatsapp_reset", shop.instance), follow=True)
+    assert client.post(url("settings_whatsapp_reset", shop.instance)).status_code == 302
+    run_started_reset(shop.instance)
+    response = client.get(PAGE)
     assert response.status_code == 200
     page = response.content.decode()
+    assert "O reset total não terminou" in page and "Reset total feito" not in page
     assert "Não foi possível falar com o motor do WhatsApp" in page
     assert "engine unreachable" not in page.split('class="diagnostics"')[0].split("<details")[0]
     shop.instance.refresh_from_db()
@@ -199,8 +212,16 @@ def test_reconnect_restarts_the_session(shop, engine, client):
     assert "Sessão reiniciada no motor." in response.content.decode()
     shop.instance.refresh_from_db()
     # The start answers the state from before it; the engine's webhook reports the login.
-    assert shop.instance.state == "starting" and shop.instance.reconnect_attempts == 0
+    assert shop.instance.state == "starting"
     assert engine.state_of(shop.instance.session_name) == "CONNECTED"
+    # The attempt is given back once the session is seen healthy again.
+    from ponte.sessions.supervisor import Supervisor
+
+    supervisor = Supervisor()
+    supervisor.supervise(shop.instance)
+    supervisor.close()
+    shop.instance.refresh_from_db()
+    assert shop.instance.state == "connected" and shop.instance.reconnect_attempts == 0
 
 
 def test_reconnect_with_refused_secrets_asks_for_a_reset(shop, engine, client):

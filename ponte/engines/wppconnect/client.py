@@ -30,7 +30,7 @@ secrets, tokens or message content), never the engine's raw body.
 import base64
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -193,6 +193,43 @@ class Client(EngineClient):
             # Not connected, so there is nothing to log out of; forget the stored
             # login instead, so that the next start asks for a new QR code.
             await self._clear_session_data()
+
+    async def restart_session(self, webhook_url: str) -> SessionStatus:
+        before = await self.session_status()
+        if before.detail == "INITIALIZING":
+            # start-session restarts nothing while INITIALIZING, even with the browser
+            # gone (after browserClose): close first, which resets the server's entry.
+            # A browser still alive keeps its profile folder locked, so the start then
+            # launches no second one.
+            await self.close_session()
+        return await self.start_session(webhook_url)
+
+    async def reset_session(self, webhook_url: str) -> AsyncIterator[str | SessionStatus]:
+        """Reset total in the order that leaves one browser (CAPTURED.md, and the
+        server's sessionController/miscController).
+
+        Only a logged-in session has the library client whose close() stops its
+        browser; close-session on an INITIALIZING or QRCODE one only resets the
+        entry and leaves the browser running. clear-session-data deletes the
+        profile folder even under a running browser, and the next start then
+        launches a second browser beside the first. So:
+
+        - CONNECTED: logout-session (the login ends, the browser closes, the server
+          deletes the profile and token file), then start.
+        - CLOSED (no browser the server knows of): clear-session-data, then start.
+        - INITIALIZING, QRCODE, PHONECODE: the browser cannot be stopped through
+          the API; its data is not cleared under it, and the start (a no-op on a
+          running session) shows its state or QR code.
+        """
+        before = await self.session_status()
+        if before.detail == "CONNECTED":
+            yield "logging_out"
+            await self._api("POST", "logout-session", "logout", tolerate=_is_disconnected)
+        elif before.detail == "CLOSED":
+            yield "clearing"
+            await self._clear_session_data()
+        yield "starting"
+        yield await self.start_session(webhook_url)
 
     async def configure_webhook(self, url: str) -> None:
         """start-session with the webhook; a running session keeps its old one until

@@ -11,7 +11,8 @@
     button.textContent = button.dataset.copied || button.textContent;
   });
 
-  // A reset waits for the engine's fresh QR code (a few seconds): one submit, visibly busy.
+  // Reconnect waits for the engine (a few seconds): one submit, visibly busy. A reset total
+  // answers at once and runs in the background; the session card shows its steps.
   document.addEventListener("submit", (event) => {
     const form = event.target;
     if (!form.matches("form[data-busy]")) return;

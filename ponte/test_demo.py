@@ -1,0 +1,35 @@
+"""The demo's simulated engine stands in for a phone, also after a reset total."""
+
+import pytest
+
+from ponte import demo
+from ponte.accounts.models import Instance
+from ponte.sessions.supervisor import Supervisor
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+
+def test_after_a_reset_total_the_demo_phone_reads_the_new_qr_code_a_few_seconds_later():
+    engine = demo.start_simulated_engine()
+    try:
+        credentials = demo.seed(engine.base_url)
+        instance = Instance.objects.get(org__name=demo.DEMO_ORG)
+        supervisor = Supervisor()
+        try:
+            supervisor.reset(instance)
+            instance.refresh_from_db()
+            assert instance.state == "qrcode"
+            session = credentials.session
+            since = demo.scan_waiting_qr(engine, session, None, now=100.0, after=5.0)
+            assert since == 100.0
+            assert demo.scan_waiting_qr(engine, session, since, now=103.0, after=5.0) == since
+            assert engine.state_of(session) == "QRCODE", "not read before its time"
+            assert demo.scan_waiting_qr(engine, session, since, now=105.0, after=5.0) is None
+            assert engine.state_of(session) == "CONNECTED"
+            supervisor.supervise(instance)
+        finally:
+            supervisor.close()
+        instance.refresh_from_db()
+        assert instance.state == "connected"
+    finally:
+        engine.stop()
