@@ -1,5 +1,7 @@
 """Write serialization for SQLite, where only one writer may hold the database at a time."""
 
+import fcntl
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -7,16 +9,38 @@ from contextlib import contextmanager
 from django.db import connection
 
 _sqlite_writer = threading.Lock()
+_lock_files: dict[str, int] = {}
 
 
 @contextmanager
 def serialized_writes() -> Iterator[None]:
-    """Queue writers on a Python lock instead of SQLite's busy-wait, which sleeps up to 100 ms.
+    """Queue writers on locks instead of SQLite's busy-wait, which sleeps up to 100 ms.
 
-    On PostgreSQL this does nothing: row locks there are fine-grained.
+    Threads of a process queue on a Python lock; the web and the worker process on
+    an advisory lock beside the database file, which the kernel hands over the
+    moment it is released. On PostgreSQL this does nothing: row locks there are
+    fine-grained.
     """
     if connection.vendor != "sqlite":
         yield
         return
     with _sqlite_writer:
-        yield
+        lock = _lock_file()
+        if lock is None:
+            yield
+            return
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _lock_file() -> int | None:
+    """This process's descriptor of the database's writers' lock; None for a database in memory."""
+    if connection.is_in_memory_db():
+        return None
+    path = f"{connection.settings_dict['NAME']}-writers.lock"
+    if path not in _lock_files:
+        _lock_files[path] = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    return _lock_files[path]
