@@ -36,6 +36,7 @@ class BodyCapMiddleware:
         body = json.dumps({"error": "too_large", "detail": f"Body over {limit} bytes."}).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"),
+                                (b"x-content-type-options", b"nosniff"),
                                 (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
 

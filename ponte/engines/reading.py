@@ -11,14 +11,13 @@ import re
 from typing import Any
 
 from ponte.engines.events import UnknownPayload
+from ponte.text import UNSTORABLE, replace_unstorable
 
 PNG_DATA_URL = "data:image/png;base64,"
 # Real bodies nest about a dozen levels (Evolution's quoted messages go deepest).
 MAX_DEPTH = 64
 # A JSON integer beyond a 64-bit column is no id, timestamp or count any engine sends.
 MAX_INTEGER = 2**63 - 1
-# A lone UTF-16 surrogate (from a "\\ud800" escape) or a NUL: no database stores either.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _MAYBE_UNSTORABLE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 
 
@@ -89,28 +88,28 @@ def _check_number(value: Any) -> None:
 def _clean(value: Any) -> Any:
     """Replace unstorable characters in every string, in place for containers."""
     if isinstance(value, str):
-        return _UNSTORABLE.sub("\ufffd", value)
+        return replace_unstorable(value)
     stack = [value]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
             for key, child in node.items():
                 if isinstance(child, str):
-                    node[key] = _UNSTORABLE.sub("\ufffd", child)
+                    node[key] = replace_unstorable(child)
                 elif isinstance(child, dict | list):
                     stack.append(child)
         elif isinstance(node, list):
             for index, child in enumerate(node):
                 if isinstance(child, str):
-                    node[index] = _UNSTORABLE.sub("\ufffd", child)
+                    node[index] = replace_unstorable(child)
                 elif isinstance(child, dict | list):
                     stack.append(child)
     return value
 
 
 def _clean_keys(node: dict) -> None:
-    for key in [k for k in node if _UNSTORABLE.search(k)]:
-        node[_UNSTORABLE.sub("\ufffd", key)] = node.pop(key)
+    for key in [k for k in node if UNSTORABLE.search(k)]:
+        node[replace_unstorable(key)] = node.pop(key)
 
 
 def as_text(value: Any) -> str:

@@ -16,6 +16,7 @@ from ponte.identity import canonicalize
 from ponte.web.chat_actions import chat_or_404
 from ponte.web.context import instance_warnings
 from ponte.web.membership import member_required
+from ponte.web.params import query_id
 
 
 def inbox_filters(request: HttpRequest) -> dict:
@@ -50,8 +51,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @member_required
 @require_GET
 def inbox_list(request: HttpRequest) -> HttpResponse:
-    active = request.GET.get("active", "")
-    context = inbox_context(request, int(active) if active.isdigit() else None)
+    context = inbox_context(request, query_id(request.GET.get("active")))
     return render(request, "web/_inbox_list.html", context)
 
 
