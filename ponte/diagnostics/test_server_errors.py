@@ -93,3 +93,16 @@ def test_a_4xx_leaves_no_entry_and_prints_nothing(make_tenant, console):
 
     assert not DiagnosticEntry.objects.exists()
     assert console.getvalue() == ""
+
+
+@pytest.mark.urls(__name__)
+def test_settings_shows_a_500_as_an_internal_error_in_the_log(make_tenant, console, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
+    tenant = make_tenant()
+    client = Client(raise_request_exception=False)
+    client.login(username=tenant.owner_email, password=tenant.owner_password)
+    assert client.get("/broken/").status_code == 500
+
+    page = client.get("/settings/whatsapp/?errors=1").content.decode()
+
+    assert "erro interno do Ponte" in page and "Broken: the view fell over" in page
