@@ -107,3 +107,14 @@ def test_pages_carry_a_content_security_policy_without_inline_script(make_tenant
     assert "frame-ancestors 'none'" in policy
     assert page.headers["X-Content-Type-Options"] == "nosniff"
     assert "Content-Security-Policy" not in api.headers
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_content_length_of_thousands_of_digits_is_too_large_not_a_crash(make_tenant):
+    tenant = make_tenant()
+    headers = {"Content-Type": "application/json", "Content-Length": "9" * 5000}
+
+    [answer] = asgi_answers([("POST", tenant.instance.webhook_path, b"{}", headers)])
+
+    assert answer.status_code == 413
+    assert answer.json()["error"] == "too_large"
