@@ -221,9 +221,9 @@ LOGGING["handlers"]["server_errors"] = {
 LOGGING["loggers"]["django.request"] = {
     "handlers": ["console", "server_errors"], "level": "ERROR", "propagate": False}
 # Pages run only Ponte's own scripts and styles: no inline script or style, no eval.
-# Images may also be data: URLs (QR codes) and https (WhatsApp's profile photos).
+# Images may also be data: URLs (QR codes) and profile photos from the engine's servers.
 PONTE_CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: http: https:; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
