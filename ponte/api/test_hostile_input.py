@@ -43,3 +43,15 @@ def test_a_text_with_a_lone_surrogate_or_nul_is_refused_with_a_reason(make_tenan
     assert response.json()["error"] == "invalid_text"
     assert "surrogate" in response.json()["detail"]
     assert not Message.objects.exists()
+
+
+def test_a_nul_in_a_key_or_a_filter_is_a_401_or_finds_nothing(make_tenant):
+    tenant = make_tenant()
+    client = Client(raise_request_exception=False)
+
+    forged = client.get("/api/v1/conversations", headers={"Authorization": "Bearer pk_\x00.\x00"})
+    filtered = api(client, tenant, "get", "/api/v1/instance/diagnostics",
+                   data={"outcome": "ok\x00"})
+
+    assert forged.status_code == 401
+    assert filtered.status_code == 200 and filtered.json()["items"] == []

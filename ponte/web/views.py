@@ -13,6 +13,7 @@ from ponte.conversations.actions import do_mark_read
 from ponte.conversations.models import Contact, Conversation
 from ponte.conversations.photos import photo_is_stale
 from ponte.identity import canonicalize
+from ponte.text import replace_unstorable
 from ponte.web.chat_actions import chat_or_404
 from ponte.web.context import instance_warnings
 from ponte.web.membership import member_required
@@ -20,7 +21,9 @@ from ponte.web.params import query_id
 
 
 def inbox_filters(request: HttpRequest) -> dict:
-    return {"q": request.GET.get("q", "")[:100], "unread": request.GET.get("unread") == "1",
+    # PostgreSQL refuses a NUL in a query: "%00" in the search box must find nothing, not fail.
+    return {"q": replace_unstorable(request.GET.get("q", "")[:100]),
+            "unread": request.GET.get("unread") == "1",
             "mine": request.GET.get("mine") == "1", "band": request.GET.get("band", "")}
 
 
