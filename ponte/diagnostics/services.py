@@ -3,11 +3,9 @@
 import re
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
-
-from django.db import connection
 
 from ponte.accounts.models import Instance, Organization
 from ponte.db import serialized_writes
