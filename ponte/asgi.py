@@ -36,20 +36,23 @@ WEBHOOK_PREFIXES = ("/webhooks/", "/bench/")
 
 
 class BareASGIHandler(ASGIHandler):
-    """Django's handler with no middleware but a Content-Length on every plain response."""
+    """Django's handler with no middleware but a Content-Length on every plain response,
+    and `nosniff` (the SecurityMiddleware's header), so no browser reads JSON as a page."""
 
     def load_middleware(self, is_async: bool = False) -> None:
         self._view_middleware = []
         self._template_response_middleware = []
         self._exception_middleware = []
+        answer = convert_exception_to_response(self._get_response_async)
 
-        async def with_length(request):
-            response = await self._get_response_async(request)
+        async def with_headers(request):
+            response = await answer(request)
             if not response.streaming and not response.has_header("Content-Length"):
                 response.headers["Content-Length"] = str(len(response.content))
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
             return response
 
-        self._middleware_chain = convert_exception_to_response(with_length)
+        self._middleware_chain = with_headers
 
 
 class WebhookASGIHandler(BareASGIHandler):

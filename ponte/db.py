@@ -1,10 +1,11 @@
-"""Write serialization for SQLite, where only one writer may hold the database at a time."""
+"""SQLite: one writer at a time, and files only their owner can read."""
 
 import fcntl
 import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from django.db import connection
 
@@ -44,3 +45,20 @@ def _lock_file() -> int | None:
     if path not in _lock_files:
         _lock_files[path] = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     return _lock_files[path]
+
+
+def make_sqlite_files_private(sender, connection, **kwargs) -> None:
+    """On every new connection: the database, its WAL and shared memory readable by the owner only.
+
+    They hold every message and the encrypted secrets. SQLite gives the WAL and -shm
+    files the mode of the database file, so tightening it first covers the files to come.
+    """
+    if connection.vendor != "sqlite" or connection.is_in_memory_db():
+        return
+    database = Path(connection.settings_dict["NAME"])
+    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        try:
+            if path.stat().st_mode & 0o077:
+                os.chmod(path, 0o600)
+        except FileNotFoundError:
+            pass

@@ -213,3 +213,19 @@ PONTE_DIAGNOSTICS_MAX_AGE_DAYS = int(os.environ.get("PONTE_DIAGNOSTICS_MAX_AGE_D
 # Engine HTTP timeouts (seconds).
 PONTE_ENGINE_CONNECT_TIMEOUT = float(os.environ.get("PONTE_ENGINE_CONNECT_TIMEOUT", 5))
 PONTE_ENGINE_READ_TIMEOUT = float(os.environ.get("PONTE_ENGINE_READ_TIMEOUT", 30))
+
+# --- Hostile input and security headers (issue 9, items 8 and 13) ---
+# Every 500 prints its traceback and leaves a diagnostic entry; 4xx answers stay quiet.
+LOGGING["handlers"]["server_errors"] = {
+    "class": "ponte.diagnostics.server_errors.ServerErrorEntries"}
+LOGGING["loggers"]["django.request"] = {
+    "handlers": ["console", "server_errors"], "level": "ERROR", "propagate": False}
+# Pages run only Ponte's own scripts and styles: no inline script or style, no eval.
+# Images may also be data: URLs (QR codes) and profile photos from the engine's servers.
+PONTE_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: http: https:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+MIDDLEWARE.append("ponte.web.headers.ContentSecurityPolicyMiddleware")
+SECURE_CONTENT_TYPE_NOSNIFF = True  # pages; asgi.py and bodycap.py add it to machine answers

@@ -1,5 +1,7 @@
 """Text as Ponte stores it: notes and names clipped to the columns that hold them."""
 
+import re
+
 ERROR_LENGTH = 300  # error notes, causes, diagnostic paths
 NAME_LENGTH = 200  # the names people give themselves on WhatsApp
 
@@ -11,3 +13,17 @@ def clip_error(text: str | None) -> str:
 
 def clip_name(text: str | None) -> str:
     return (text or "")[:NAME_LENGTH]
+
+
+# A lone UTF-16 surrogate (JSON can write one as "\\ud800"), which no database stores, or a
+# NUL, which PostgreSQL refuses in text.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def replace_unstorable(text: str) -> str:
+    """The text with what a database cannot store replaced by U+FFFD, the replacement character."""
+    return UNSTORABLE.sub("\ufffd", text)
+
+
+def is_storable(text: str) -> bool:
+    return UNSTORABLE.search(text) is None

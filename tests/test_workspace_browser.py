@@ -112,12 +112,12 @@ def test_a_webhook_message_shows_in_the_open_chat_and_reorders_the_inbox(shop, p
 
     page.wait_for_selector("#history .msg:has-text('chegou agora, sem recarregar')")
     page.wait_for_function(
-        "document.querySelector('.chat-row').innerText.includes('Alice Primeira')")
+        "() => document.querySelector('.chat-row').innerText.includes('Alice Primeira')")
     assert page.evaluate("window.stillTheSamePage") is True
     assert page.locator(".chat-row.active").inner_text().count("chegou agora") == 1
 
     page.fill("input[name=q]", "(31) 91111-0002")
-    page.wait_for_function("document.querySelectorAll('.chat-row').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('.chat-row').length === 1")
     assert "Beto Segundo" in page.locator(".chat-row").inner_text()
 
 
@@ -159,7 +159,8 @@ def test_hostile_text_arriving_live_shows_as_text(shop, page, hostile):
     inbound(shop, wa_user, hostile, hostile)
 
     page.locator("#history .msg .text", has_text=hostile).wait_for()
-    page.wait_for_function(f"document.getElementById('inbox-list').innerText.includes({hostile!r})")
+    page.wait_for_function(
+        f"() => document.getElementById('inbox-list').innerText.includes({hostile!r})")
     assert page.locator("#history img, #history script, #inbox-list img").count() == 0
     page.wait_for_timeout(300)
     assert page.dialogs == []
@@ -296,7 +297,7 @@ def test_scrolling_up_loads_older_messages_in_order(shop, page):
 
     page.locator("#history").evaluate("box => { box.scrollTop = 0; }")
 
-    page.wait_for_function("document.querySelectorAll('#history .msg').length === 70")
+    page.wait_for_function("() => document.querySelectorAll('#history .msg').length === 70")
     texts = [t.split("\n")[0] for t in messages.all_inner_texts()]
     assert texts == [f"mensagem antiga {n:02d}" for n in range(70)]
     assert page.locator("#history .day").count() == 1
@@ -314,7 +315,7 @@ def test_a_text_over_whatsapps_limit_is_refused_and_given_back_for_editing(shop,
     page.locator("#composer textarea").press("Enter")
 
     page.wait_for_function(
-        "document.getElementById('composer-error').textContent.includes('4096')")
+        "() => document.getElementById('composer-error').textContent.includes('4096')")
     assert "no máximo 4096 caracteres" in page.locator("#composer-error").inner_text()
     assert page.locator("#composer textarea").input_value() == too_long
     assert page.locator("#history .msg.out").count() == 0
@@ -363,7 +364,8 @@ def test_back_to_a_chat_shows_what_arrived_meanwhile_without_fetching_older_page
     page.on("request", lambda r: "/history/" in r.url and history_asked.append(r.url))
 
     inbound(shop, "5531911110008", "chegou enquanto estava fora")
-    page.wait_for_function("document.querySelector('.chat-row').innerText.includes('Iara Volta')")
+    page.wait_for_function(
+        "() => document.querySelector('.chat-row').innerText.includes('Iara Volta')")
     page.go_back()
 
     page.wait_for_selector("#history .msg:has-text('chegou enquanto estava fora')")
@@ -390,7 +392,7 @@ def test_the_customers_whatsapp_picture_shows_and_a_dead_one_leaves_the_initials
     picture = page.locator("#customer-photo img")
     picture.wait_for(timeout=10_000)
     page.wait_for_function(
-        "document.querySelector('#customer-photo img')?.naturalWidth > 0")
+        "() => document.querySelector('#customer-photo img')?.naturalWidth > 0")
     assert page.locator("#chat-avatar img").count() == 1
     page.locator(".chat-row.active .avatar img").wait_for(timeout=10_000)
 
@@ -399,7 +401,7 @@ def test_the_customers_whatsapp_picture_shows_and_a_dead_one_leaves_the_initials
     del shop.emulator.pictures["5531911110011"]  # WhatsApp's URL expired since
     page.reload()
     page.wait_for_selector("#chat-avatar")
-    page.wait_for_function("!document.querySelector('#customer-photo img, #chat-avatar img')")
+    page.wait_for_function("() => !document.querySelector('#customer-photo img, #chat-avatar img')")
     assert page.locator("#customer-photo").inner_text() == "RS"
 
 

@@ -86,7 +86,7 @@ def test_status_ticks_are_drawn_visible_on_the_green_bubble_and_apart_from_the_p
     row.locator(".preview .tick").wait_for()
     gap = row.locator(".preview").evaluate("""p => {
       const tick = p.querySelector('.tick').getBoundingClientRect();
-      const text = [...p.childNodes].find((n) => n.nodeType === 3 && n.textContent.trim());
+      const text = p.querySelector('bdi');  // the customer's text, isolated
       const range = document.createRange(); range.selectNodeContents(text);
       return range.getBoundingClientRect().left - tick.right;
     }""")

@@ -51,6 +51,8 @@ def _hash_key(secret: str) -> str:
 class ApiKeyQuerySet(OrgQuerySet):
     def authenticate(self, presented: str) -> "ApiKey | None":
         """Find the live key for a presented bearer token; the hash is the only stored form."""
+        if not (presented.isascii() and presented.isprintable()):  # keys are; NUL breaks PostgreSQL
+            return None
         prefix, _, _ = presented.partition(".")
         live = self.filter(prefix=prefix, revoked_at__isnull=True)
         candidate = live.select_related("org").first()

@@ -25,6 +25,7 @@ from ponte.identity import canonicalize
 from ponte.sessions.resets import ResetRunning
 from ponte.sessions.services import do_reset_reconnect_attempts
 from ponte.sessions.supervisor import Supervisor
+from ponte.text import replace_unstorable
 
 api = PonteAPI(title="Ponte", version="1", auth=ApiKeyAuth(), urls_namespace="api", docs=docs(),
                description="WhatsApp conversations of one organization; every list is "
@@ -183,7 +184,7 @@ def list_diagnostics(request: HttpRequest,
     """The diagnostic log, newest first: every engine call and webhook, secrets redacted."""
     entries = DiagnosticEntry.objects.for_org(request.auth).filter(instance=_instance(request))
     if outcome:
-        entries = entries.filter(outcome=outcome)
+        entries = entries.filter(outcome=replace_unstorable(outcome))
     if errors_only:
         entries = entries.exclude(outcome__in=DiagnosticEntry.FINE_OUTCOMES)
     if before:

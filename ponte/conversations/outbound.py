@@ -13,6 +13,7 @@ from ponte.conversations.models import Conversation, Message, MessageStatus
 from ponte.conversations.sender import sending
 from ponte.conversations.storing import bump_conversation, publish_message_changed
 from ponte.identity import canonicalize
+from ponte.text import is_storable
 
 MAX_TEXT = 4096  # WhatsApp's own limit for a text message
 
@@ -30,6 +31,9 @@ def check_send_message(org: Organization, *, text: str, to: str | None = None,
         raise SendRejected("empty_text", "The message has no text.")
     if len(text) > MAX_TEXT:
         raise SendRejected("text_too_long", f"WhatsApp accepts at most {MAX_TEXT} characters.")
+    if not is_storable(text):
+        raise SendRejected("invalid_text", "The text holds a NUL or a lone UTF-16 surrogate, "
+                                           "which cannot be stored or sent.")
     if conversation_id is not None:
         chat = Conversation.objects.for_org(org).filter(pk=conversation_id).first()
         if chat is None:

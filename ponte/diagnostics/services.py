@@ -3,10 +3,12 @@
 import re
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ponte.accounts.models import Instance, Organization
+from ponte.db import serialized_writes
 from ponte.diagnostics.metrics import ENGINE_CALL_SECONDS, ENGINE_CALLS
 from ponte.diagnostics.models import DiagnosticEntry
 from ponte.text import clip_error
@@ -79,3 +81,33 @@ def prune(instance, *, keep: int, max_age_days: int) -> int:
     if cutoff:
         removed += entries.filter(id__lte=cutoff[0]).delete()[0]
     return removed
+
+
+def do_record_server_error(request, exc: BaseException | None) -> None:
+    """A diagnostic entry for a request that ended in a 500, in its organization's log."""
+    org_id, instance = _whose(request)
+    with serialized_writes():
+        DiagnosticEntry.objects.create(
+            org_id=org_id, instance=instance, direction=DiagnosticEntry.Direction.INBOUND,
+            method=(request.method or "")[:8], path=redact_path(request.path), status_code=500,
+            outcome="server_error", error=clip_error(f"{type(exc).__name__}: {exc}"))
+    if not connection.in_atomic_block:
+        # Django answers a 500 from a worker thread of its own: leave no connection there.
+        connection.close()
+
+
+def _whose(request) -> tuple[object, Instance | None]:
+    """The organization and instance a failed request acted for, as far as it got."""
+    match = getattr(request, "resolver_match", None)
+    kwargs = match.kwargs if match else {}
+    if "instance_id" in kwargs and "token" in kwargs:  # a webhook: only with its token
+        instance = Instance.objects.filter(pk=kwargs["instance_id"]).first()
+        if instance is not None and instance.accepts_token(kwargs["token"]):
+            return instance.org_id, instance
+        return None, None
+    org = getattr(request, "auth", None)  # the API's key
+    member = getattr(request, "member", None)  # a signed-in person's organization
+    org_id = org.pk if isinstance(org, Organization) else getattr(member, "org_id", None)
+    if org_id is None:
+        return None, None
+    return org_id, Instance.objects.filter(org_id=org_id).order_by("created_at").first()

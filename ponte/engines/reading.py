@@ -5,11 +5,111 @@ value, for optional content. The `require_*` readers raise `UnknownPayload`
 naming what was missing, for the structure a body cannot do without.
 """
 
+import json
+import math
+import re
 from typing import Any
 
 from ponte.engines.events import UnknownPayload
+from ponte.text import UNSTORABLE, replace_unstorable
 
 PNG_DATA_URL = "data:image/png;base64,"
+# Real bodies nest about a dozen levels (Evolution's quoted messages go deepest).
+MAX_DEPTH = 64
+# A JSON integer beyond a 64-bit column is no id, timestamp or count any engine sends.
+MAX_INTEGER = 2**63 - 1
+_MAYBE_UNSTORABLE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+
+
+class UnreadableJson(ValueError):
+    """A body that is not JSON Ponte will read; `code` names why, for the engine's answer."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+
+
+def read_json(text: str) -> Any:
+    """Parse untrusted JSON into values every later step can hold and store.
+
+    Too deep a nesting, an integer beyond 64 bits and NaN or Infinity are refused;
+    characters no database stores (lone surrogates, NUL) become U+FFFD, so a
+    message that carries them is kept rather than failing in the worker.
+    """
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise UnreadableJson("too_deep", f"JSON nested deeper than {MAX_DEPTH} levels.") from None
+    except UnreadableJson:
+        raise
+    except json.JSONDecodeError as exc:
+        raise UnreadableJson("malformed_json", f"Body is not valid JSON: {exc}") from None
+    except ValueError:  # an integer over Python's limit of digits
+        raise UnreadableJson("number_too_large", "A number in the body is too large.") from None
+    return _checked(value, clean=bool(_MAYBE_UNSTORABLE.search(text)))
+
+
+def _refuse_constant(name: str) -> None:
+    raise UnreadableJson("malformed_json", f"Body is not valid JSON: {name} is not a number.")
+
+
+def _checked(value: Any, *, clean: bool) -> Any:
+    """Walk the parsed value without recursion: check depth and numbers, clean strings."""
+    if clean:
+        value = _clean(value)
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            _check_number(node)
+            continue
+        if depth > MAX_DEPTH:
+            raise UnreadableJson("too_deep", f"JSON nested deeper than {MAX_DEPTH} levels.")
+        stack.extend((child, depth + 1) for child in children
+                     if isinstance(child, dict | list | int | float))
+        if clean and isinstance(node, dict):
+            _clean_keys(node)
+    return value
+
+
+def _check_number(value: Any) -> None:
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int) and abs(value) > MAX_INTEGER:
+        raise UnreadableJson("number_too_large", "A number in the body is too large.")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise UnreadableJson("number_too_large", "A number in the body is too large.")
+
+
+def _clean(value: Any) -> Any:
+    """Replace unstorable characters in every string, in place for containers."""
+    if isinstance(value, str):
+        return replace_unstorable(value)
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, child in node.items():
+                if isinstance(child, str):
+                    node[key] = replace_unstorable(child)
+                elif isinstance(child, dict | list):
+                    stack.append(child)
+        elif isinstance(node, list):
+            for index, child in enumerate(node):
+                if isinstance(child, str):
+                    node[index] = replace_unstorable(child)
+                elif isinstance(child, dict | list):
+                    stack.append(child)
+    return value
+
+
+def _clean_keys(node: dict) -> None:
+    for key in [k for k in node if UNSTORABLE.search(k)]:
+        node[replace_unstorable(key)] = node.pop(key)
 
 
 def as_text(value: Any) -> str:

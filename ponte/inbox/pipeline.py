@@ -1,6 +1,5 @@
 """The ingest pipeline: a stored webhook body becomes contacts, chats and messages."""
 
-import json
 import logging
 from collections import Counter
 
@@ -22,6 +21,7 @@ from ponte.engines import (
     parse,
 )
 from ponte.engines.events import Event
+from ponte.engines.reading import UnreadableJson, read_json
 from ponte.inbox.models import InboxEvent
 from ponte.privacy.filters import do_count_dropped, drop_reason
 from ponte.sessions.supervisor import do_apply_session_update
@@ -71,7 +71,7 @@ def ingest(inbox_events: list[InboxEvent]) -> None:
 
     for inbox_event in inbox_events:
         instance = inbox_event.instance
-        events, skipped = relevant_events(instance, json.loads(inbox_event.body))
+        events, skipped = relevant_events(instance, read_json(inbox_event.body))
         dropped.setdefault(inbox_event.org_id, Counter()).update(skipped)
         for event in events:
             if isinstance(event, InboundMessage):
@@ -129,7 +129,7 @@ def _ingest_one_by_one(batch: list[InboxEvent]) -> None:
         try:
             with transaction.atomic():
                 ingest([inbox_event])
-        except (UnknownPayload, json.JSONDecodeError) as exc:
+        except (UnknownPayload, UnreadableJson) as exc:
             inbox_event.state, inbox_event.error = InboxEvent.State.FAILED, clip_error(str(exc))
         except Exception as exc:  # a bug or a busy database: retried, then parked
             log.exception("inbox event %s failed", inbox_event.pk)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from ponte.accounts.lookup import webhook_instance
 from ponte.accounts.models import Instance
 from ponte.engines import UnknownPayload, adapter_for
+from ponte.engines.reading import UnreadableJson, read_json
 from ponte.inbox.committer import Arrival
 from ponte.inbox.models import InboxEvent
 from ponte.inbox.pipeline import relevant_events
@@ -53,16 +54,19 @@ def _receive(request: HttpRequest, instance: Instance) -> Arrival:
 
     cap = settings.PONTE_MAX_WEBHOOK_BYTES
     body = request.body
-    if int(request.headers.get("Content-Length") or 0) > cap or len(body) > cap:
+    if len(body) > cap:
         return outcome(413, "too_large", f"Body over {cap} bytes.")
     adapter = adapter_for(instance.engine)
     if not adapter.verify_request(instance, body, request.headers):
         return outcome(401, "bad_signature", "The request's signature does not match its body.")
     try:
         text = body.decode("utf-8")
-        payload = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return outcome(400, "malformed_json", f"Body is not valid JSON: {exc}")
+    except UnicodeDecodeError as exc:
+        return outcome(400, "malformed_json", f"Body is not UTF-8: {exc}")
+    try:
+        payload = read_json(text)
+    except UnreadableJson as exc:
+        return outcome(400, exc.code, str(exc))
     if not isinstance(payload, dict):
         return outcome(400, "not_an_object", "Body must be a JSON object.")
     try:

@@ -21,6 +21,7 @@ from ponte.conversations.outbound import (
 )
 from ponte.conversations.photos import photo_is_stale, refresh_photo
 from ponte.web.membership import member_required
+from ponte.web.params import query_id
 
 PAGE = 50
 
@@ -39,10 +40,6 @@ def message_or_404(request: HttpRequest, message_id: int) -> Message:
     return found
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 @member_required
 @require_GET
 def history(request: HttpRequest, conversation_id: int) -> HttpResponse:
@@ -51,12 +48,12 @@ def history(request: HttpRequest, conversation_id: int) -> HttpResponse:
     Revalidated on every visit (no-cache) so the ETag turns a reopened chat into a 304.
     """
     chat = chat_or_404(request, conversation_id)
-    after = _int(request.GET.get("after"))
+    after = query_id(request.GET.get("after"))
     has_older = False
     if after is not None:
         messages = queries.messages_after(chat, after)
     else:
-        page = queries.messages_page(chat, before=_int(request.GET.get("before")), limit=PAGE)
+        page = queries.messages_page(chat, before=query_id(request.GET.get("before")), limit=PAGE)
         has_older = len(page) > PAGE
         messages = list(reversed(page[:PAGE]))
     response = render(request, "web/_history.html", {
@@ -90,6 +87,7 @@ def message(request: HttpRequest, message_id: int) -> HttpResponse:
 COMPOSER_REFUSALS = {
     "empty_text": _("A mensagem está vazia."),
     "text_too_long": _("O WhatsApp aceita no máximo %(limit)s caracteres."),
+    "invalid_text": _("A mensagem tem caracteres inválidos que não podem ser enviados."),
     "not_found": _("Esta conversa não existe mais."),
     "invalid_phone": _("Este não é um número de telefone para onde se possa enviar."),
     "no_instance": _("Esta organização ainda não tem um número de WhatsApp."),

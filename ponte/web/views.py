@@ -13,13 +13,17 @@ from ponte.conversations.actions import do_mark_read
 from ponte.conversations.models import Contact, Conversation
 from ponte.conversations.photos import photo_is_stale
 from ponte.identity import canonicalize
+from ponte.text import replace_unstorable
 from ponte.web.chat_actions import chat_or_404
 from ponte.web.context import instance_warnings
 from ponte.web.membership import member_required
+from ponte.web.params import query_id
 
 
 def inbox_filters(request: HttpRequest) -> dict:
-    return {"q": request.GET.get("q", "")[:100], "unread": request.GET.get("unread") == "1",
+    # PostgreSQL refuses a NUL in a query: "%00" in the search box must find nothing, not fail.
+    return {"q": replace_unstorable(request.GET.get("q", "")[:100]),
+            "unread": request.GET.get("unread") == "1",
             "mine": request.GET.get("mine") == "1", "band": request.GET.get("band", "")}
 
 
@@ -50,8 +54,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @member_required
 @require_GET
 def inbox_list(request: HttpRequest) -> HttpResponse:
-    active = request.GET.get("active", "")
-    context = inbox_context(request, int(active) if active.isdigit() else None)
+    context = inbox_context(request, query_id(request.GET.get("active")))
     return render(request, "web/_inbox_list.html", context)
 
 

@@ -1,11 +1,14 @@
 """Presentation of phones, days and people in the attendant's pages."""
 
+import re
 from datetime import date, datetime, timedelta
 
 import phonenumbers
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -19,6 +22,23 @@ MONTHS = (gettext_lazy("janeiro"), gettext_lazy("fevereiro"), gettext_lazy("marÃ
           gettext_lazy("julho"), gettext_lazy("agosto"), gettext_lazy("setembro"),
           gettext_lazy("outubro"), gettext_lazy("novembro"), gettext_lazy("dezembro"))
 register.filter("band", score_band)
+
+# Embeddings, overrides, isolates and marks that reorder what follows them: with U+202E
+# "Fatura \u202egnp.exe" reads "Fatura exe.png" on screen.
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+@register.filter
+def without_bidi(value: object) -> str:
+    """Text from customers without bidi controls: for titles and attributes, where no tag goes."""
+    return BIDI_CONTROLS.sub("", str(value if value is not None else ""))
+
+
+@register.filter
+def isolated(value: object) -> SafeString:
+    """Text from customers (messages, names, file names) shown as written, in its own direction:
+    bidi controls dropped, and a <bdi> so it cannot reorder the page around it."""
+    return format_html("<bdi>{}</bdi>", without_bidi(value))
 
 
 @register.filter
@@ -70,7 +90,7 @@ def when(moment: datetime | None) -> str:
 
 @register.filter
 def initials(name: str) -> str:
-    letters = [part[0] for part in (name or "").split() if part[:1].isalpha()]
+    letters = [part[0] for part in without_bidi(name).split() if part[:1].isalpha()]
     return "".join(letters[:2]).upper() or "#"
 
 
