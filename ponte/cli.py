@@ -243,6 +243,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     os.environ["PONTE_DEMO"] = "1"
     _default_public_url(args.host, args.port)
     _setup()
+    print("Preparing the demo database and its seeded shop…", flush=True)
     _migrate()
     from ponte import demo
 

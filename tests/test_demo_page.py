@@ -52,6 +52,8 @@ def test_demo_serves_an_inbox_with_the_seeded_conversations(tmp_path, chromium_p
         finally:
             proc.terminate()
             proc.wait(10)
+        said = (Path(env["PONTE_DATA_DIR"]) / "demo.log").read_text().splitlines()
+        assert said[0].startswith("Preparing the demo database"), "the first seconds are silent"
 
 
 @pytest.mark.parametrize("hostile", ["<img src=x onerror=alert(1)>",
