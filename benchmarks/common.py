@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.procs import signed_in  # noqa: E402
 
 # One message on screen, as the history partial renders it: its id and its text.
-MESSAGE_HTML = re.compile(r'data-id="(\d+)".*?<div class="text">([^<]*)</div>', re.S)
+MESSAGE_HTML = re.compile(r'data-id="(\d+)".*?<div class="text">(?:<bdi>)?([^<]*)', re.S)
 
 
 def inbound(wa_user: str, text: str, seq: str, name: str = "Cliente Bench",

@@ -203,7 +203,7 @@ def main() -> None:
         print(json.dumps(report, indent=2))
         return
     print(f"messages={args.messages} rate={args.rate:g}/s warm-up={args.warmup} {setup} "
-          "(one `ponte serve` process)")
+          "(`ponte serve`: web and worker processes)")
     print(f"{'stage':38} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}  (ms)")
     for name, figures in report["stages_ms"].items():
         print(f"{name:38} " + " ".join(f"{v:8.1f}" for v in figures.values()))
