@@ -61,3 +61,12 @@ def send_until_settled(message, passes: int = 10):
     finally:
         sender.close()
     return message
+
+
+def supervised(instance, step: str = "supervise"):
+    """`instance` after one supervisor step, as read back from the database."""
+    from ponte.sessions.supervisor import run_once
+
+    run_once(instance, step)
+    instance.refresh_from_db()
+    return instance

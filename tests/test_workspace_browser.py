@@ -28,12 +28,12 @@ def browser(chromium_path):
         yield browser
 
 
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory, browser):
-    """One server, engine emulator and browser for the module; each test uses its own numbers."""
+@contextmanager
+def running_shop(data_dir: Path, browser, extra_env: dict | None = None):
+    """A server with a connected engine emulator, behind a relay the tests can cut."""
     emulator = Emulator(secrets=[SECRET], logged_in=True, auto_ack=False).start()
-    with isolated_env(tmp_path_factory.mktemp("workspace")) as env:
-        env = env | {"PONTE_SUPERVISOR_PERIOD_SECONDS": "1", "PONTE_SEND_BACKOFF_SECONDS": "0.2"}
+    with isolated_env(data_dir) as env:
+        env = env | {"PONTE_SUPERVISOR_PERIOD_SECONDS": "1"} | (extra_env or {})
         made = ponte_init(env, "wppconnect", "Loja Centro", "--engine-url", emulator.base_url,
                           "--secret", SECRET)
         with Server(env) as server:
@@ -47,6 +47,14 @@ def shop(tmp_path_factory, browser):
             finally:
                 relay.close()
     emulator.stop()
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory, browser):
+    """One server, engine emulator and browser for the module; each test uses its own numbers."""
+    with running_shop(tmp_path_factory.mktemp("workspace"), browser,
+                      {"PONTE_SEND_BACKOFF_SECONDS": "0.2"}) as shop:
+        yield shop
 
 
 def inbound(shop, wa_user: str, text: str, name: str = "") -> None:

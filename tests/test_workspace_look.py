@@ -1,20 +1,14 @@
 """What the attendant sees, measured in headless Chromium: ticks, banners and layout."""
 
-from types import SimpleNamespace
-
-import httpx
 import pytest
 
-from emulators.wppconnect import Emulator
-from tests.netproxy import Relay
-from tests.procs import Server, isolated_env, ponte_init, wait_for
 from tests.test_workspace_browser import (  # noqa: F401 (fixtures)
     ARTIFACTS,
     PHONE,
-    SECRET,
     browser,
     inbound,
     open_chat,
+    running_shop,
     signed_in_page,
 )
 
@@ -24,22 +18,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory, browser):  # noqa: F811
     """A demo-flagged server (its banner shows) behind a relay the tests can cut."""
-    emulator = Emulator(secrets=[SECRET], logged_in=True, auto_ack=False).start()
-    with isolated_env(tmp_path_factory.mktemp("look")) as env:
-        env = env | {"PONTE_DEMO": "1", "PONTE_SUPERVISOR_PERIOD_SECONDS": "1"}
-        made = ponte_init(env, "wppconnect", "Loja Centro", "--engine-url", emulator.base_url,
-                          "--secret", SECRET)
-        with Server(env) as server:
-            relay = Relay(server.port)
-            api = httpx.Client(base_url=server.base, timeout=10,
-                               headers={"Authorization": f"Bearer {made['api_key']}"})
-            wait_for(lambda: api.get("/api/v1/instance").json()["state"] == "connected")
-            try:
-                yield SimpleNamespace(server=server, made=made, emulator=emulator, relay=relay,
-                                      browser=browser, api=api)
-            finally:
-                relay.close()
-    emulator.stop()
+    with running_shop(tmp_path_factory.mktemp("look"), browser, {"PONTE_DEMO": "1"}) as shop:
+        yield shop
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from emulators.wppconnect import Emulator
 from ponte.conversations.models import Message
 from ponte.conversations.outbound import check_send_message, do_queue_message
 from ponte.conversations.sender import Sender, sending
-from ponte.sessions.supervisor import Supervisor
+from tests.support import supervised as supervise
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 SECRET = "wpp-secret-0001"
@@ -27,15 +27,6 @@ def shop(make_tenant, client):
         made = make_tenant("wppconnect", engine_url=emulator.base_url, secrets_list=[SECRET])
         client.login(username=made.owner_email, password=made.owner_password)
         yield made, emulator
-
-
-def supervise(instance) -> None:
-    supervisor = Supervisor()
-    try:
-        supervisor.supervise(instance)
-    finally:
-        supervisor.close()
-    instance.refresh_from_db()
 
 
 def sender_passes(passes: int, *, force_due: bool = True) -> None:

@@ -8,7 +8,7 @@ from ponte.accounts.models import Instance, SessionState
 from ponte.accounts.services import do_set_engine
 from ponte.engines.calls import is_configured
 from ponte.sessions.services import do_reset_reconnect_attempts, do_transition
-from ponte.sessions.supervisor import Supervisor
+from ponte.sessions.supervisor import run_once
 
 
 def do_reconfigure_engine(instance: Instance, *, base_url: str | None = None,
@@ -28,10 +28,6 @@ def do_reconfigure_engine(instance: Instance, *, base_url: str | None = None,
 def check_session_now(instance: Instance) -> str:
     """Ask the engine at once, starting the session if it is down; the state it ends in."""
     if is_configured(instance):
-        supervisor = Supervisor()
-        try:
-            supervisor.supervise(instance)
-        finally:
-            supervisor.close()
+        run_once(instance)
     instance.refresh_from_db()
     return instance.state

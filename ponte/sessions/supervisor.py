@@ -210,6 +210,15 @@ class Supervisor:
         return status
 
 
+def run_once(instance: Instance, step: str = "supervise") -> None:
+    """One supervisor step (`supervise`, `reconnect`, `reset`) now, outside the loop."""
+    supervisor = Supervisor()
+    try:
+        getattr(supervisor, step)(instance)
+    finally:
+        supervisor.close()
+
+
 def _closed_by_engine(instance: Instance) -> bool:
     """Dropped because the engine's webhook said so (not because we could not reach it:
     an engine that rebooted and is starting its sessions again is believed)."""

@@ -3,11 +3,10 @@
 import pytest
 
 from emulators.wppconnect import Emulator
-from ponte.accounts.models import Instance
 from ponte.accounts.services import do_provision_organization
 from ponte.sessions.models import SessionTransition
 from ponte.sessions.services import do_record_error, do_transition
-from ponte.sessions.supervisor import Supervisor
+from tests.support import supervised as supervise
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 PRIMARY, ALTERNATE = "primary-secret-0001", "alternate-one-0002"
@@ -20,16 +19,6 @@ def engine():
                                      secrets_list=[PRIMARY, ALTERNATE])
     yield made.instance, emulator
     emulator.stop()
-
-
-def supervise(instance: Instance) -> Instance:
-    supervisor = Supervisor()
-    try:
-        supervisor.supervise(instance)
-    finally:
-        supervisor.close()
-    instance.refresh_from_db()
-    return instance
 
 
 def test_wrong_secret_error_is_resolved_once_the_alternate_secret_works(engine):

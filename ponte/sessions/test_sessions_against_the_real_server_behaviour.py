@@ -18,7 +18,7 @@ from ponte.engines.calls import EngineCaller
 from ponte.inbox.pipeline import drain
 from ponte.sessions.models import SessionReset, SessionTransition
 from ponte.sessions.resets import ResetRunning, do_begin_reset, release_lock, run_reset, take_lock
-from ponte.sessions.supervisor import Supervisor
+from tests.support import supervised as act
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 SECRET = "real-behaviour-secret-01"
@@ -42,16 +42,6 @@ def online():
     emulator = Emulator(secrets=[SECRET], logged_in=True, auto_ack=False).start()
     yield emulator
     emulator.stop()
-
-
-def act(instance: Instance, action: str = "supervise") -> Instance:
-    supervisor = Supervisor()
-    try:
-        getattr(supervisor, action)(instance)
-    finally:
-        supervisor.close()
-    instance.refresh_from_db()
-    return instance
 
 
 def age_start(instance: Instance, minutes: int = 10) -> None:

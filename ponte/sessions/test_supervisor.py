@@ -12,7 +12,8 @@ from ponte.accounts.services import do_provision_organization
 from ponte.diagnostics.models import DiagnosticEntry
 from ponte.inbox.pipeline import drain
 from ponte.sessions.models import SessionTransition
-from ponte.sessions.supervisor import Supervisor, supervision
+from ponte.sessions.supervisor import supervision
+from tests.support import supervised as supervise
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 PRIMARY, FIRST_ALT, SECOND_ALT = "primary-secret-0001", "alternate-one-0002", "alternate-two-0003"
@@ -25,16 +26,6 @@ def engine():
                                      secrets_list=[PRIMARY, FIRST_ALT, SECOND_ALT])
     yield made, emulator
     emulator.stop()
-
-
-def supervise(instance: Instance, action: str = "supervise") -> Instance:
-    supervisor = Supervisor()
-    try:
-        getattr(supervisor, action)(instance)
-    finally:
-        supervisor.close()
-    instance.refresh_from_db()
-    return instance
 
 
 def token_requests(emulator: Emulator) -> list[str]:
