@@ -35,6 +35,24 @@ async def next_event(socket, kind: str, timeout: float = 20) -> dict:
             return event["data"]
 
 
+def event_after_webhook(server, browser, webhook_url: str, body: dict,
+                        kind: str = "messages.new", timeout: float = 20) -> dict:
+    """Post `body` while a signed-in tab listens; the first `kind` event the tab hears."""
+    cookie = "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
+
+    async def scenario() -> dict:
+        async with websockets.connect(
+                f"ws://127.0.0.1:{server.port}/ws/",
+                additional_headers={"Cookie": cookie, "Origin": server.base}) as socket:
+            await next_event(socket, "hello")
+            async with httpx.AsyncClient() as client:
+                posted = await client.post(server.base + webhook_url, json=body)
+            assert posted.status_code == 200
+            return await next_event(socket, kind, timeout)
+
+    return asyncio.run(scenario())
+
+
 @pytest.mark.skipif(not os.environ.get("DATABASE_URL"),
                     reason="separate web and worker processes share PostgreSQL")
 def test_a_message_drained_by_the_worker_reaches_a_tab_of_the_web_process(tmp_path):
@@ -49,24 +67,12 @@ def test_a_message_drained_by_the_worker_reaches_a_tab_of_the_web_process(tmp_pa
         try:
             with Server(env, command="web") as web:
                 browser = signed_in(web.base, made["owner_email"], made["owner_password"])
-                cookie = "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
-
-                async def scenario() -> dict:
-                    async with websockets.connect(
-                            f"ws://127.0.0.1:{web.port}/ws/",
-                            additional_headers={"Cookie": cookie, "Origin": web.base}) as socket:
-                        await next_event(socket, "hello")
-                        body = {"event": "onmessage", "session": "s", "id": "false_x_SPLIT1",
-                                "body": "do outro processo", "type": "chat",
-                                "t": int(time.time()), "from": "5531987654321@c.us",
-                                "to": "5511988880000@c.us", "fromMe": False,
-                                "chatId": "5531987654321@c.us", "notifyName": "Ana"}
-                        async with httpx.AsyncClient() as client:
-                            posted = await client.post(web.base + made["webhook_url"], json=body)
-                        assert posted.status_code == 200
-                        return await next_event(socket, "messages.new")
-
-                event = asyncio.run(scenario())
+                body = {"event": "onmessage", "session": "s", "id": "false_x_SPLIT1",
+                        "body": "do outro processo", "type": "chat",
+                        "t": int(time.time()), "from": "5531987654321@c.us",
+                        "to": "5511988880000@c.us", "fromMe": False,
+                        "chatId": "5531987654321@c.us", "notifyName": "Ana"}
+                event = event_after_webhook(web, browser, made["webhook_url"], body)
                 chat_id = event["messages"][0]["conversation_id"]
                 history = browser.get(f"/conversations/{chat_id}/history/")
                 assert "do outro processo" in history.text

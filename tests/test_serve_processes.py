@@ -1,6 +1,5 @@
 """`ponte serve`: the web and the worker in separate processes, one database, one command."""
 
-import asyncio
 import os
 import signal
 import time
@@ -8,10 +7,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-import websockets
 
 from tests.procs import Server, isolated_env, ponte_init, signed_in, wait_for, worker_processes
-from tests.test_realtime_processes import REDIS_URL, next_event, redis_reachable
+from tests.test_realtime_processes import REDIS_URL, event_after_webhook, redis_reachable
 
 pytestmark = pytest.mark.slow
 
@@ -48,20 +46,8 @@ def test_a_message_the_worker_process_drains_reaches_a_tab_of_the_web_process(se
     with Server(serve_env) as server:
         assert len(wait_for(lambda: worker_processes(server.proc.pid))) == 1
         browser = signed_in(server.base, made["owner_email"], made["owner_password"])
-        cookie = "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
-
-        async def scenario() -> dict:
-            async with websockets.connect(
-                    f"ws://127.0.0.1:{server.port}/ws/",
-                    additional_headers={"Cookie": cookie, "Origin": server.base}) as socket:
-                await next_event(socket, "hello")
-                async with httpx.AsyncClient() as client:
-                    posted = await client.post(server.base + made["webhook_url"],
-                                               json=webhook_body("de um processo ao outro", "P1"))
-                assert posted.status_code == 200
-                return await next_event(socket, "messages.new", timeout=10)
-
-        event = asyncio.run(scenario())
+        event = event_after_webhook(server, browser, made["webhook_url"],
+                                    webhook_body("de um processo ao outro", "P1"), timeout=10)
         chat_id = event["messages"][0]["conversation_id"]
         assert "de um processo ao outro" in browser.get(f"/conversations/{chat_id}/history/").text
 
