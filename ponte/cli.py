@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 import uuid
 
 
@@ -90,7 +89,8 @@ class WorkerProcess:
             if self._stopping.is_set():
                 return
             print(f"Ponte worker exited ({code}); starting it again", file=sys.stderr, flush=True)
-            time.sleep(self.RESTART_PAUSE_SECONDS)
+            if self._stopping.wait(self.RESTART_PAUSE_SECONDS):
+                return
             self._spawn()
 
 

@@ -11,6 +11,7 @@ from django.db import connection
 
 _sqlite_writer = threading.Lock()
 _lock_files: dict[str, int] = {}
+_made_private: set[Path] = set()
 
 
 @contextmanager
@@ -56,9 +57,12 @@ def make_sqlite_files_private(sender, connection, **kwargs) -> None:
     if connection.vendor != "sqlite" or connection.is_in_memory_db():
         return
     database = Path(connection.settings_dict["NAME"])
+    if database in _made_private:  # once per process: every request opens a connection
+        return
     for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
         try:
             if path.stat().st_mode & 0o077:
                 os.chmod(path, 0o600)
         except FileNotFoundError:
             pass
+    _made_private.add(database)

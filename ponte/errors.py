@@ -6,18 +6,18 @@ from django.views import defaults
 MACHINE_PREFIXES = ("/webhooks/", "/api/", "/healthz", "/metrics", "/bench/")
 
 
-def _for_machines(request: HttpRequest) -> bool:
+def for_machines(request: HttpRequest) -> bool:
     return request.path.startswith(MACHINE_PREFIXES)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if _for_machines(request):
+    if for_machines(request):
         return JsonResponse({"error": "not_found", "detail": "No such resource."}, status=404)
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    if _for_machines(request):
+    if for_machines(request):
         return JsonResponse({"error": "server_error", "detail": "Unexpected error; logged."},
                             status=500)
     return defaults.server_error(request)

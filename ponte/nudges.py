@@ -32,6 +32,7 @@ WORKER = "worker"
 WEB = "web"
 
 
+@functools.cache
 def _install() -> str:
     """What tells this install from others on the host: its default database."""
     db = settings.DATABASES["default"]

@@ -24,7 +24,7 @@ from ponte.engines.calls import is_configured
 from ponte.identity import canonicalize
 from ponte.sessions.resets import ResetRunning
 from ponte.sessions.services import do_reset_reconnect_attempts
-from ponte.sessions.supervisor import Supervisor
+from ponte.sessions.supervisor import run_once
 from ponte.text import replace_unstorable
 
 api = PonteAPI(title="Ponte", version="1", auth=ApiKeyAuth(), urls_namespace="api", docs=docs(),
@@ -206,19 +206,16 @@ def _supervised(request: HttpRequest, action: str):
     instance = _instance(request)
     if not is_configured(instance):
         raise HttpError(409, "The instance has no engine configured.")
-    supervisor = Supervisor()
     try:
         if action == "reset":
-            supervisor.reset(instance)
+            run_once(instance, "reset")
         else:
             do_reset_reconnect_attempts(instance)
-            supervisor.reconnect(instance, "reconnect requested")
+            run_once(instance, "reconnect", "reconnect requested")
     except ResetRunning:
         raise HttpError(409, "A reset of this instance is already running.") from None
     except EngineError as exc:
         raise HttpError(502, f"The engine refused: {exc.detail}") from exc
-    finally:
-        supervisor.close()
     instance.refresh_from_db()
     return _instance_out(instance)
 

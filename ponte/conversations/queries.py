@@ -35,7 +35,7 @@ def conversation_key(chat: Conversation) -> ConversationKey:
 
 
 def conversation_or_none(org: Organization, conversation_id: int) -> Conversation | None:
-    return (Conversation.objects.for_org(org).select_related("contact", "last_message")
+    return (Conversation.objects.for_org(org).select_related("contact")
             .filter(pk=conversation_id).first())
 
 

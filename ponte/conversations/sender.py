@@ -197,8 +197,7 @@ class Sender:
                        reconciling: bool = False) -> None:
         """Spent attempts back off; out of attempts, or refused for good, the message fails."""
         failure = failure_of(exc)
-        retryable = (exc.transient or exc.auth or exc.outcome_unknown
-                     or exc.kind == "not_connected")
+        retryable = failure not in (SendFailure.REFUSED, SendFailure.NOT_ON_WHATSAPP)
         if exc.outcome_unknown and not reconciling:
             do_await_outcome(message, failure, exc.detail)
         elif retryable and message.attempts < settings.PONTE_SEND_MAX_ATTEMPTS:

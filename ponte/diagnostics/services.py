@@ -34,7 +34,7 @@ def record_engine_calls(instance, records) -> None:
         ENGINE_CALL_SECONDS.labels(instance.engine).observe(r.latency_ms / 1000)
     if not records:
         return
-    with transaction.atomic():
+    with serialized_writes(), transaction.atomic():
         for r in records:
             at = r.started_at or timezone.now()
             fold_or_add(DiagnosticEntry(

@@ -16,6 +16,7 @@ from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
 from ponte.accounts.models import Instance
+from ponte.engines.base import EngineError
 from ponte.sessions.models import SessionLock, SessionReset
 from ponte.sessions.services import _publish_state
 from ponte.text import clip_error
@@ -98,8 +99,11 @@ def expire_stale_resets(instance: Instance) -> None:
 def latest_reset(instance: Instance, within: timedelta = timedelta(minutes=10)
                  ) -> SessionReset | None:
     """The reset the page talks about: one running, or one that ended a moment ago."""
-    expire_stale_resets(instance)
     reset = instance.resets.order_by("-started_at").first()
+    if reset is not None and reset.running \
+            and reset.started_at < timezone.now() - timedelta(seconds=STALE_RESET_SECONDS):
+        expire_stale_resets(instance)  # written only when one is stale, not on every poll
+        reset.refresh_from_db()
     if reset is None or (reset.finished_at and reset.finished_at < timezone.now() - within):
         return None
     return reset
@@ -130,17 +134,14 @@ def _run_in_thread(reset_id: int) -> None:
 
 def run_reset(reset_id: int) -> SessionReset:
     """The job itself: what the thread runs (tests call it directly)."""
-    from ponte.sessions.supervisor import Supervisor
+    from ponte.sessions.supervisor import run_once
 
     reset = SessionReset.objects.select_related("instance").get(pk=reset_id)
-    supervisor = Supervisor()
     try:
-        supervisor.reset(reset.instance, reset)
+        run_once(reset.instance, "reset", reset)
     except Exception as exc:
         if reset.running:  # an error the reset did not expect: never leave it "running"
             do_finish_reset(reset, SessionReset.Outcome.FAILED, str(exc))
-        if not hasattr(exc, "detail"):
+        if not isinstance(exc, EngineError):
             raise
-    finally:
-        supervisor.close()
     return reset

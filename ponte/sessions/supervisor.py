@@ -210,11 +210,11 @@ class Supervisor:
         return status
 
 
-def run_once(instance: Instance, step: str = "supervise") -> None:
+def run_once(instance: Instance, step: str = "supervise", *args):
     """One supervisor step (`supervise`, `reconnect`, `reset`) now, outside the loop."""
     supervisor = Supervisor()
     try:
-        getattr(supervisor, step)(instance)
+        return getattr(supervisor, step)(instance, *args)
     finally:
         supervisor.close()
 

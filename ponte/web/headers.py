@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.deprecation import MiddlewareMixin
 
-from ponte.errors import MACHINE_PREFIXES
+from ponte.errors import for_machines
 
 
 class ContentSecurityPolicyMiddleware(MiddlewareMixin):
@@ -14,7 +14,7 @@ class ContentSecurityPolicyMiddleware(MiddlewareMixin):
     """
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        if not request.path.startswith(MACHINE_PREFIXES):
+        if not for_machines(request):
             response.headers.setdefault("Content-Security-Policy",
                                         settings.PONTE_CONTENT_SECURITY_POLICY)
         return response

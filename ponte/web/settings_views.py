@@ -28,7 +28,7 @@ from ponte.sessions.services import (
     do_reset_reconnect_attempts,
     webhook_url,
 )
-from ponte.sessions.supervisor import Supervisor
+from ponte.sessions.supervisor import run_once
 from ponte.web.membership import member_required
 from ponte.web.signing_views import webhook_signing
 
@@ -151,18 +151,15 @@ def _supervise(request: HttpRequest, instance: Instance) -> None:
     if reset is not None and reset.running:
         messages.info(request, _("Um reset total desta instância já está em andamento."))
         return
-    supervisor = Supervisor()
+    do_reset_reconnect_attempts(instance)
     try:
-        do_reset_reconnect_attempts(instance)
-        if supervisor.reconnect(instance, "reconnect requested from settings"):
+        if run_once(instance, "reconnect", "reconnect requested from settings"):
             messages.success(request, _("Sessão reiniciada no motor."))
         else:
             messages.error(request, _("O motor não aceitou nenhuma das chaves. "
                                       "Faça o reset total da instância."))
     except EngineError as exc:
         messages.error(request, explain_engine_error(exc))
-    finally:
-        supervisor.close()
 
 
 @member_required(manage=True)

@@ -182,9 +182,7 @@
     live.socket = socket;
     // A handshake lost on a dying link can hang for minutes: give up and try again.
     setTimeout(() => {
-      if (live.socket !== socket || socket.readyState !== WebSocket.CONNECTING) return;
-      socket.close();
-      lost(socket, 1006);
+      if (live.socket === socket && socket.readyState === WebSocket.CONNECTING) abandon(socket);
     }, live.openWithinMs);
     socket.onopen = () => {
       const reconnected = live.everOpen;
@@ -203,6 +201,11 @@
       if (event && typeof event.kind === "string") onEvent(event.kind, event.data || {});
     };
     socket.onclose = (close) => lost(socket, close.code);
+  }
+
+  function abandon(socket) {
+    socket.close();
+    lost(socket, 1006);
   }
 
   function lost(socket, code) {
@@ -227,9 +230,7 @@
     const sentAt = Date.now();
     socket.send('{"kind":"ping"}');
     setTimeout(() => {
-      if (live.socket !== socket || live.heardAt >= sentAt) return;
-      socket.close();
-      lost(socket, 1006);
+      if (live.socket === socket && !(live.heardAt >= sentAt)) abandon(socket);
     }, live.pongWithinMs);
   }
   (function heartbeat() {
