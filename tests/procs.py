@@ -107,6 +107,18 @@ def all_messages(base: str, api_key: str) -> list[dict]:
     return messages
 
 
+def proc_stat(pid: int | str) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name: state, parent, …"""
+    return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+
+
+def alive(pid: int) -> bool:
+    try:
+        return proc_stat(pid)[0] != "Z"
+    except OSError:
+        return False
+
+
 def worker_processes(pid: int) -> list[int]:
     """The `ponte worker` processes that `ponte serve` (process `pid`) started."""
     found = []
@@ -114,7 +126,7 @@ def worker_processes(pid: int) -> list[int]:
         if not entry.name.isdigit():
             continue
         try:
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            parent = int(proc_stat(entry.name)[1])
             command = (entry / "cmdline").read_bytes().split(b"\0")
         except (OSError, IndexError, ValueError):
             continue

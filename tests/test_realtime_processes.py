@@ -12,7 +12,7 @@ import pytest
 import websockets
 
 from tests.procs import PONTE, Server, isolated_env, ponte_init, signed_in
-from tests.support import missing_service
+from tests.support import missing_service, wppconnect_text
 
 pytestmark = pytest.mark.slow
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -67,11 +67,8 @@ def test_a_message_drained_by_the_worker_reaches_a_tab_of_the_web_process(tmp_pa
         try:
             with Server(env, command="web") as web:
                 browser = signed_in(web.base, made["owner_email"], made["owner_password"])
-                body = {"event": "onmessage", "session": "s", "id": "false_x_SPLIT1",
-                        "body": "do outro processo", "type": "chat",
-                        "t": int(time.time()), "from": "5531987654321@c.us",
-                        "to": "5511988880000@c.us", "fromMe": False,
-                        "chatId": "5531987654321@c.us", "notifyName": "Ana"}
+                body = wppconnect_text(message_id="SPLIT1", body="do outro processo",
+                                       timestamp=int(time.time()))
                 event = event_after_webhook(web, browser, made["webhook_url"], body)
                 chat_id = event["messages"][0]["conversation_id"]
                 history = browser.get(f"/conversations/{chat_id}/history/")

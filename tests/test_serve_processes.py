@@ -3,30 +3,27 @@
 import os
 import signal
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.procs import Server, isolated_env, ponte_init, signed_in, wait_for, worker_processes
+from tests.procs import (
+    Server,
+    alive,
+    isolated_env,
+    ponte_init,
+    signed_in,
+    wait_for,
+    worker_processes,
+)
+from tests.support import wppconnect_text
 from tests.test_realtime_processes import REDIS_URL, event_after_webhook, redis_reachable
 
 pytestmark = pytest.mark.slow
 
 
-def alive(pid: int) -> bool:
-    try:
-        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 def webhook_body(text: str, key: str) -> dict:
-    return {"event": "onmessage", "session": "s", "id": f"false_5531987654321@c.us_{key}",
-            "body": text, "type": "chat", "t": int(time.time()),
-            "from": "5531987654321@c.us", "to": "5511988880000@c.us", "fromMe": False,
-            "chatId": "5531987654321@c.us", "notifyName": "Ana"}
+    return wppconnect_text(message_id=key, body=text, timestamp=int(time.time()))
 
 
 @pytest.fixture(params=["datagrams", "redis"])

@@ -14,6 +14,7 @@ from emulators.wppconnect import Emulator
 from tests.browser import chromium
 from tests.netproxy import Relay
 from tests.procs import Server, isolated_env, ponte_init, wait_for
+from tests.support import wppconnect_text
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -59,10 +60,7 @@ def shop(tmp_path_factory, browser):
 
 def inbound(shop, wa_user: str, text: str, name: str = "") -> None:
     """What WPPConnect posts when a customer writes to the shop."""
-    body = {"event": "onmessage", "session": "s", "id": f"false_{wa_user}@c.us_{uuid.uuid4().hex}",
-            "body": text, "type": "chat", "t": int(time.time()),
-            "from": f"{wa_user}@c.us", "to": "5511988880000@c.us", "fromMe": False,
-            "chatId": f"{wa_user}@c.us", "notifyName": name}
+    body = wppconnect_text(wa_user, uuid.uuid4().hex, text, int(time.time())) | {"notifyName": name}
     response = httpx.post(shop.server.base + shop.made["webhook_url"], json=body, timeout=10)
     assert response.status_code == 200
 

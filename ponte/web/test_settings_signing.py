@@ -1,12 +1,11 @@
 """Settings › WhatsApp says whether the Cloud API's webhooks are checked, and takes the secret."""
 
-import hashlib
-import hmac
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from emulators.cloudapi import sign
 from ponte.accounts.models import Instance
 from tests.support import fixtures_dir
 
@@ -25,8 +24,7 @@ def post_webhook(instance: Instance, secret: str | None = None) -> int:
     body = (fixtures_dir() / "cloudapi" / "text.json").read_bytes()
     headers = {}
     if secret:
-        headers["X-Hub-Signature-256"] = "sha256=" + hmac.new(
-            secret.encode(), body, hashlib.sha256).hexdigest()
+        headers["X-Hub-Signature-256"] = sign(body, secret)
     return Client().post(instance.webhook_path, data=body, content_type="application/json",
                          headers=headers).status_code
 
