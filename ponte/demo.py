@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ponte.accounts.models import Member, Organization, Role
-from ponte.accounts.services import do_create_instance, do_set_engine_address
+from ponte.accounts.services import do_create_instance, do_set_engine
 from ponte.conversations.storing import do_store_inbound
 from ponte.engines import InboundMessage
 from ponte.identity import canonicalize
@@ -89,8 +89,8 @@ def seed(engine_url: str = "") -> DemoCredentials:
             Lead.objects.create(org=org, contact=message.conversation.contact, score=score,
                                 reasons=reasons, scored_at=now)
     instance = org.instances.get()
-    if engine_url and instance.base_url != engine_url:
-        do_set_engine_address(instance, engine_url)
+    if engine_url:
+        do_set_engine(instance, base_url=engine_url)  # the simulator's port changes each run
     return DemoCredentials(DEMO_EMAIL, DEMO_PASSWORD, instance.webhook_path, instance.session_name)
 
 

@@ -63,13 +63,6 @@ def do_rotate_webhook_token(instance: Instance) -> None:
     instance.save(update_fields=["webhook_token_encrypted"])
 
 
-def do_set_engine_address(instance: Instance, base_url: str) -> None:
-    """Point the instance at another engine server; its session token was the old one's."""
-    instance.base_url = base_url
-    instance.set_token("")
-    instance.save(update_fields=["base_url", "token_encrypted"])
-
-
 def do_set_app_secret(instance: Instance, app_secret: str) -> None:
     """Webhooks are checked against this secret from now on; the unsigned opt-out ends."""
     instance.set_app_secret(app_secret)

@@ -112,3 +112,9 @@ def do_forget_session(instance: Instance) -> None:
 
 def webhook_url(instance: Instance) -> str:
     return settings.PONTE_PUBLIC_URL.rstrip("/") + instance.webhook_path
+
+
+def last_cause(instance: Instance) -> str:
+    """Why the session last changed state, as recorded with the transition."""
+    return (SessionTransition.objects.filter(instance=instance).order_by("-at")
+            .values_list("cause", flat=True).first()) or ""

@@ -48,6 +48,7 @@ from ponte.sessions.services import (
     do_record_foreign_webhook,
     do_remember_working_secret,
     do_transition,
+    last_cause,
     webhook_url,
 )
 
@@ -224,9 +225,7 @@ def _closed_by_engine(instance: Instance) -> bool:
     an engine that rebooted and is starting its sessions again is believed)."""
     if instance.state not in DROPPED:
         return False
-    cause = (SessionTransition.objects.filter(instance=instance).order_by("-at")
-             .values_list("cause", flat=True).first())
-    return bool(cause and cause.startswith(WEBHOOK_CAUSE))
+    return last_cause(instance).startswith(WEBHOOK_CAUSE)
 
 
 def _past_start_deadline(instance: Instance) -> bool:

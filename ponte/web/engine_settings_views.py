@@ -8,20 +8,19 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from ponte.accounts.models import Instance, Role
+from ponte.accounts.models import Role
 from ponte.accounts.services import (
     EngineSettingsRejected,
     check_engine_secrets,
     check_engine_url,
 )
 from ponte.sessions.engine_settings import check_session_now, do_reconfigure_engine
+from ponte.web.instances import back_to_settings, member_instance
 from ponte.web.membership import member_required
 
 REFUSALS = {
@@ -38,10 +37,8 @@ REFUSALS = {
 def engine(request: HttpRequest, instance_id: UUID) -> HttpResponse:
     if request.member.role != Role.OWNER:
         raise PermissionDenied("Only the owner changes the engine settings.")
-    instance = Instance.objects.for_org(request.member.org).filter(pk=instance_id).first()
-    if instance is None:
-        raise Http404("No such instance.")
-    back = redirect(f"{reverse('settings_whatsapp')}?instance={instance.pk}")
+    instance = member_instance(request, instance_id)
+    back = back_to_settings(instance)
     try:
         url = check_engine_url(request.POST.get("base_url", ""))
         secrets_list = check_engine_secrets(request.POST.get("secrets", "").splitlines())

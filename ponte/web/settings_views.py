@@ -8,8 +8,7 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,14 +20,15 @@ from ponte.engines.base import EngineError
 from ponte.engines.calls import engine_label, is_configured
 from ponte.engines.explain import explain_call, explain_engine_error, explain_error_kind
 from ponte.engines.reading import qr_image
-from ponte.sessions.models import SessionTransition
 from ponte.sessions.resets import ResetRunning, do_start_reset, latest_reset
 from ponte.sessions.services import (
     START_DEADLINE_CAUSE,
     do_reset_reconnect_attempts,
+    last_cause,
     webhook_url,
 )
 from ponte.sessions.supervisor import run_once
+from ponte.web.instances import back_to_settings, member_instance
 from ponte.web.membership import member_required
 from ponte.web.signing_views import webhook_signing
 
@@ -36,17 +36,6 @@ from ponte.web.signing_views import webhook_signing
 WAITING = {SessionState.QRCODE, SessionState.STARTING, SessionState.NEEDS_RESET,
            SessionState.NOTLOGGED}
 LOG_ROWS = 100
-
-
-def _instance(request: HttpRequest, instance_id: UUID | None = None) -> Instance | None:
-    """The organization's instance by id (404 when not its own), else its first one."""
-    mine = Instance.objects.for_org(request.member.org).order_by("created_at")
-    if instance_id is None:
-        return mine.first()
-    instance = mine.filter(pk=instance_id).first()
-    if instance is None:
-        raise Http404("No such instance.")
-    return instance
 
 
 def _status_context(instance: Instance) -> dict:
@@ -75,9 +64,7 @@ def _stuck_starting(instance: Instance) -> bool:
     """The supervisor gave up on a start that never got anywhere, and nothing better since."""
     if instance.state in (SessionState.CONNECTED, SessionState.QRCODE):
         return False
-    last = (SessionTransition.objects.filter(instance=instance).order_by("-at")
-            .values_list("cause", flat=True).first())
-    return bool(last and last.startswith(START_DEADLINE_CAUSE))
+    return last_cause(instance).startswith(START_DEADLINE_CAUSE)
 
 
 def _page_context(request: HttpRequest, instance: Instance | None, confirm: str = "") -> dict:
@@ -97,10 +84,6 @@ def _page_context(request: HttpRequest, instance: Instance | None, confirm: str 
     return context
 
 
-def _back(instance: Instance) -> HttpResponse:
-    return redirect(f"{reverse('settings_whatsapp')}?instance={instance.pk}")
-
-
 @never_cache
 @member_required(manage=True)
 @require_GET
@@ -110,7 +93,7 @@ def whatsapp(request: HttpRequest) -> HttpResponse:
     except ValueError:
         raise Http404("Not an instance id.") from None
     return render(request, "web/settings_whatsapp.html",
-                  _page_context(request, _instance(request, wanted)))
+                  _page_context(request, member_instance(request, wanted)))
 
 
 @never_cache
@@ -119,7 +102,7 @@ def whatsapp(request: HttpRequest) -> HttpResponse:
 def status(request: HttpRequest, instance_id: UUID) -> HttpResponse:
     """The state badge and QR code, polled by the page while the engine waits for a scan."""
     return render(request, "web/settings/_status.html",
-                  _status_context(_instance(request, instance_id)))
+                  _status_context(member_instance(request, instance_id)))
 
 
 def _confirmation(request: HttpRequest, instance: Instance, action: str) -> HttpResponse:
@@ -165,9 +148,9 @@ def _supervise(request: HttpRequest, instance: Instance) -> None:
 @member_required(manage=True)
 @require_POST
 def reconnect(request: HttpRequest, instance_id: UUID) -> HttpResponse:
-    instance = _instance(request, instance_id)
+    instance = member_instance(request, instance_id)
     _supervise(request, instance)
-    return _back(instance)
+    return back_to_settings(instance)
 
 
 @never_cache
@@ -194,8 +177,8 @@ def rotate_webhook_token(request: HttpRequest, instance_id: UUID) -> HttpRespons
 
 def _confirmed(request: HttpRequest, instance_id: UUID, action: str, do) -> HttpResponse:
     """GET shows the confirmation step; POST (the confirmation) does the action."""
-    instance = _instance(request, instance_id)
+    instance = member_instance(request, instance_id)
     if request.method == "GET":
         return _confirmation(request, instance, action)
     do(instance)
-    return _back(instance)
+    return back_to_settings(instance)

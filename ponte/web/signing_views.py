@@ -4,14 +4,13 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ponte.accounts.models import Instance
 from ponte.accounts.services import do_set_app_secret
 from ponte.engines.calls import signs_webhooks
+from ponte.web.instances import back_to_settings, member_instance
 from ponte.web.membership import member_required
 
 
@@ -27,8 +26,8 @@ def webhook_signing(instance: Instance) -> str:
 @member_required(manage=True)
 @require_POST
 def set_app_secret(request: HttpRequest, instance_id: UUID) -> HttpResponse:
-    instance = Instance.objects.for_org(request.member.org).filter(pk=instance_id).first()
-    if instance is None or not signs_webhooks(instance):
+    instance = member_instance(request, instance_id)
+    if not signs_webhooks(instance):
         raise Http404("No such instance.")
     app_secret = request.POST.get("app_secret", "").strip()
     if not app_secret:
@@ -36,4 +35,4 @@ def set_app_secret(request: HttpRequest, instance_id: UUID) -> HttpResponse:
     else:
         do_set_app_secret(instance, app_secret)
         messages.success(request, _("App Secret salvo: cada webhook agora é conferido."))
-    return redirect(f"{reverse('settings_whatsapp')}?instance={instance.pk}#signing")
+    return back_to_settings(instance, "#signing")
