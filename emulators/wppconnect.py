@@ -254,7 +254,7 @@ class Emulator(EngineEmulator):
     def kill_browser(self, session: str) -> None:
         """The session's Chromium dies (OOM, a kill): `browserClose`, the status stays as it was."""
         with self._lock:
-            self._browsers = [b for b in self._browsers if b.session != session]
+            self._close_browsers(session)
             client = self._clients.get(session)
             if client is not None:
                 self._emit(client, "status-find", {"status": "browserClose",
@@ -499,7 +499,7 @@ class Emulator(EngineEmulator):
         name = ctx.params["session"]
         self._logins[name] = False
         self._stored.pop(name, None)
-        self._profiles[name] = self._profiles.get(name, 0) + 1
+        self._wipe_profile(name)
         return self._json(ctx, 200, {"success": True})
 
     # -- messages (messageController.ts, deviceController.ts) ----------------------------
@@ -654,9 +654,8 @@ class Emulator(EngineEmulator):
         if webhook is not None:
             client.webhook = webhook
         self._stored[name] = client.webhook
-        if self._profile_in_use(name):
+        if not self._launch_browser(name):
             return client  # "The browser is already running": create() throws, no new browser
-        self._browsers.append(_Browser(name, self._profiles.get(name, 0)))
         if not self.whatsapp_reachable:
             return client  # the page never loads: INITIALIZING for good, no webhook
         if self._logins.get(name, self.logged_in):
@@ -681,8 +680,7 @@ class Emulator(EngineEmulator):
             return
         if client is None:
             client = self._clients[name] = _Session(key=name, name=name)
-        if not self._profile_in_use(name):
-            self._browsers.append(_Browser(name, self._profiles.get(name, 0)))
+        self._launch_browser(name)
         self._stored.setdefault(name, client.webhook)
         emit = not quiet
         if state == "CONNECTED":
@@ -718,11 +716,19 @@ class Emulator(EngineEmulator):
         self._stored.pop(name, None)
         self._logins[name] = False
         self._close_browsers(name)  # statusFind desconnectedMobile: client.close()
-        self._profiles[name] = self._profiles.get(name, 0) + 1
+        self._wipe_profile(name)
 
-    def _profile_in_use(self, name: str) -> bool:
+    def _launch_browser(self, name: str) -> bool:
+        """A browser on the session's profile folder, unless one already holds it."""
         generation = self._profiles.get(name, 0)
-        return any(b.session == name and b.profile == generation for b in self._browsers)
+        if any(b.session == name and b.profile == generation for b in self._browsers):
+            return False
+        self._browsers.append(_Browser(name, generation))
+        return True
+
+    def _wipe_profile(self, name: str) -> None:
+        """The profile folder is deleted: a browser still running no longer holds it."""
+        self._profiles[name] = self._profiles.get(name, 0) + 1
 
     def _close_browsers(self, name: str) -> None:
         self._browsers = [b for b in self._browsers if b.session != name]

@@ -79,10 +79,8 @@ def list_conversations(request: HttpRequest, before: str | None = BEFORE, limit:
     key = cursors.decode(before, (datetime, int), nullable=frozenset({0})) if before else None
     chats = queries.conversations_page(request.auth, before=key, limit=limit,
                                        e164=_phone(phone), unread=unread)
-    page = chats[:limit]
-    more = len(chats) > limit
-    return {"items": [_conversation_out(chat) for chat in page],
-            "next_before": cursors.encode(*queries.conversation_key(page[-1])) if more else None}
+    page, next_before = _page(chats, limit, lambda chat: (chat.last_message_at, chat.pk))
+    return {"items": [_conversation_out(chat) for chat in page], "next_before": next_before}
 
 
 @api.get("/conversations/{conversation_id}",
@@ -93,6 +91,12 @@ def get_conversation(request: HttpRequest, conversation_id: int):
     if chat is None:
         raise HttpError(404, "No such conversation.")
     return _conversation_out(chat)
+
+
+def _page(rows: list, limit: int, key) -> tuple[list, str | None]:
+    """The page to show of `limit + 1` rows fetched, and the cursor to the next, if any."""
+    page = rows[:limit]
+    return page, cursors.encode(*key(page[-1])) if len(rows) > limit else None
 
 
 def _message_key(chat: Conversation, before: str) -> queries.MessageKey | None:
@@ -115,11 +119,8 @@ def list_messages(request: HttpRequest, conversation_id: int, before: str | None
         raise HttpError(404, "No such conversation.")
     key = _message_key(chat, before) if before else None
     messages = queries.messages_before(chat, key, limit)
-    page = messages[:limit]
-    more = len(messages) > limit
-    return {"items": [_message_out(m) for m in page],
-            "next_before": cursors.encode(page[-1].engine_timestamp, page[-1].pk)
-            if more else None}
+    page, next_before = _page(messages, limit, lambda m: (m.engine_timestamp, m.pk))
+    return {"items": [_message_out(m) for m in page], "next_before": next_before}
 
 
 @api.post("/messages", response=answers({202: schemas.MessageOut}, 400, 404, 409))
@@ -191,15 +192,14 @@ def list_diagnostics(request: HttpRequest,
         legacy = cursors.legacy_id(before)
         entries = entries.filter(
             id__lt=legacy if legacy is not None else cursors.decode(before, (int,))[0])
-    page = list(entries.order_by("-id")[: limit + 1])
-    has_more = len(page) > limit
-    page = page[:limit]
+    page, next_before = _page(list(entries.order_by("-id")[: limit + 1]), limit,
+                              lambda e: (e.pk,))
     return {"items": [{
         "id": e.pk, "created_at": e.created_at, "direction": e.direction, "method": e.method,
         "path": e.path, "status_code": e.status_code, "latency_ms": e.latency_ms,
         "outcome": e.outcome, "error": e.error, "count": e.count,
         "last_at": e.last_at or e.created_at,
-    } for e in page], "next_before": cursors.encode(page[-1].pk) if has_more else None}
+    } for e in page], "next_before": next_before}
 
 
 def _supervised(request: HttpRequest, action: str):

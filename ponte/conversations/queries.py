@@ -30,10 +30,6 @@ def conversations_page(org: Organization, *, before: ConversationKey | None, lim
     return list(chats.order_by(F("last_message_at").desc(nulls_last=True), "-id")[: limit + 1])
 
 
-def conversation_key(chat: Conversation) -> ConversationKey:
-    return (chat.last_message_at, chat.pk)
-
-
 def conversation_or_none(org: Organization, conversation_id: int) -> Conversation | None:
     return (Conversation.objects.for_org(org).select_related("contact")
             .filter(pk=conversation_id).first())
