@@ -54,9 +54,10 @@ def real_client(peer: str, forwarded_for: str, trusted: tuple[Network, ...]) -> 
         return peer
     client = peer
     for hop in reversed([h for h in forwarded_for.split(",") if h.strip()]):
-        if _address(hop) is None:
+        address = _address(hop)
+        if address is None:
             break
-        client = str(_address(hop))
+        client = str(address)
         if not is_within(client, trusted):
             break
     return client
