@@ -10,6 +10,7 @@ from pathlib import Path
 from django.db import connection
 
 _sqlite_writer = threading.Lock()
+_held = threading.local()
 _lock_files: dict[str, int] = {}
 _made_private: set[Path] = set()
 
@@ -23,19 +24,20 @@ def serialized_writes() -> Iterator[None]:
     moment it is released. On PostgreSQL this does nothing: row locks there are
     fine-grained.
     """
-    if connection.vendor != "sqlite":
-        yield
+    if connection.vendor != "sqlite" or getattr(_held, "depth", 0):
+        yield  # PostgreSQL, or this thread holds the locks already (a purge that ingests)
         return
     with _sqlite_writer:
         lock = _lock_file()
-        if lock is None:
-            yield
-            return
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        if lock is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        _held.depth = 1
         try:
             yield
         finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            _held.depth = 0
+            if lock is not None:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _lock_file() -> int | None:

@@ -29,7 +29,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("engines", ("engines",)),
     ("log", ("diagnostics",)),
     ("foundations", ("accounts", "identity")),
-    ("plumbing", ("background", "realtime", "db", "text", "errors", "bodycap", "proxies")),
+    ("plumbing", ("background", "realtime", "db", "text", "errors", "bodycap", "proxies",
+                  "personal_data")),
     ("between processes", ("nudges",)),
 ]
 # Only the demo may load the emulators, and only inside the function that starts one.

@@ -13,6 +13,7 @@ from ponte.conversations.models import Conversation, Message, MessageStatus
 from ponte.conversations.sender import sending
 from ponte.conversations.storing import bump_conversation, publish_message_changed
 from ponte.identity import canonicalize
+from ponte.personal_data import sending_refused
 from ponte.text import is_storable
 
 MAX_TEXT = 4096  # WhatsApp's own limit for a text message
@@ -38,12 +39,14 @@ def check_send_message(org: Organization, *, text: str, to: str | None = None,
         chat = Conversation.objects.for_org(org).filter(pk=conversation_id).first()
         if chat is None:
             raise SendRejected("not_found", "No such conversation.", status=404)
+        _refuse_hidden(org, chat.contact.e164)
         return chat
     if not to:
         raise SendRejected("missing_recipient", "Give `to` (a phone) or `conversation_id`.")
     identity = canonicalize(to)
     if identity.kind != "user":
         raise SendRejected("invalid_phone", f"{to!r} is not a phone number we can send to.")
+    _refuse_hidden(org, identity.e164)
     instance = Instance.objects.for_org(org).order_by("created_at").first()
     if instance is None:
         raise SendRejected("no_instance", "This organization has no WhatsApp instance.", 409)
@@ -51,6 +54,13 @@ def check_send_message(org: Organization, *, text: str, to: str | None = None,
     chat, _ = Conversation.objects.get_or_create(instance=instance, contact=contact,
                                                  defaults={"org": org})
     return chat
+
+
+def _refuse_hidden(org: Organization, e164: str | None) -> None:
+    if sending_refused(org.pk, e164):
+        raise SendRejected("hidden_number", "This number is hidden from the CRM: Ponte neither "
+                                            "stores nor sends its messages. Unhide it in "
+                                            "Settings › Privacy to write to it.", status=409)
 
 
 def send_deadline(now: datetime) -> datetime:

@@ -5,9 +5,9 @@ pipeline speaks only these types.
 """
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from ponte.identity import Identity
 
@@ -89,3 +89,16 @@ class Ignored(_Event):
 
 
 Event = InboundMessage | StatusUpdate | Revoked | SessionUpdate | IdentityLink | Ignored
+
+
+# Events as JSON of our own, for a body that could not be stored as the engine wrote it
+# (one that also carried a hidden number's message).
+_EVENT_LIST = TypeAdapter(list[Annotated[Event, Field(discriminator="type")]])
+
+
+def dump_events(events: list[Event]) -> str:
+    return _EVENT_LIST.dump_json(events).decode()
+
+
+def load_events(text: str) -> list[Event]:
+    return _EVENT_LIST.validate_json(text)

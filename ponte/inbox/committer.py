@@ -24,6 +24,7 @@ from ponte.diagnostics.models import DiagnosticEntry
 from ponte.diagnostics.services import redact_path
 from ponte.inbox.models import InboxEvent
 from ponte.privacy.filters import do_count_dropped
+from ponte.privacy.services import do_learn_hidden_handles
 from ponte.text import clip_error
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,11 @@ class Arrival:
     body: str | None = None
     state: str = InboxEvent.State.PENDING
     dropped: Counter = field(default_factory=Counter)
+    canonical: bool = False
+    # @lids seen beside a hidden phone, to join its hide.
+    learnt: dict[str, int] = field(default_factory=dict)
+    # False for a webhook that carried only a hidden number: it leaves no log entry.
+    logged: bool = True
     # When the webhook came in: the log shows this, not when its group commit ran.
     received_at: datetime = field(default_factory=timezone.now)
 
@@ -148,7 +154,7 @@ class GroupCommitter:
         with serialized_writes(), transaction.atomic():
             InboxEvent.objects.bulk_create([
                 InboxEvent(org_id=a.org_id, instance_id=a.instance_id, body=a.body,
-                           state=a.state,
+                           state=a.state, canonical=a.canonical,
                            error=clip_error(a.error) if a.state == InboxEvent.State.FAILED else "")
                 for a in arrivals if a.body is not None
             ])
@@ -159,9 +165,10 @@ class GroupCommitter:
                                 latency_ms=round(a.latency_ms, 2), outcome=a.outcome,
                                 error=clip_error(a.error), created_at=a.received_at,
                                 last_at=a.received_at)
-                for a in arrivals
+                for a in arrivals if a.logged
             ])
             for a in arrivals:
+                do_learn_hidden_handles(a.org_id, a.learnt)
                 if a.dropped:
                     dropped.setdefault(a.org_id, Counter()).update(a.dropped)
             for org_id, reasons in dropped.items():

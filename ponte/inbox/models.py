@@ -17,6 +17,9 @@ class InboxEvent(models.Model):
     instance = models.ForeignKey(Instance, on_delete=models.CASCADE)
     received_at = models.DateTimeField(default=timezone.now)
     body = models.TextField(blank=True)
+    # The body holds our own event JSON (`engines.events.dump_events`), not the engine's:
+    # what remained of a body once a hidden number's events were taken out.
+    canonical = models.BooleanField(default=False)
     state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     processed_at = models.DateTimeField(null=True)

@@ -2,6 +2,7 @@
 
 import logging
 from collections import Counter
+from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -20,10 +21,13 @@ from ponte.engines import (
     UnknownPayload,
     parse,
 )
-from ponte.engines.events import Event
+from ponte.engines.events import Event, load_events
 from ponte.engines.reading import UnreadableJson, read_json
 from ponte.inbox.models import InboxEvent
+from ponte.personal_data import Person
 from ponte.privacy.filters import do_count_dropped, drop_reason
+from ponte.privacy.hidden import HiddenSet, hidden_sets
+from ponte.privacy.services import do_learn_hidden_handles
 from ponte.sessions.supervisor import do_apply_session_update
 from ponte.text import clip_error
 
@@ -31,19 +35,34 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 
 
-def relevant_events(instance: Instance, payload: dict) -> tuple[list[Event], Counter]:
-    """Parse a body and split off what the CRM must not see, counting it by reason."""
-    kept: list[Event] = []
-    dropped: Counter = Counter()
-    for event in parse(instance.engine, payload):
+@dataclass
+class Sorted:
+    """A body's events: those the CRM may see, counts of the others by reason, and
+    @lids learnt beside a hidden phone (they join its hide)."""
+
+    kept: list[Event] = field(default_factory=list)
+    dropped: Counter = field(default_factory=Counter)
+    learnt: dict[str, int] = field(default_factory=dict)
+
+
+def relevant_events(events: list[Event], hidden: HiddenSet, body: str = "") -> Sorted:
+    """Split off what the CRM must not see: hidden numbers first, then the relevance filter."""
+    result = Sorted(learnt=hidden.learnt_lids(events) if hidden else {})
+    for event in events:
         if isinstance(event, Ignored):
             continue
-        reason = drop_reason(event)
+        reason = "hidden" if hidden and hidden.covers(event, body) else drop_reason(event)
         if reason:
-            dropped[reason] += 1
+            result.dropped[reason] += 1
         else:
-            kept.append(event)
-    return kept, dropped
+            result.kept.append(event)
+    return result
+
+
+def events_of(inbox_event: InboxEvent) -> list[Event]:
+    if inbox_event.canonical:
+        return load_events(inbox_event.body)
+    return parse(inbox_event.instance.engine, read_json(inbox_event.body))
 
 
 def apply_event(instance: Instance, event: Event) -> None:
@@ -59,10 +78,16 @@ def apply_event(instance: Instance, event: Event) -> None:
 
 
 def ingest(inbox_events: list[InboxEvent]) -> None:
-    """Apply stored webhooks in order; runs of messages are stored in bulk."""
+    """Apply stored webhooks in order; runs of messages are stored in bulk.
+
+    Each body is checked against the hidden numbers as they are now: a hide that
+    came after the webhook was answered still keeps its events out, and marks the
+    body to be deleted rather than kept.
+    """
     run: list[InboundMessage] = []
     run_instance: Instance | None = None
     dropped: dict[object, Counter] = {}
+    hidden = hidden_sets({e.org_id for e in inbox_events})
 
     def flush() -> None:
         if run:
@@ -71,9 +96,12 @@ def ingest(inbox_events: list[InboxEvent]) -> None:
 
     for inbox_event in inbox_events:
         instance = inbox_event.instance
-        events, skipped = relevant_events(instance, read_json(inbox_event.body))
-        dropped.setdefault(inbox_event.org_id, Counter()).update(skipped)
-        for event in events:
+        found = relevant_events(events_of(inbox_event), hidden[inbox_event.org_id],
+                                inbox_event.body)
+        dropped.setdefault(inbox_event.org_id, Counter()).update(found.dropped)
+        do_learn_hidden_handles(inbox_event.org_id, found.learnt)
+        inbox_event.hidden = bool(found.dropped["hidden"])
+        for event in found.kept:
             if isinstance(event, InboundMessage):
                 if run_instance is not None and run_instance.pk != instance.pk:
                     flush()
@@ -116,7 +144,11 @@ def drain(batch_size: int = 100) -> int:
                 inbox_event.state = InboxEvent.State.DONE
         for inbox_event in batch:
             inbox_event.processed_at = now
-        done = [e.pk for e in batch if e.state == InboxEvent.State.DONE]
+        # A body that carried a hidden number is not kept for the retention window.
+        InboxEvent.objects.filter(pk__in=[e.pk for e in batch if getattr(e, "hidden", False)
+                                          and e.state == InboxEvent.State.DONE]).delete()
+        done = [e.pk for e in batch if e.state == InboxEvent.State.DONE
+                and not getattr(e, "hidden", False)]
         InboxEvent.objects.filter(pk__in=done).update(state=InboxEvent.State.DONE,
                                                       processed_at=now)
         troubled = [e for e in batch if e.state != InboxEvent.State.DONE]
@@ -139,6 +171,24 @@ def _ingest_one_by_one(batch: list[InboxEvent]) -> None:
                 inbox_event.state = InboxEvent.State.FAILED
         else:
             inbox_event.state = InboxEvent.State.DONE
+
+
+def settle_pending(person: Person) -> None:
+    """Before a person is erased, process the pending webhooks that mention them.
+
+    A body may carry other people's messages too (the Cloud API batches them): those
+    are stored now, and the body can then go. When the number is being hidden, the
+    person's own events are dropped here, as they would be on arrival.
+    """
+    pending = list(InboxEvent.objects.filter(org_id=person.org_id,
+                                             state=InboxEvent.State.PENDING)
+                   .filter(person.mentioned_in("body")).select_related("instance").order_by("id"))
+    if not pending:
+        return
+    _ingest_one_by_one(pending)
+    for inbox_event in pending:
+        inbox_event.processed_at = timezone.now()
+    InboxEvent.objects.bulk_update(pending, ["state", "error", "attempts", "processed_at"])
 
 
 def purge_processed_bodies(older_than) -> int:

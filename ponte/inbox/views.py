@@ -2,6 +2,7 @@
 
 import json
 import time
+from collections import Counter
 
 from django.apps import apps
 from django.conf import settings
@@ -12,10 +13,12 @@ from django.views.decorators.http import require_http_methods
 from ponte.accounts.lookup import webhook_instance
 from ponte.accounts.models import Instance
 from ponte.engines import UnknownPayload, adapter_for
+from ponte.engines.events import dump_events
 from ponte.engines.reading import UnreadableJson, read_json
 from ponte.inbox.committer import Arrival
 from ponte.inbox.models import InboxEvent
 from ponte.inbox.pipeline import relevant_events
+from ponte.privacy.hidden import HiddenSet, cached_hidden_set
 
 
 def error(status: int, code: str, detail: str) -> JsonResponse:
@@ -32,7 +35,8 @@ async def webhook(request: HttpRequest, instance_id, token: str) -> HttpResponse
     if request.method == "GET":
         return _verification_handshake(request, instance)
 
-    arrival = _receive(request, instance)
+    hidden = await cached_hidden_set(instance.org_id)
+    arrival = _receive(request, instance, hidden)
     arrival.latency_ms = (time.perf_counter() - started) * 1000
     try:
         await apps.get_app_config("inbox").committer.submit(arrival)
@@ -45,8 +49,13 @@ async def webhook(request: HttpRequest, instance_id, token: str) -> HttpResponse
     return JsonResponse({"status": arrival.outcome})
 
 
-def _receive(request: HttpRequest, instance: Instance) -> Arrival:
-    """Check and parse a body; the arrival says what to store and what to answer."""
+def _receive(request: HttpRequest, instance: Instance, hidden: HiddenSet) -> Arrival:
+    """Check and parse a body; the arrival says what to store and what to answer.
+
+    Whatever is from or to a hidden number goes before anything is written: a body
+    that carried only that is not stored, nor logged; one that carried other events
+    too is stored as those events alone, in our own JSON.
+    """
     def outcome(status: int, code: str, detail: str = "", **stored) -> Arrival:
         return Arrival(org_id=instance.org_id, instance_id=instance.pk, path=request.path,
                        status_code=status, outcome=code, error=detail, latency_ms=0.0,
@@ -70,17 +79,25 @@ def _receive(request: HttpRequest, instance: Instance) -> Arrival:
     if not isinstance(payload, dict):
         return outcome(400, "not_an_object", "Body must be a JSON object.")
     try:
-        events, dropped = relevant_events(instance, payload)
+        events = adapter.parse(payload)
     except UnknownPayload as exc:
+        if hidden and hidden.mentioned_in(text):
+            return outcome(200, "ignored", dropped=Counter(hidden=1), logged=False)
         # Kept (as failed) so nothing is lost if a later version learns this event.
         if adapter.scrub_secrets(payload):
             text = json.dumps(payload)
         return outcome(200, "unknown_event", str(exc), body=text, state=InboxEvent.State.FAILED)
-    if not events:
-        return outcome(200, "ignored", dropped=dropped)
+    found = relevant_events(events, hidden, text)
+    hiding = bool(found.dropped["hidden"])
+    if not found.kept:
+        return outcome(200, "ignored", dropped=found.dropped, learnt=found.learnt,
+                       logged=not hiding)
+    if hiding:
+        return outcome(200, "accepted", body=dump_events(found.kept), canonical=True,
+                       dropped=found.dropped, learnt=found.learnt)
     if adapter.scrub_secrets(payload):
         text = json.dumps(payload)
-    return outcome(200, "accepted", body=text, dropped=dropped)
+    return outcome(200, "accepted", body=text, dropped=found.dropped, learnt=found.learnt)
 
 
 def _verification_handshake(request: HttpRequest, instance: Instance) -> HttpResponse:

@@ -92,6 +92,9 @@ COMPOSER_REFUSALS = {
     "invalid_phone": _("Este não é um número de telefone para onde se possa enviar."),
     "no_instance": _("Esta organização ainda não tem um número de WhatsApp."),
     "not_retryable": _("Só uma mensagem que não saiu pode ser enviada de novo."),
+    "hidden_number": _("Este número está oculto do CRM: o Ponte não guarda nem envia mensagens "
+                       "para ele. Para escrever, volte a mostrá-lo em Configurações › "
+                       "Privacidade."),
 }
 
 

@@ -1,0 +1,64 @@
+"""One person's data across every registered model: found, exported, erased."""
+
+import contextlib
+import os
+from collections import Counter
+
+from django.db import transaction
+
+from ponte import realtime
+from ponte.conversations.models import Contact, ContactHandle, Conversation
+from ponte.personal_data import Person, holders
+from ponte.privacy.hidden import phone_handles
+from ponte.privacy.models import HiddenHandle
+
+
+def person_for(org_id, e164: str) -> Person:
+    """The person behind a phone: its contacts, however they were first known, and every
+    form WhatsApp writes them in (both ninth-digit forms, each @lid seen or hidden)."""
+    handles = set(phone_handles(e164))
+    handles |= set(HiddenHandle.objects.filter(org_id=org_id, hidden__e164=e164)
+                   .values_list("value", flat=True))
+    contact_ids = set(Contact.objects.filter(org_id=org_id, e164=e164)
+                      .values_list("pk", flat=True))
+    contact_ids |= set(ContactHandle.objects.filter(org_id=org_id, value__in=handles)
+                       .values_list("contact_id", flat=True))
+    handles |= set(ContactHandle.objects.filter(org_id=org_id, contact__in=contact_ids)
+                   .values_list("value", flat=True))
+    return Person(org_id=org_id, e164=e164, contact_ids=frozenset(contact_ids),
+                  handles=frozenset(handles))
+
+
+def export_person(person: Person) -> dict[str, list[dict]]:
+    """Everything exportable Ponte holds about the person, by kind."""
+    return {holder.kind: holder.export(holder.rows(person))
+            for holder in holders() if holder.export is not None}
+
+
+def erase_person(person: Person) -> dict[str, int]:
+    """Delete every registered row about the person; counts by kind. Runs in the caller's
+    transaction; files go and open tabs drop the chats once it commits."""
+    for holder in holders():
+        if holder.settle is not None:
+            holder.settle(person)
+    chats = list(Conversation.objects.filter(org_id=person.org_id, contact__in=person.contact_ids)
+                 .values_list("pk", flat=True))
+    counts: Counter = Counter()
+    files: list[str] = []
+    for holder in holders():
+        rows = holder.rows(person)
+        if holder.files is not None:
+            files += holder.files(rows)
+        _, by_model = rows.delete()
+        counts[holder.kind] += by_model.get(holder.model._meta.label, 0)
+    transaction.on_commit(lambda: _remove_files(files))
+    for chat_id in chats:
+        realtime.publish_on_commit(person.org_id, "conversation.hidden",
+                                   {"conversation_id": chat_id})
+    return {kind: n for kind, n in counts.items() if n}
+
+
+def _remove_files(paths: list[str]) -> None:
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
