@@ -50,6 +50,7 @@ class InboundMessage(_Event):
     media: Media | None = None
     quoted_engine_message_id: str | None = None
     push_name: str | None = None
+    # No engine puts a chat lock on its messages today, so no adapter sets it: docs/privacy.md.
     locked: bool = False
     # The chat's other identity, when the engine revealed both (its @lid, or its phone).
     alternate: Identity | None = None
