@@ -8,6 +8,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ponte.api.cursors import BadCursor
 from ponte.conversations.outbound import SendRejected
+from ponte.privacy.services import PrivacyRefused
 
 
 class Refused(Exception):
@@ -57,6 +58,8 @@ def install(api: NinjaAPI) -> None:
                       str(exc))
 
     @api.exception_handler(SendRejected)
+    @api.exception_handler(PrivacyRefused)
     @api.exception_handler(Refused)
-    def rejected(request: HttpRequest, exc: SendRejected | Refused) -> HttpResponse:
+    def rejected(request: HttpRequest, exc: SendRejected | PrivacyRefused | Refused
+                 ) -> HttpResponse:
         return answer(request, exc.status, exc.code, exc.detail)

@@ -12,6 +12,9 @@ MEANINGS = {
     422: "A parameter or body field is invalid; `detail` lists each field and why.",
     502: "The WhatsApp engine refused or could not be reached.",
 }
+# Where a phone is the resource itself, one that cannot be read is a 422 too.
+PHONE_422 = ("`invalid_phone`: the phone cannot be read as a number (`detail` says why); "
+             "or `invalid`: a parameter or body field is invalid (`detail` lists each).")
 
 
 def answers(ok: dict[int, type], *errors: int) -> dict[int, type]:
@@ -28,6 +31,8 @@ class PonteAPI(NinjaAPI):
                 for status, response in operation["responses"].items():
                     if int(status) in MEANINGS:
                         response["description"] = MEANINGS[int(status)]
+                    if int(status) == 422 and "InvalidPhoneOrFieldsOut" in str(response):
+                        response["description"] = PHONE_422
         return schema
 
 

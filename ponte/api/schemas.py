@@ -3,6 +3,9 @@
 from datetime import datetime
 
 from ninja import Field, Schema
+from pydantic import ConfigDict, field_validator
+
+from ponte.text import is_storable
 
 CURSOR = ("Opaque cursor: pass it as `?before=` to get the next (older) page; "
           "null on the last page.")
@@ -108,3 +111,79 @@ class DiagnosticOut(Schema):
 class DiagnosticPage(Schema):
     items: list[DiagnosticOut]
     next_before: str | None = Field(description=CURSOR)
+
+
+PHONE = ("The number in any form: `+55 31 98765-4321`, `(31) 98765-4321`, "
+         "`5531987654321@c.us`, with or without the ninth digit.")
+
+
+class InvalidPhoneOrFieldsOut(Schema):
+    error: str = Field(description=(
+        "`invalid_phone` (then `detail` says, for a person, why the number cannot be read) "
+        "or `invalid` (then `detail` lists each field that failed)."))
+    detail: str | list[FieldErrorOut]
+
+
+class HideIn(Schema):
+    phone: str = Field(max_length=100, description=PHONE)
+    note: str = Field("", max_length=200, description="Why it is hidden, for your team.")
+
+    @field_validator("note")
+    @classmethod
+    def storable(cls, note: str) -> str:
+        if not is_storable(note):
+            raise ValueError("The note holds a NUL or a lone UTF-16 surrogate, "
+                             "which cannot be stored.")
+        return note
+
+
+class HiddenNumberOut(Schema):
+    id: int
+    e164: str = Field(description="The number as Ponte stores it, e.g. `+5531987654321`.")
+    note: str
+    created_at: datetime
+    created_by: str = Field(description=(
+        "Who hid it, as it read then: a member's e-mail, or `Chave de API “<name>”`."))
+
+
+class HiddenNumberPage(Schema):
+    items: list[HiddenNumberOut]
+    next_before: str | None = Field(description=CURSOR)
+
+
+class PrivacyRecordOut(Schema):
+    id: int
+    action: str = Field(description="`hide`, `unhide`, `export`, `erase` or `sweep`.")
+    action_label: str
+    e164: str = Field(description="The number acted on; empty for a sweep.")
+    actor: str = Field(description="Who acted: a member's e-mail, or `Chave de API “<name>”`; "
+                                   "empty for the automatic sweep.")
+    counts: dict[str, int] = Field(description=(
+        "Rows by kind (`messages`, `contacts`, …): how many were erased, or exported. "
+        "Never their content."))
+    created_at: datetime
+
+
+class PrivacyRecordPage(Schema):
+    items: list[PrivacyRecordOut]
+    next_before: str | None = Field(description=CURSOR)
+
+
+class PersonExportOut(Schema):
+    """Every kind Ponte holds about a person, one list of rows each; kinds added later
+    appear as further keys."""
+
+    model_config = ConfigDict(extra="allow")
+
+    phone: str
+    hidden: bool = Field(description="Whether the number is hidden from the CRM.")
+    messages: list[dict] = []
+    conversations: list[dict] = []
+    contacts: list[dict] = []
+    handles: list[dict] = Field([], description="Every WhatsApp id the person was known by.")
+    leads: list[dict] = []
+
+
+class ErasedOut(Schema):
+    phone: str
+    erased: dict[str, int] = Field(description="Rows erased by kind; `{}` when Ponte held none.")

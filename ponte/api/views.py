@@ -7,9 +7,11 @@ from ninja import Query, Status
 from ninja.errors import HttpError
 
 from ponte.accounts.models import Instance
-from ponte.api import cursors, errors, schemas
+from ponte.api import cursors, errors, privacy, schemas
 from ponte.api.auth import ApiKeyAuth
 from ponte.api.openapi import PonteAPI, answers, docs
+from ponte.api.paging import BEFORE, LIMIT
+from ponte.api.paging import page as _page
 from ponte.conversations import queries
 from ponte.conversations.models import Conversation, Message
 from ponte.conversations.outbound import (
@@ -31,10 +33,7 @@ api = PonteAPI(title="Ponte", version="1", auth=ApiKeyAuth(), urls_namespace="ap
                description="WhatsApp conversations of one organization; every list is "
                            "newest first and paged by `next_before`.")
 errors.install(api)
-
-BEFORE = Query(None, description="The `next_before` of the previous page.")
-LIMIT = Query(50, ge=1, le=200, description="Items per page.")
-
+api.add_router("", privacy.router)
 
 def _message_out(message: Message) -> dict:
     # An inbound row keeps the model's default status; to an integrator it was received.
@@ -91,12 +90,6 @@ def get_conversation(request: HttpRequest, conversation_id: int):
     if chat is None:
         raise HttpError(404, "No such conversation.")
     return _conversation_out(chat)
-
-
-def _page(rows: list, limit: int, key) -> tuple[list, str | None]:
-    """The page to show of `limit + 1` rows fetched, and the cursor to the next, if any."""
-    page = rows[:limit]
-    return page, cursors.encode(*key(page[-1])) if len(rows) > limit else None
 
 
 def _message_key(chat: Conversation, before: str) -> queries.MessageKey | None:
