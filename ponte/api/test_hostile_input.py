@@ -21,13 +21,15 @@ def test_odd_numbers_in_any_api_parameter_get_a_4xx_or_are_ignored(make_tenant, 
     client = Client(raise_request_exception=False)
     query = {"before": value, "limit": value, "outcome": value, "errors_only": value}
     for path in ["/api/v1/conversations", "/api/v1/conversations/1/messages",
-                 "/api/v1/instance/diagnostics", "/api/v1/instance"]:
+                 "/api/v1/instance/diagnostics", "/api/v1/instance", "/api/v1/hidden-numbers",
+                 "/api/v1/privacy-records"]:
         for params in (query, {"before": value}):
             response = api(client, tenant, "get", path, data=params)
             assert response.status_code < 500, (path, params)
             assert response.status_code == 200 or response.json()["error"]
     if value.isascii() and value.isdigit():
-        for path in [f"/api/v1/messages/{value}", f"/api/v1/conversations/{value}/messages"]:
+        for path in [f"/api/v1/messages/{value}", f"/api/v1/conversations/{value}/messages",
+                     f"/api/v1/hidden-numbers/{value}", f"/api/v1/privacy-records/{value}"]:
             assert api(client, tenant, "get", path).status_code in (404, 422)
 
 
