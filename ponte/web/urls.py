@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from ponte.web import chat_actions, views
+from ponte.web import chat_actions, hiding, views
 
 urlpatterns = [
     path("", include("ponte.web.auth_urls")),
@@ -14,6 +14,7 @@ urlpatterns = [
     path("conversations/<int:conversation_id>/send/", chat_actions.send, name="send"),
     path("conversations/<int:conversation_id>/read/", chat_actions.mark_read, name="mark_read"),
     path("conversations/<int:conversation_id>/assign/", chat_actions.assign, name="assign"),
+    path("conversations/<int:conversation_id>/hide/", hiding.hide_number, name="hide_number"),
     path("messages/<int:message_id>/", chat_actions.message, name="message"),
     path("messages/<int:message_id>/retry/", chat_actions.retry, name="retry"),
     path("chat/", views.deep_link, name="deep_link"),

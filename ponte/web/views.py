@@ -13,6 +13,7 @@ from ponte.conversations.actions import do_mark_read
 from ponte.conversations.models import Contact, Conversation
 from ponte.conversations.photos import photo_is_stale
 from ponte.identity import canonicalize
+from ponte.privacy.services import is_hidden
 from ponte.text import replace_unstorable
 from ponte.web.chat_actions import chat_or_404
 from ponte.web.context import instance_warnings
@@ -81,13 +82,19 @@ def chat(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @member_required
 @require_GET
 def deep_link(request: HttpRequest) -> HttpResponse:
-    """/chat/?phone=<any form>&text=<prefill>: the person's chat, or a virtual one until sent."""
+    """/chat/?phone=<any form>&text=<prefill>: the person's chat, or a virtual one until sent.
+
+    A hidden number gets neither: a page says it is hidden and who can show it again.
+    """
     raw = request.GET.get("phone", "")
     identity = canonicalize(raw)
     if identity.kind != "user":
         return render(request, "web/bad_phone.html", {
             "org": request.member.org, "member": request.member, "raw": raw}, status=400)
     org = request.member.org
+    if is_hidden(org.pk, identity.e164):  # nothing to show, and the composer would refuse
+        return render(request, "web/hidden_number.html", {
+            "org": org, "member": request.member, "phone": identity.e164}, status=409)
     chat = queries.conversation_for_phone(org, identity.e164)
     if chat is not None:
         query = urlencode({"text": request.GET["text"]}) if request.GET.get("text") else ""

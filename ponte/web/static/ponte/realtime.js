@@ -155,6 +155,35 @@
     }
   }
 
+  // A number hidden from the CRM leaves every tab at once: its row, and an open chat's
+  // messages and details, with the composer disabled; nothing of it is fetched again.
+  function dropHiddenChat(chatId) {
+    // Back must not bring the erased messages back from htmx's snapshots of earlier pages.
+    try { localStorage.removeItem("htmx-history-cache"); } catch { /* storage disabled */ }
+    document.querySelectorAll(".chat-row").forEach((row) => {
+      if (row.dataset.conversationId === chatId) row.remove();
+    });
+    const pane = $("#chat");
+    if (!pane || openChatId() !== chatId) return;
+    pane.dataset.conversationId = "";
+    pane.dataset.hidden = "true";
+    pane.querySelectorAll("#history, .chat-head .who, #chat-avatar, #assign")
+      .forEach((node) => node.remove());
+    const notice = $("#chat-hidden-notice");
+    if (notice) notice.hidden = false;
+    const panel = $("#customer");
+    if (panel) panel.replaceChildren();
+    const composer = $("#composer");
+    if (composer) {
+      composer.querySelectorAll("textarea, button, input").forEach((field) => {
+        field.disabled = true;
+        if (field.tagName === "TEXTAREA") field.value = "";
+      });
+      composer.setAttribute("aria-disabled", "true");
+    }
+    document.title = "Ponte";
+  }
+
   function onEvent(kind, data) {
     const chatId = openChatId();
     if (kind === "messages.new") {
@@ -165,6 +194,9 @@
       refreshInbox();
     } else if (kind === "message.status") {
       refreshMessage(data.message_id);
+      refreshInbox();
+    } else if (kind === "conversation.hidden") {
+      dropHiddenChat(String(data.conversation_id));
       refreshInbox();
     } else if (kind.startsWith("conversation.") || kind === "contact.photo") {
       refreshInbox();
