@@ -290,3 +290,15 @@ def test_a_long_list_shows_the_newest_first_and_more_on_request(make_tenant):
     rest = section(owner.get(PAGE + more.replace("&amp;", "&")).content.decode(), "hidden")
     assert rest.count('class="phone"') == 10 and "+55 31 98760-0000" in rest
     assert "?hidden_before=" not in rest
+
+
+@pytest.mark.django_db
+def test_the_page_speaks_english_when_asked(make_tenant, settings):
+    tenant = make_tenant()
+    owner = owner_of(tenant)
+    owner.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = owner.post(reverse("settings_privacy_hide"), {"phone": PERSON}, follow=True)
+    page = response.content.decode()
+    assert "Settings › Privacy" in page and "Hidden numbers" in page and "LGPD requests" in page
+    assert "Números ocultos" not in page
+    assert "+55 31 98765-4321 hidden. Nothing was stored about it." in notices(response)
