@@ -89,11 +89,11 @@ def hide(request: HttpRequest) -> HttpResponse:
     purged, created = _hide_and_count(request, e164, note)
     said = {"phone": phone(e164), "purged": purged}
     if created and purged:
-        messages.success(request, _("%(phone)s ocultado. Apagado: %(purged)s.") % said)
+        messages.success(request, _("%(phone)s ocultado. Apagados: %(purged)s.") % said)
     elif created:
         messages.success(request, _("%(phone)s ocultado. Nada estava guardado sobre ele.") % said)
     elif purged:
-        messages.info(request, _("%(phone)s já estava oculto. Apagado agora: %(purged)s.") % said)
+        messages.info(request, _("%(phone)s já estava oculto. Apagados agora: %(purged)s.") % said)
     else:
         messages.info(request, _("%(phone)s já estava oculto.") % said)
     return redirect("settings_privacy")
