@@ -58,6 +58,14 @@ def erase_person(person: Person) -> dict[str, int]:
     return {kind: n for kind, n in counts.items() if n}
 
 
+def held_counts(person: Person) -> dict[str, int]:
+    """How many rows of each kind an erasure would delete now: for the confirmation step."""
+    counts: Counter = Counter()
+    for holder in holders():
+        counts[holder.kind] += holder.rows(person).count()
+    return {kind: n for kind, n in counts.items() if n}
+
+
 def _remove_files(paths: list[str]) -> None:
     for path in paths:
         with contextlib.suppress(FileNotFoundError):

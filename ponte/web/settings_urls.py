@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ponte.web import engine_settings_views, settings_views, signing_views
+from ponte.web import engine_settings_views, privacy_views, settings_views, signing_views
 
 urlpatterns = [
     path("settings/whatsapp/", settings_views.whatsapp, name="settings_whatsapp"),
@@ -16,4 +16,10 @@ urlpatterns = [
          name="settings_whatsapp_app_secret"),
     path("settings/whatsapp/<uuid:instance_id>/engine/", engine_settings_views.engine,
          name="settings_whatsapp_engine"),
+    path("settings/privacy/", privacy_views.privacy, name="settings_privacy"),
+    path("settings/privacy/hidden/", privacy_views.hide, name="settings_privacy_hide"),
+    path("settings/privacy/hidden/<int:hidden_id>/unhide/", privacy_views.unhide,
+         name="settings_privacy_unhide"),
+    path("settings/privacy/export/", privacy_views.export, name="settings_privacy_export"),
+    path("settings/privacy/erase/", privacy_views.erase, name="settings_privacy_erase"),
 ]
