@@ -18,7 +18,7 @@ from ponte.inbox.pipeline import purge_processed_bodies
 from ponte.privacy.sweep import erase_hidden_leftovers
 
 log = logging.getLogger(__name__)
-# pg_advisory_lock key of the sweep's turn: "PONTE" read as a number, within 31 bits.
+# pg_advisory_lock key of the sweep's turn: "PONT" read as a number (fits in 31 bits).
 SWEEP_TURN_KEY = 0x504F4E54 & 0x7FFFFFFF
 
 
