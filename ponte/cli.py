@@ -24,12 +24,13 @@ def _migrate() -> None:
 
 
 def _background_loops() -> list:
-    """The inbox drainer, the outbound sender and the session supervisor."""
+    """The inbox drainer, the outbound sender, the session supervisor and the sweep."""
     from ponte.conversations.sender import sending
+    from ponte.inbox.sweep import sweeper
     from ponte.inbox.worker import drainer
     from ponte.sessions.supervisor import supervision
 
-    return [drainer, sending, supervision]
+    return [drainer, sending, supervision, sweeper]
 
 
 def _run_web(host: str, port: int, *, with_worker: bool) -> None:
@@ -134,7 +135,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
     if lifeline:
         threading.Thread(target=lambda: (os.read(int(lifeline), 1), stop.set()),
                          daemon=True).start()
-    print("Ponte worker: inbox, sends and session supervision", flush=True)
+    print("Ponte worker: inbox, sends, session supervision and the sweep", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
     wakes.stop()

@@ -135,8 +135,10 @@ MEDIA_ROOT = DATA_DIR / "media"
 # Engine secrets are encrypted at rest with this key (Fernet, urlsafe base64, 32 bytes).
 PONTE_ENCRYPTION_KEY = os.environ.get("PONTE_ENCRYPTION_KEY", "")
 PONTE_MAX_WEBHOOK_BYTES = int(os.environ.get("PONTE_MAX_WEBHOOK_BYTES", 5 * 1024 * 1024))
-# Raw webhook bodies are dropped this long after they were processed.
-PONTE_INBOX_RETENTION_HOURS = int(os.environ.get("PONTE_INBOX_RETENTION_HOURS", 72))
+# Raw webhook bodies are dropped this long after they were processed; 0: at once.
+PONTE_INBOX_RETENTION_HOURS = float(os.environ.get("PONTE_INBOX_RETENTION_HOURS", 24))
+# How often the sweep (ponte.inbox.sweep) runs: a hidden number's leftovers, old bodies.
+PONTE_PRIVACY_SWEEP_SECONDS = float(os.environ.get("PONTE_PRIVACY_SWEEP_SECONDS", 60))
 # --- Deployment: what the public address and the proxies in front of Ponte imply ----------
 # Where people and engines reach Ponte; `ponte serve` defaults it to its own address.
 PONTE_PUBLIC_URL = os.environ.get("PONTE_PUBLIC_URL", "http://127.0.0.1:8000")

@@ -4,7 +4,9 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ponte.accounts.models import Instance
@@ -144,13 +146,14 @@ def drain(batch_size: int = 100) -> int:
                 inbox_event.state = InboxEvent.State.DONE
         for inbox_event in batch:
             inbox_event.processed_at = now
-        # A body that carried a hidden number is not kept for the retention window.
-        InboxEvent.objects.filter(pk__in=[e.pk for e in batch if getattr(e, "hidden", False)
-                                          and e.state == InboxEvent.State.DONE]).delete()
-        done = [e.pk for e in batch if e.state == InboxEvent.State.DONE
-                and not getattr(e, "hidden", False)]
-        InboxEvent.objects.filter(pk__in=done).update(state=InboxEvent.State.DONE,
-                                                      processed_at=now)
+        # A body that carried a hidden number is not kept for the retention window,
+        # and with a retention of 0 no processed body is.
+        keep = settings.PONTE_INBOX_RETENTION_HOURS > 0
+        done = [e for e in batch if e.state == InboxEvent.State.DONE]
+        InboxEvent.objects.filter(pk__in=[e.pk for e in done if not keep
+                                          or getattr(e, "hidden", False)]).delete()
+        InboxEvent.objects.filter(pk__in=[e.pk for e in done if keep and not getattr(
+            e, "hidden", False)]).update(state=InboxEvent.State.DONE, processed_at=now)
         troubled = [e for e in batch if e.state != InboxEvent.State.DONE]
         InboxEvent.objects.bulk_update(troubled, ["state", "error", "attempts", "processed_at"])
     return len(batch)
@@ -192,7 +195,12 @@ def settle_pending(person: Person) -> None:
 
 
 def purge_processed_bodies(older_than) -> int:
-    """Raw payloads hold message content: keep them only for the retention window."""
-    return InboxEvent.objects.filter(
-        state=InboxEvent.State.DONE, processed_at__lt=older_than,
-    ).delete()[0]
+    """Raw payloads hold message content: keep them only for the retention window.
+
+    Processed and failed bodies alike (a failed one was never processed: its age is
+    counted from its arrival); pending ones wait for the drainer.
+    """
+    with serialized_writes(), transaction.atomic():
+        return InboxEvent.objects.exclude(state=InboxEvent.State.PENDING).filter(
+            Q(processed_at__lt=older_than)
+            | Q(processed_at__isnull=True, received_at__lt=older_than)).delete()[0]

@@ -1,0 +1,59 @@
+"""The recurring sweep: what slipped past a hide, and raw bodies past their retention.
+
+It runs in the worker process, once per cluster: the worker that first takes the
+turn (`ponte.db.ClusterTurn`) sweeps every period while it lives; the others only
+ask again each period, and one of them takes over when it goes.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from ponte.background import BackgroundLoop
+from ponte.db import ClusterTurn
+from ponte.inbox.pipeline import purge_processed_bodies
+from ponte.privacy.sweep import erase_hidden_leftovers
+
+log = logging.getLogger(__name__)
+# pg_advisory_lock key of the sweep's turn: "PONT" read as a number (fits in 31 bits).
+SWEEP_TURN_KEY = 0x504F4E54 & 0x7FFFFFFF
+
+
+@dataclass
+class Swept:
+    """One pass's findings: per organization, counts by kind; and expired raw bodies."""
+
+    hidden: dict[object, dict[str, int]] = field(default_factory=dict)
+    expired_bodies: int = 0
+
+
+class Sweep:
+    """One sweeper; at most one of them, in the whole cluster, sweeps in a period."""
+
+    def __init__(self) -> None:
+        self.turn = ClusterTurn(SWEEP_TURN_KEY)
+
+    def sweep(self) -> Swept | None:
+        """One pass if this sweeper has the turn; None when another one has it."""
+        if not self.turn.mine():
+            return None
+        found = Swept(hidden=erase_hidden_leftovers())
+        retention = timedelta(hours=settings.PONTE_INBOX_RETENTION_HOURS)
+        found.expired_bodies = purge_processed_bodies(timezone.now() - retention)
+        if found.hidden or found.expired_bodies:
+            log.info("sweep: %d raw bodies past retention, hidden numbers' leftovers in %d "
+                     "organization(s)", found.expired_bodies, len(found.hidden))
+        return found
+
+    def run_pass(self) -> None:
+        self.sweep()
+
+    def close(self) -> None:
+        self.turn.release()
+
+
+sweeper = BackgroundLoop("ponte-sweep", Sweep,
+                         period=lambda: settings.PONTE_PRIVACY_SWEEP_SECONDS)
