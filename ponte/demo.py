@@ -18,6 +18,7 @@ from ponte.conversations.storing import do_store_inbound
 from ponte.engines import InboundMessage
 from ponte.identity import canonicalize
 from ponte.leads.models import Lead
+from ponte.privacy.services import Actor, do_hide_number
 
 if TYPE_CHECKING:
     from emulators.wppconnect import Emulator
@@ -46,6 +47,10 @@ DEMO_LEADS = [
     (88, ["Quer comprar duas peças", "Pergunta a forma de pagamento"]),
     (20, ["Reclamação de defeito", "Sentimento negativo"]),
 ]
+# The owner's family writes to the shop's number too: hidden from the CRM at seeding, so
+# the demo shows the number in Settings › Privacidade and nowhere else, even as it writes.
+FAMILY = ("5531991112222", "Mãe")
+FAMILY_TEXTS = ["Filho, passa aqui em casa depois do trabalho?", "Trouxe bolo pra você!"]
 SIMULATED = [
     "Olá, tem promoção hoje?",
     "Qual o horário de funcionamento no sábado?",
@@ -88,6 +93,12 @@ def seed(engine_url: str = "") -> DemoCredentials:
                 timestamp=now - timedelta(minutes=30 - index * 5), text=text, push_name=name))
             Lead.objects.create(org=org, contact=message.conversation.contact, score=score,
                                 reasons=reasons, scored_at=now)
+        family = canonicalize(f"{FAMILY[0]}@c.us")
+        do_store_inbound(instance, InboundMessage(
+            engine_message_id="DEMOFAMILY", chat=family, sender=family, timestamp=now,
+            text=FAMILY_TEXTS[0], push_name=FAMILY[1]))
+        do_hide_number(org.pk, family.e164, Actor(user, DEMO_EMAIL),
+                       note="Família: não é cliente")
     instance = org.instances.get()
     if engine_url:
         do_set_engine(instance, base_url=engine_url)  # the simulator's port changes each run
@@ -111,10 +122,10 @@ def start_simulated_customers(emulator: "Emulator", session: str,
     def run() -> None:
         time.sleep(3)
         while True:
-            phone, name = random.choice(CUSTOMERS)
+            phone, name = random.choice([*CUSTOMERS, FAMILY])
+            text = random.choice(FAMILY_TEXTS if phone == FAMILY[0] else SIMULATED)
             try:
-                emulator.receive_text(phone, random.choice(SIMULATED), push_name=name,
-                                      session=session)
+                emulator.receive_text(phone, text, push_name=name, session=session)
                 log.info("simulated engine (demo): a customer wrote")
             except Exception as exc:  # the demo's stand-in must never take Ponte down
                 log.warning("simulated engine (demo): %s", exc)

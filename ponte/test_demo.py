@@ -33,3 +33,15 @@ def test_after_a_reset_total_the_demo_phone_reads_the_new_qr_code_a_few_seconds_
         assert instance.state == "connected"
     finally:
         engine.stop()
+
+
+def test_the_demo_hides_a_family_number_which_shows_only_in_privacy_settings(client):
+    credentials = demo.seed()
+    client.login(username=credentials.email, password=credentials.password)
+    family = "+55 31 99111-2222"
+    inbox = client.get("/").content.decode()
+    assert "Ana Souza" in inbox
+    assert demo.FAMILY[1] not in inbox and demo.FAMILY_TEXTS[0] not in inbox
+    privacy = client.get("/settings/privacy/").content.decode()
+    assert family in privacy and "Família: não é cliente" in privacy
+    assert client.get("/chat/", {"phone": demo.FAMILY[0]}).status_code == 409

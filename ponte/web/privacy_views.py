@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ponte.accounts.models import Role
-from ponte.privacy.models import HiddenNumber, PrivacyRecord
+from ponte.privacy.models import DroppedCount, HiddenNumber, PrivacyRecord
 from ponte.privacy.people import held_counts, person_for
 from ponte.privacy.services import (
     Actor,
@@ -60,7 +60,9 @@ def _page_context(request: HttpRequest, **extra) -> dict:
                                         query_id(request.GET.get("audit_before")))
     for record in records:
         record.counts_words = counts_in_words(record.counts)
+    dropped = DroppedCount.objects.filter(org=member.org, reason="hidden").first()
     return {"org": member.org, "member": member, "is_owner": member.role == Role.OWNER,
+            "hidden_dropped": dropped.count if dropped else 0,
             "hidden_numbers": hidden, "hidden_next": hidden_next,
             "records": records, "records_next": records_next, **extra}
 
