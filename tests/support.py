@@ -33,13 +33,28 @@ def load_fixture(path: Path) -> dict:
     return json.loads(path.read_text())
 
 
+def addressed_to(body: dict, instance) -> dict:
+    """A real payload as the instance's own session posts it: engines name their session."""
+    for key in ("session", "instance"):
+        if isinstance(body.get(key), str):
+            body[key] = instance.session_name
+    return body
+
+
 def wppconnect_text(phone: str = "5531987654321", message_id: str = "ABC123", body: str = "Oi",
-                    timestamp: int = 1701717487) -> dict:
-    """What WPPConnect Server posts when a customer writes to the shop."""
-    return {"event": "onmessage", "session": "s", "id": f"false_{phone}@c.us_{message_id}",
-            "body": body, "type": "chat", "t": timestamp, "from": f"{phone}@c.us",
-            "to": "5511988880000@c.us", "fromMe": False, "isGroupMsg": False,
-            "chatId": f"{phone}@c.us", "notifyName": "Maria", "timestamp": timestamp}
+                    timestamp: int = 1701717487, session: str | None = None) -> dict:
+    """What WPPConnect Server posts when a customer writes to the shop.
+
+    The server names its session in every post; left out unless given, so the body
+    is good for any instance (a post naming another session is ignored).
+    """
+    message = {"event": "onmessage", "id": f"false_{phone}@c.us_{message_id}",
+               "body": body, "type": "chat", "t": timestamp, "from": f"{phone}@c.us",
+               "to": "5511988880000@c.us", "fromMe": False, "isGroupMsg": False,
+               "chatId": f"{phone}@c.us", "notifyName": "Maria", "timestamp": timestamp}
+    if session is not None:
+        message["session"] = session
+    return message
 
 
 def send_until_settled(message, passes: int = 10):

@@ -53,6 +53,10 @@ class EngineAdapter(ABC):
     def read_events(self, payload: dict[str, Any]) -> list[Event]:
         """The engine's own parser, on a body known to be a JSON object."""
 
+    def session_of(self, payload: dict[str, Any]) -> str | None:
+        """The engine's name for the session a body is about, when its bodies carry one."""
+        return None
+
     def scrub_secrets(self, payload: dict[str, Any]) -> bool:
         """Blank credentials the engine copies into its bodies; True if any were found."""
         return False

@@ -14,7 +14,7 @@ from emulators.cloudapi import sign
 from ponte.conversations.models import Message
 from ponte.inbox.models import InboxEvent
 from ponte.inbox.pipeline import drain
-from tests.support import fixtures_dir, load_fixture
+from tests.support import addressed_to, fixtures_dir, load_fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,9 +42,9 @@ def engine_tenant(request, make_tenant):
     return make_tenant(request.param, app_secret=APP_SECRET)
 
 
-def text_message(engine: str) -> tuple[dict, list]:
-    name, text_path = TEXT_MESSAGES[engine]
-    return load_fixture(fixtures_dir() / name), text_path
+def text_message(instance) -> tuple[dict, list]:
+    name, text_path = TEXT_MESSAGES[instance.engine]
+    return addressed_to(load_fixture(fixtures_dir() / name), instance), text_path
 
 
 def leaf_paths(value: Any, prefix: tuple = ()) -> list[tuple]:
@@ -99,7 +99,7 @@ invalid_unicode = st.lists(
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data(), raw=st.one_of(huge_numbers, deep_nesting, invalid_unicode))
 def test_hostile_values_anywhere_in_a_body_get_a_4xx_or_are_kept(engine_tenant, data, raw):
-    body, _ = text_message(engine_tenant.instance.engine)
+    body, _ = text_message(engine_tenant.instance)
     put(body, data.draw(st.sampled_from(leaf_paths(body))), HOLE)
     text = json.dumps(body).replace(json.dumps(HOLE), raw).encode()
     InboxEvent.objects.all().delete()
@@ -118,7 +118,7 @@ def test_hostile_values_anywhere_in_a_body_get_a_4xx_or_are_kept(engine_tenant, 
 
 @pytest.mark.parametrize("raw", ['"a\\ud800b\\u0000c"', '"\\udfff"', '"oi \\ud83d"'])
 def test_a_text_with_lone_surrogates_or_nul_is_stored_with_them_replaced(engine_tenant, raw):
-    body, text_path = text_message(engine_tenant.instance.engine)
+    body, text_path = text_message(engine_tenant.instance)
     put(body, text_path, HOLE)
 
     response = post(engine_tenant, json.dumps(body).replace(json.dumps(HOLE), raw).encode())
@@ -135,7 +135,7 @@ def test_a_text_with_lone_surrogates_or_nul_is_stored_with_them_replaced(engine_
 @pytest.mark.parametrize("raw", [nested(1000, "list"), nested(1000, "dict"), "9" * 4301,
                                  "-" + "1" * 5000])
 def test_deep_nesting_and_huge_integers_get_a_400_naming_why(engine_tenant, raw):
-    body, text_path = text_message(engine_tenant.instance.engine)
+    body, text_path = text_message(engine_tenant.instance)
     put(body, text_path, HOLE)
 
     response = post(engine_tenant, json.dumps(body).replace(json.dumps(HOLE), raw).encode())

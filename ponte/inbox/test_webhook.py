@@ -11,7 +11,7 @@ from ponte.diagnostics.models import DiagnosticEntry
 from ponte.inbox.models import InboxEvent
 from ponte.inbox.pipeline import drain
 from ponte.privacy.models import DroppedCount
-from tests.support import fixtures_dir, load_fixture, webhook_fixtures
+from tests.support import addressed_to, fixtures_dir, load_fixture, webhook_fixtures
 from tests.support import wppconnect_text as text_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -114,7 +114,8 @@ def test_hostile_bytes_never_cause_a_500(make_tenant):
 
 def test_group_message_leaves_only_a_counter(make_tenant):
     tenant = make_tenant()
-    group = load_fixture(fixtures_dir() / "wppconnect" / "onmessage-group-text-quoted.json")
+    group = addressed_to(load_fixture(
+        fixtures_dir() / "wppconnect" / "onmessage-group-text-quoted.json"), tenant.instance)
     response = post(Client(), tenant.instance.webhook_path, group)
     assert response.status_code == 200
     assert response.json() == {"status": "ignored"}
@@ -130,7 +131,7 @@ def test_every_fixture_is_accepted_and_a_second_round_adds_nothing(make_tenant, 
 
     def post_all() -> None:
         for path in webhook_fixtures(engine):
-            body = path.read_bytes()
+            body = json.dumps(addressed_to(load_fixture(path), tenant.instance)).encode()
             response = post(client, tenant.instance.webhook_path, body,
                             **{"X-Hub-Signature-256": signature(body)})
             assert response.status_code == 200, (path.name, response.content)
@@ -205,7 +206,8 @@ def test_one_bad_stored_body_does_not_hold_back_the_rest_of_its_batch(make_tenan
 
 def test_evolution_apikey_in_a_webhook_body_is_never_stored(make_tenant):
     tenant = make_tenant("evolution")
-    body = load_fixture(fixtures_dir() / "evolution" / "messages.upsert-text.json")
+    body = addressed_to(load_fixture(fixtures_dir() / "evolution" / "messages.upsert-text.json"),
+                        tenant.instance)
     apikey = body["apikey"]
     assert apikey
     assert post(Client(), tenant.instance.webhook_path, body).status_code == 200
@@ -213,3 +215,24 @@ def test_evolution_apikey_in_a_webhook_body_is_never_stored(make_tenant):
     assert apikey not in stored.body
     drain()
     assert Message.objects.count() == 1
+
+
+@pytest.mark.parametrize("engine", ["wppconnect", "evolution"])
+def test_a_webhook_naming_another_session_is_logged_and_nothing_of_it_stored(make_tenant, engine):
+    tenant = make_tenant(engine)
+    name = {"wppconnect": "onmessage-text.json", "evolution": "messages.upsert-text.json"}[engine]
+    body = load_fixture(fixtures_dir() / engine / name)
+    key = "session" if engine == "wppconnect" else "instance"
+    body[key] = "outra-loja"
+
+    response = post(Client(), tenant.instance.webhook_path, body)
+    drain()
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "ignored"
+    assert "outra-loja" in response.json()["detail"]
+    assert not InboxEvent.objects.exists() and not Message.objects.exists()
+    entry = DiagnosticEntry.objects.get()
+    assert entry.outcome == "wrong_session" and tenant.instance.session_name in entry.error
+    body[key] = tenant.instance.session_name
+    assert post(Client(), tenant.instance.webhook_path, body).json() == {"status": "accepted"}

@@ -44,6 +44,8 @@ async def webhook(request: HttpRequest, instance_id, token: str) -> HttpResponse
         return error(503, "unavailable", "Could not store the webhook; retry later.")
     if arrival.status_code != 200:
         return error(arrival.status_code, arrival.outcome, arrival.error)
+    if arrival.outcome == "wrong_session":
+        return JsonResponse({"status": "ignored", "detail": arrival.error})
     if arrival.outcome == "unknown_event":
         return JsonResponse({"status": "ignored", "detail": "Unknown event; kept for review."})
     return JsonResponse({"status": arrival.outcome})
@@ -78,6 +80,11 @@ def _receive(request: HttpRequest, instance: Instance, hidden: HiddenSet) -> Arr
         return outcome(400, exc.code, str(exc))
     if not isinstance(payload, dict):
         return outcome(400, "not_an_object", "Body must be a JSON object.")
+    named = adapter.session_of(payload)
+    if named is not None and named != instance.session_name:
+        return outcome(200, "wrong_session", f"Webhook for session {named[:80]!r}, not this "
+                       f"instance's {instance.session_name!r}: ignored. Point that session's "
+                       "webhook at its own instance's URL.")
     try:
         events = adapter.parse(payload)
     except UnknownPayload as exc:

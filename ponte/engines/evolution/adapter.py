@@ -13,5 +13,10 @@ class EvolutionAdapter(EngineAdapter):
     client_class = Client
     read_events = staticmethod(parse)
 
+    def session_of(self, payload: dict[str, Any]) -> str | None:
+        """Evolution names its instance, which Ponte creates with the session's name."""
+        named = payload.get("instance")
+        return named if isinstance(named, str) and named else None
+
     def scrub_secrets(self, payload: dict[str, Any]) -> bool:
         return scrub_secrets(payload)

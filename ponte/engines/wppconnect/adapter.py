@@ -3,7 +3,7 @@
 
 from ponte.engines.adapter import EngineAdapter
 from ponte.engines.wppconnect.client import Client
-from ponte.engines.wppconnect.webhook import parse
+from ponte.engines.wppconnect.webhook import parse, session_of
 
 
 class WppconnectAdapter(EngineAdapter):
@@ -11,3 +11,4 @@ class WppconnectAdapter(EngineAdapter):
     label = "WPPConnect Server"
     client_class = Client
     read_events = staticmethod(parse)
+    session_of = staticmethod(session_of)

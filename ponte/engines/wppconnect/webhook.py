@@ -404,22 +404,22 @@ def _parse_status_find(payload: dict[str, Any]) -> list[Event]:
     state = STATUS_FIND_STATES.get(status.lower())
     if state is None:
         raise UnknownPayload(f"wppconnect: unknown status-find {status[:64]!r}")
-    return [SessionUpdate(state=state, reason=status, session=_session(payload))]
+    return [SessionUpdate(state=state, reason=status, session=session_of(payload))]
 
 
 def _parse_qrcode(payload: dict[str, Any]) -> list[Event]:
     # The server strips the data-URL prefix from the PNG; put it back so a page
     # can show it as it is. `urlcode` (the raw QR text) stays with the engine.
     return [SessionUpdate(state="qrcode", qr=qr_image(payload.get("qrcode")),
-                          session=_session(payload))]
+                          session=session_of(payload))]
 
 
 def _parse_session_end(payload: dict[str, Any], *, state: SessionState) -> list[Event]:
     reason = as_text(payload.get("message")) or as_text(payload.get("event")) or state
-    return [SessionUpdate(state=state, reason=reason, session=_session(payload))]
+    return [SessionUpdate(state=state, reason=reason, session=session_of(payload))]
 
 
-def _session(payload: dict[str, Any]) -> str | None:
+def session_of(payload: dict[str, Any]) -> str | None:
     """The session a webhook is about; absent after close-session reset the entry."""
     return as_text(payload.get("session")) or None
 
