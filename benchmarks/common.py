@@ -25,7 +25,7 @@ def inbound(wa_user: str, text: str, seq: str, name: str = "Cliente Bench",
             when: float | None = None) -> dict:
     """The body WPPConnect posts when a customer writes; `seq` makes the engine id unique."""
     stamp = int(when if when is not None else time.time())
-    return {"event": "onmessage", "session": "bench", "id": f"false_{wa_user}@c.us_{seq}",
+    return {"event": "onmessage", "id": f"false_{wa_user}@c.us_{seq}",
             "body": text, "type": "chat", "t": stamp, "timestamp": stamp,
             "from": f"{wa_user}@c.us", "to": "5511988880000@c.us", "fromMe": False,
             "isGroupMsg": False, "chatId": f"{wa_user}@c.us", "notifyName": name}

@@ -30,7 +30,7 @@ CONTACTS = 100
 
 def body(n: int) -> dict:
     phone = f"55319{87650000 + n % CONTACTS:08d}"
-    return {"event": "onmessage", "session": "bench", "id": f"false_{phone}@c.us_BENCH{n:07d}",
+    return {"event": "onmessage", "id": f"false_{phone}@c.us_BENCH{n:07d}",
             "body": f"mensagem {n}", "type": "chat", "t": 1767225600 + n,
             "from": f"{phone}@c.us", "to": "5511988880000@c.us", "fromMe": False,
             "isGroupMsg": False, "chatId": f"{phone}@c.us", "notifyName": "Cliente",

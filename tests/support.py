@@ -2,6 +2,7 @@
 
 import json
 import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -33,12 +34,17 @@ def load_fixture(path: Path) -> dict:
     return json.loads(path.read_text())
 
 
-def addressed_to(body: dict, instance) -> dict:
+def addressed_to(body: dict, session: str) -> dict:
     """A real payload as the instance's own session posts it: engines name their session."""
     for key in ("session", "instance"):
         if isinstance(body.get(key), str):
-            body[key] = instance.session_name
+            body[key] = session
     return body
+
+
+def session_of_webhook(url: str) -> str:
+    """The session name of the instance a webhook URL belongs to (`Instance.session_name`)."""
+    return "ponte-" + uuid.UUID(url.split("/webhooks/")[1].split("/")[0]).hex
 
 
 def wppconnect_text(phone: str = "5531987654321", message_id: str = "ABC123", body: str = "Oi",

@@ -44,7 +44,7 @@ def page(shop):
 
 
 def inbound(shop, wa_user: str, text: str, name: str) -> None:
-    body = {"event": "onmessage", "session": "s", "id": f"false_{wa_user}@c.us_{uuid.uuid4().hex}",
+    body = {"event": "onmessage", "id": f"false_{wa_user}@c.us_{uuid.uuid4().hex}",
             "body": text, "type": "chat", "t": int(time.time()), "from": f"{wa_user}@c.us",
             "to": "5511988880000@c.us", "fromMe": False, "chatId": f"{wa_user}@c.us",
             "notifyName": name}

@@ -62,7 +62,7 @@ def test_hostile_message_text_shows_as_text(tmp_path, chromium_path, hostile):
     with isolated_env(tmp_path) as env:
         made = ponte_init(env, "wppconnect")
         with Server(env) as server, chromium(chromium_path) as browser:
-            body = {"event": "onmessage", "session": "s", "id": "false_5531987654321@c.us_HOSTILE",
+            body = {"event": "onmessage", "id": "false_5531987654321@c.us_HOSTILE",
                     "body": hostile, "type": "chat", "t": 1767225600,
                     "from": "5531987654321@c.us", "to": "5511988880000@c.us", "fromMe": False,
                     "chatId": "5531987654321@c.us", "notifyName": hostile}

@@ -1,5 +1,6 @@
 """Real processes: `ponte init` + `ponte serve`, fixtures posted over HTTP, SIGKILL mid-load."""
 
+import json
 import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -9,7 +10,7 @@ import pytest
 
 from emulators import cloudapi
 from tests.procs import Server, all_messages, isolated_env, ponte_init, wait_for
-from tests.support import webhook_fixtures
+from tests.support import addressed_to, load_fixture, session_of_webhook, webhook_fixtures
 
 pytestmark = pytest.mark.slow
 APP_SECRET = "meta-app-secret"  # the Cloud API checks it; the other engines ignore it
@@ -20,10 +21,11 @@ APP_SECRET = "meta-app-secret"  # the Cloud API checks it; the other engines ign
 def test_fixtures_posted_to_a_running_server_appear_once_through_the_api(tmp_path, engine):
     with isolated_env(tmp_path) as env:
         made = ponte_init(env, engine, "Loja", "--app-secret", APP_SECRET)
+        session = session_of_webhook(made["webhook_url"])
         with Server(env) as server, httpx.Client(base_url=server.base, timeout=30) as client:
             def post_all() -> None:
                 for path in webhook_fixtures(engine):
-                    body = path.read_bytes()
+                    body = json.dumps(addressed_to(load_fixture(path), session)).encode()
                     response = client.post(made["webhook_url"], content=body, headers={
                         "Content-Type": "application/json",
                         "X-Hub-Signature-256": cloudapi.sign(body, APP_SECRET)})
@@ -45,7 +47,7 @@ def test_fixtures_posted_to_a_running_server_appear_once_through_the_api(tmp_pat
 
 def onmessage(n: int) -> dict:
     phone = f"55319{87650000 + n % 50:08d}"
-    return {"event": "onmessage", "session": "load", "id": f"false_{phone}@c.us_KILL{n:06d}",
+    return {"event": "onmessage", "id": f"false_{phone}@c.us_KILL{n:06d}",
             "body": f"mensagem {n}", "type": "chat", "t": 1767225600 + n, "from": f"{phone}@c.us",
             "to": "5511988880000@c.us", "fromMe": False, "isGroupMsg": False,
             "chatId": f"{phone}@c.us", "notifyName": "Cliente", "timestamp": 1767225600 + n}

@@ -44,7 +44,7 @@ def engine_tenant(request, make_tenant):
 
 def text_message(instance) -> tuple[dict, list]:
     name, text_path = TEXT_MESSAGES[instance.engine]
-    return addressed_to(load_fixture(fixtures_dir() / name), instance), text_path
+    return addressed_to(load_fixture(fixtures_dir() / name), instance.session_name), text_path
 
 
 def leaf_paths(value: Any, prefix: tuple = ()) -> list[tuple]:

@@ -115,7 +115,8 @@ def test_hostile_bytes_never_cause_a_500(make_tenant):
 def test_group_message_leaves_only_a_counter(make_tenant):
     tenant = make_tenant()
     group = addressed_to(load_fixture(
-        fixtures_dir() / "wppconnect" / "onmessage-group-text-quoted.json"), tenant.instance)
+        fixtures_dir() / "wppconnect" / "onmessage-group-text-quoted.json"),
+        tenant.instance.session_name)
     response = post(Client(), tenant.instance.webhook_path, group)
     assert response.status_code == 200
     assert response.json() == {"status": "ignored"}
@@ -131,7 +132,8 @@ def test_every_fixture_is_accepted_and_a_second_round_adds_nothing(make_tenant, 
 
     def post_all() -> None:
         for path in webhook_fixtures(engine):
-            body = json.dumps(addressed_to(load_fixture(path), tenant.instance)).encode()
+            body = addressed_to(load_fixture(path), tenant.instance.session_name)
+            body = json.dumps(body).encode()
             response = post(client, tenant.instance.webhook_path, body,
                             **{"X-Hub-Signature-256": signature(body)})
             assert response.status_code == 200, (path.name, response.content)
@@ -207,7 +209,7 @@ def test_one_bad_stored_body_does_not_hold_back_the_rest_of_its_batch(make_tenan
 def test_evolution_apikey_in_a_webhook_body_is_never_stored(make_tenant):
     tenant = make_tenant("evolution")
     body = addressed_to(load_fixture(fixtures_dir() / "evolution" / "messages.upsert-text.json"),
-                        tenant.instance)
+                        tenant.instance.session_name)
     apikey = body["apikey"]
     assert apikey
     assert post(Client(), tenant.instance.webhook_path, body).status_code == 200

@@ -15,7 +15,7 @@ from ponte.inbox.models import InboxEvent
 from ponte.inbox.pipeline import drain
 from ponte.privacy.models import DroppedCount, HiddenHandle, HiddenNumber, PrivacyRecord
 from ponte.privacy.services import Actor, check_phone, do_hide_number, do_unhide_number
-from tests.support import fixtures_dir, load_fixture, wppconnect_text
+from tests.support import addressed_to, fixtures_dir, load_fixture, wppconnect_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,7 +29,7 @@ APP_SECRET = "test-app-secret"
 
 
 def post(instance, body: dict) -> dict:
-    raw = json.dumps(body).encode()
+    raw = json.dumps(addressed_to(body, instance.session_name)).encode()
     response = Client().post(instance.webhook_path, data=raw, content_type="application/json",
                              headers={"X-Hub-Signature-256": sign(raw, APP_SECRET)})
     assert response.status_code == 200, response.content
