@@ -97,7 +97,7 @@ def seed(engine_url: str = "") -> DemoCredentials:
         do_store_inbound(instance, InboundMessage(
             engine_message_id="DEMOFAMILY", chat=family, sender=family, timestamp=now,
             text=FAMILY_TEXTS[0], push_name=FAMILY[1]))
-        do_hide_number(org.pk, family.e164, Actor(user, DEMO_EMAIL),
+        do_hide_number(org.pk, family.e164, Actor.member(user),
                        note="Família: não é cliente")
     instance = org.instances.get()
     if engine_url:

@@ -30,6 +30,10 @@ class Actor:
     user: object | None
     name: str
 
+    @classmethod
+    def member(cls, user) -> "Actor":
+        return cls(user, user.email or user.get_username())
+
 
 def check_phone(raw: str) -> str:
     """The e164 of a phone typed in any form, or a refusal that says what was wrong."""

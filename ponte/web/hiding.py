@@ -36,9 +36,7 @@ def hide_number(request: HttpRequest, conversation_id: int) -> HttpResponse:
     if request.method == "GET":
         return render(request, "web/hide_number.html", context | {"phone": e164})
     note = replace_unstorable(request.POST.get("note", "").strip())[:NOTE_LIMIT]
-    user = request.user
-    do_hide_number(request.member.org_id, e164, Actor(user, user.email or user.get_username()),
-                   note)
+    do_hide_number(request.member.org_id, e164, Actor.member(request.user), note)
     messages.success(request, _("Número ocultado do CRM: %(phone)s. A conversa e os dados dele "
                                 "foram apagados, e novas mensagens dele não serão guardadas.")
                      % {"phone": phone(e164)})

@@ -36,7 +36,7 @@ PAGE_ROWS = 50
 
 
 def _actor(request: HttpRequest) -> Actor:
-    return Actor(request.user, request.user.email or request.user.get_username())
+    return Actor.member(request.user)
 
 
 def _owner_only(request: HttpRequest) -> None:
