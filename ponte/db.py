@@ -1,14 +1,17 @@
 """SQLite: one writer at a time, and files only their owner can read."""
 
 import fcntl
+import logging
 import os
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from django.db import connection
 
+log = logging.getLogger(__name__)
 _sqlite_writer = threading.Lock()
 _held = threading.local()
 _lock_files: dict[str, int] = {}
@@ -48,6 +51,65 @@ def _lock_file() -> int | None:
     if path not in _lock_files:
         _lock_files[path] = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     return _lock_files[path]
+
+
+# pg_advisory_xact_lock key that purges and inbox batches share: "PURG" (fits in 31 bits).
+PURGE_LOCK_KEY = 0x50555247
+
+
+def keep_purges_out() -> None:
+    """An inbox batch's transaction: no purge runs until it commits (batches share this).
+
+    On PostgreSQL a batch reads a person's chat, a purge deletes it, and the batch's
+    messages then point at nothing: it fails at commit, or, worse, the purge does. The
+    two take this lock first, so one waits for the other. SQLite's writers' lock
+    serializes them already.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [PURGE_LOCK_KEY])
+
+
+def purge_alone() -> None:
+    """A purge's transaction: waits for inbox batches in flight, holds new ones until it commits."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PURGE_LOCK_KEY])
+
+
+def forget_deleted_pages(tables: Iterable[str] = ()) -> bool:
+    """After a purge, take the deleted bytes out of the files that still hold them.
+
+    On SQLite, `secure_delete` zeroes what a delete frees in the database file, but the
+    pages as they were stay in the WAL until a checkpoint: a TRUNCATE checkpoint copies
+    the WAL back and empties it. Readers can hold it up, so it is retried, and the sweep
+    runs one on every pass. On PostgreSQL a VACUUM of the touched tables drops the dead
+    rows from tables and indexes (docs/privacy.md says what it cannot promise). Runs
+    outside a transaction, once the purge has committed; inside one (a test's) it does
+    nothing. False when the WAL could not be emptied now.
+    """
+    if connection.in_atomic_block:
+        return False
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for table in sorted(set(tables)):
+                cursor.execute(f"VACUUM {connection.ops.quote_name(table)}")
+        return True
+    if connection.vendor != "sqlite" or connection.is_in_memory_db():
+        return True
+    for attempt in range(CHECKPOINT_TRIES):
+        if attempt:
+            time.sleep(0.2)
+        with serialized_writes(), connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, _, _ = cursor.fetchone()
+        if not busy:
+            return True
+    log.info("the WAL is still in use by readers; the next sweep empties it")
+    return False
+
+
+CHECKPOINT_TRIES = 5
 
 
 def make_sqlite_files_private(sender, connection, **kwargs) -> None:

@@ -92,6 +92,8 @@ else:
                     "PRAGMA synchronous=NORMAL;"
                     "PRAGMA busy_timeout=20000;"
                     "PRAGMA foreign_keys=ON;"
+                    # A deleted row's bytes are overwritten, not left in a free page.
+                    "PRAGMA secure_delete=ON;"
                 ),
             },
         }

@@ -12,7 +12,7 @@ from django.utils import timezone
 from ponte.accounts.models import Instance
 from ponte.conversations.contacts import do_link_identities
 from ponte.conversations.storing import do_apply_status, do_revoke, do_store_inbound_many
-from ponte.db import serialized_writes
+from ponte.db import forget_deleted_pages, keep_purges_out, serialized_writes
 from ponte.engines import (
     IdentityLink,
     Ignored,
@@ -126,6 +126,7 @@ def drain(batch_size: int = 100) -> int:
     what was stored when the batch commits.
     """
     with serialized_writes(), transaction.atomic():
+        keep_purges_out()
         pending = InboxEvent.objects.filter(state=InboxEvent.State.PENDING).order_by("id")
         if connection.features.has_select_for_update_skip_locked:
             pending = pending.select_for_update(skip_locked=True, of=("self",))
@@ -152,6 +153,8 @@ def drain(batch_size: int = 100) -> int:
         done = [e for e in batch if e.state == InboxEvent.State.DONE]
         InboxEvent.objects.filter(pk__in=[e.pk for e in done if not keep
                                           or getattr(e, "hidden", False)]).delete()
+        if any(getattr(e, "hidden", False) for e in done):
+            transaction.on_commit(lambda: forget_deleted_pages([InboxEvent._meta.db_table]))
         InboxEvent.objects.filter(pk__in=[e.pk for e in done if keep and not getattr(
             e, "hidden", False)]).update(state=InboxEvent.State.DONE, processed_at=now)
         troubled = [e for e in batch if e.state != InboxEvent.State.DONE]

@@ -1,5 +1,9 @@
 """The recurring sweep: what slipped past a hide, and raw bodies past their retention.
 
+Each pass ends with the deleted bytes taken out of the database's files
+(`ponte.db.forget_deleted_pages`), which also retries a checkpoint a purge could not
+finish while readers held the WAL.
+
 It runs in the worker process, once per cluster: the worker that first takes the
 turn (`ponte.db.ClusterTurn`) sweeps every period while it lives; the others only
 ask again each period, and one of them takes over when it goes.
@@ -13,7 +17,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from ponte.background import BackgroundLoop
-from ponte.db import ClusterTurn
+from ponte.db import ClusterTurn, forget_deleted_pages
+from ponte.inbox.models import InboxEvent
 from ponte.inbox.pipeline import purge_processed_bodies
 from ponte.privacy.sweep import erase_hidden_leftovers
 
@@ -43,6 +48,9 @@ class Sweep:
         found = Swept(hidden=erase_hidden_leftovers())
         retention = timedelta(hours=settings.PONTE_INBOX_RETENTION_HOURS)
         found.expired_bodies = purge_processed_bodies(timezone.now() - retention)
+        # Raw bodies deleted since the last pass (retention 0 deletes them as they are
+        # processed) leave the WAL here; a hide's own purge has done so already.
+        forget_deleted_pages([InboxEvent._meta.db_table] if found.expired_bodies else [])
         if found.hidden or found.expired_bodies:
             log.info("sweep: %d raw bodies past retention, hidden numbers' leftovers in %d "
                      "organization(s)", found.expired_bodies, len(found.hidden))

@@ -4,10 +4,12 @@ import contextlib
 import os
 from collections import Counter
 
+from django.apps import apps
 from django.db import transaction
 
 from ponte import realtime
 from ponte.conversations.models import Contact, ContactHandle, Conversation
+from ponte.db import forget_deleted_pages, purge_alone
 from ponte.personal_data import Person, holders
 from ponte.privacy.hidden import phone_handles
 from ponte.privacy.models import HiddenHandle
@@ -37,13 +39,16 @@ def export_person(person: Person) -> dict[str, list[dict]]:
 
 def erase_person(person: Person) -> dict[str, int]:
     """Delete every registered row about the person; counts by kind. Runs in the caller's
-    transaction; files go and open tabs drop the chats once it commits."""
+    transaction; once it commits, files go, the deleted bytes leave the database's files
+    and open tabs drop the chats."""
+    purge_alone()
     for holder in holders():
         if holder.settle is not None:
             holder.settle(person)
     chats = list(Conversation.objects.filter(org_id=person.org_id, contact__in=person.contact_ids)
                  .values_list("pk", flat=True))
     counts: Counter = Counter()
+    touched: set[str] = set()
     files: list[str] = []
     for holder in holders():
         rows = holder.rows(person)
@@ -51,7 +56,11 @@ def erase_person(person: Person) -> dict[str, int]:
             files += holder.files(rows)
         _, by_model = rows.delete()
         counts[holder.kind] += by_model.get(holder.model._meta.label, 0)
+        touched |= {label for label, n in by_model.items() if n}
     transaction.on_commit(lambda: _remove_files(files))
+    if counts:
+        tables = {apps.get_model(label)._meta.db_table for label in touched}
+        transaction.on_commit(lambda: forget_deleted_pages(tables))
     for chat_id in chats:
         realtime.publish_on_commit(person.org_id, "conversation.hidden",
                                    {"conversation_id": chat_id})
