@@ -1,4 +1,4 @@
-"""SQLite: one writer at a time, and files only their owner can read."""
+"""Database chores: one SQLite writer at a time, private files, purges that leave no trace."""
 
 import fcntl
 import logging
@@ -55,6 +55,7 @@ def _lock_file() -> int | None:
 
 # pg_advisory_xact_lock key that purges and inbox batches share: "PURG" (fits in 31 bits).
 PURGE_LOCK_KEY = 0x50555247
+CHECKPOINT_TRIES = 5
 
 
 def keep_purges_out() -> None:
@@ -107,9 +108,6 @@ def forget_deleted_pages(tables: Iterable[str] = ()) -> bool:
             return True
     log.info("the WAL is still in use by readers; the next sweep empties it")
     return False
-
-
-CHECKPOINT_TRIES = 5
 
 
 def make_sqlite_files_private(sender, connection, **kwargs) -> None:
