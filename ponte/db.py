@@ -191,3 +191,63 @@ class ClusterTurn:
         if self._fd is not None:
             os.close(self._fd)  # closing the descriptor drops its lock
             self._fd = None
+
+
+def insert_rows(objs: list) -> None:
+    """Insert new model instances of one model in multi-row INSERTs, setting their ids.
+
+    What `bulk_create` does for the hot paths (webhooks, their log entries, stored
+    messages) at a fraction of its cost: each column's conversion is chosen once,
+    not asked of the field for every value. Instances carry their defaults already;
+    models whose fields compute a value on save (`auto_now`) are not for this.
+    """
+    if not objs:
+        return
+    model = type(objs[0])
+    fields, converters = _insert_plan(model, connection.vendor)
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    per_statement = max(1, 30_000 // len(fields))
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), per_statement):
+            chunk = objs[start:start + per_statement]
+            params = [convert(getattr(obj, field.attname))
+                      for obj in chunk for field, convert in zip(fields, converters, strict=True)]
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES "
+                           f"{', '.join([one_row] * len(chunk))} RETURNING {pk}", params)
+            for obj, (new_id,) in zip(chunk, cursor.fetchall(), strict=True):
+                obj.pk = new_id
+                obj._state.adding = False
+                obj._state.db = connection.alias
+
+
+_plans: dict[tuple, tuple[list, list]] = {}
+
+
+def _insert_plan(model, vendor: str) -> tuple[list, list]:
+    key = (model, vendor)
+    if key not in _plans:
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        if any(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+               for f in fields):
+            raise ValueError(f"{model.__name__} computes values on save: use bulk_create")
+        _plans[key] = (fields, [_converter(f) for f in fields])
+    return _plans[key]
+
+
+_AS_IS = {"AutoField", "BigAutoField", "BigIntegerField", "BooleanField", "CharField",
+          "FloatField", "IntegerField", "PositiveBigIntegerField", "PositiveIntegerField",
+          "PositiveSmallIntegerField", "SmallIntegerField", "TextField"}
+
+
+def _converter(field):
+    if field.is_relation:
+        field = field.target_field
+    kind = field.get_internal_type()
+    if kind in _AS_IS:
+        return lambda value: value
+    if kind == "DateTimeField":
+        return connection.ops.adapt_datetimefield_value
+    return lambda value: field.get_db_prep_save(value, connection)

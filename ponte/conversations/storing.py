@@ -17,6 +17,7 @@ from ponte.conversations.models import (
     Message,
     MessageStatus,
 )
+from ponte.db import insert_rows
 from ponte.engines.events import InboundMessage
 from ponte.text import clip_error, clip_name
 
@@ -51,7 +52,7 @@ def do_store_inbound_many(instance: Instance, events: list[InboundMessage]) -> l
     rows = [
         Message(
             org_id=instance.org_id, instance=instance,
-            conversation=chats[contacts[event.engine_message_id].pk],
+            conversation_id=chats[contacts[event.engine_message_id].pk],
             engine_message_id=event.engine_message_id,
             direction=Message.Direction.OUTBOUND if event.from_me else Message.Direction.INBOUND,
             kind=event.kind, text=event.text, caption=event.caption,
@@ -63,7 +64,7 @@ def do_store_inbound_many(instance: Instance, events: list[InboundMessage]) -> l
     ]
     # Two workers racing on one message hit the unique constraint: IntegrityError,
     # the caller retries event by event, and the copy is then found existing.
-    Message.objects.bulk_create(rows)
+    insert_rows(rows)
     _apply_early_updates(instance.pk, rows)
     _bump_conversations(rows)
     realtime.publish_on_commit(instance.org_id, "messages.new", {"messages": [
@@ -71,8 +72,7 @@ def do_store_inbound_many(instance: Instance, events: list[InboundMessage]) -> l
     return rows
 
 
-def _claim_echoes(instance: Instance, mine: list[tuple[InboundMessage, Conversation]]
-                  ) -> set[str]:
+def _claim_echoes(instance: Instance, mine: list[tuple[InboundMessage, int]]) -> set[str]:
     """Our own sends coming back from the engine: attach their ids to the queued rows.
 
     Engines echo what Ponte sent (WPPConnect's self-message, Evolution's send.message);
@@ -83,12 +83,12 @@ def _claim_echoes(instance: Instance, mine: list[tuple[InboundMessage, Conversat
         return set()
     waiting = list(Message.objects.filter(
         instance=instance, direction=Message.Direction.OUTBOUND, engine_message_id__isnull=True,
-        conversation__in={chat.pk for _, chat in mine},
+        conversation__in={chat_id for _, chat_id in mine},
         text__in={event.text for event, _ in mine},
     ).order_by("id"))
     claimed: set[str] = set()
-    for event, chat in mine:
-        match = next((m for m in waiting if m.conversation_id == chat.pk and m.text == event.text),
+    for event, chat_id in mine:
+        match = next((m for m in waiting if m.conversation_id == chat_id and m.text == event.text),
                      None)
         if match is not None:
             waiting.remove(match)
@@ -133,12 +133,14 @@ def publish_message_changed(org_id, conversation_id: int, message_id: int) -> No
         "conversation_id": conversation_id, "message_id": message_id})
 
 
-def _conversations_for(instance: Instance, contacts: dict[int, Contact]) -> dict[int, Conversation]:
-    chats = {c.contact_id: c for c in Conversation.objects.filter(
-        instance=instance, contact_id__in=contacts)}
+def _conversations_for(instance: Instance, contacts: dict[int, Contact]) -> dict[int, int]:
+    """The id of each contact's conversation on the instance, started where there is none."""
+    chats = dict(Conversation.objects.filter(instance=instance, contact_id__in=contacts)
+                 .values_list("contact_id", "id"))
     for contact_id in contacts.keys() - chats.keys():
-        chats[contact_id], _ = Conversation.objects.get_or_create(
+        chat, _ = Conversation.objects.get_or_create(
             instance=instance, contact_id=contact_id, defaults={"org_id": instance.org_id})
+        chats[contact_id] = chat.pk
     return chats
 
 

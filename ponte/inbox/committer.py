@@ -18,7 +18,7 @@ from datetime import datetime
 from django.db import close_old_connections, connections, transaction
 from django.utils import timezone
 
-from ponte.db import serialized_writes
+from ponte.db import insert_rows, serialized_writes
 from ponte.diagnostics.metrics import WEBHOOK_ACK_SECONDS, WEBHOOKS
 from ponte.diagnostics.models import DiagnosticEntry
 from ponte.diagnostics.services import redact_path
@@ -152,13 +152,13 @@ class GroupCommitter:
     def _commit(arrivals: list[Arrival]) -> None:
         dropped: dict[object, Counter] = {}
         with serialized_writes(), transaction.atomic():
-            InboxEvent.objects.bulk_create([
+            insert_rows([
                 InboxEvent(org_id=a.org_id, instance_id=a.instance_id, body=a.body,
                            state=a.state, canonical=a.canonical,
                            error=clip_error(a.error) if a.state == InboxEvent.State.FAILED else "")
                 for a in arrivals if a.body is not None
             ])
-            DiagnosticEntry.objects.bulk_create([
+            insert_rows([
                 DiagnosticEntry(org_id=a.org_id, instance_id=a.instance_id,
                                 direction=DiagnosticEntry.Direction.INBOUND, method="POST",
                                 path=redact_path(a.path), status_code=a.status_code,
