@@ -30,19 +30,10 @@ do_hide_number(sys.argv[1], "+5531987654321", Actor(None, "dono@loja.com.br"))
 SCAN = """
 import django, json, sys
 django.setup()
-from django.apps import apps
 from ponte.inbox.models import InboxEvent
-needles, found = json.loads(sys.argv[1]), []
-for model in apps.get_models():
-    if model._meta.app_label == "privacy":
-        continue
-    names = [f.attname for f in model._meta.concrete_fields
-             if f.get_internal_type() in ("CharField", "TextField", "JSONField")]
-    for row in model.objects.values_list(*names) if names else ():
-        text = json.dumps(row, default=str)
-        found += [f"{model._meta.label}: {n}" for n in needles if n in text]
+from ponte.inbox.test_sweep import stored_mentions
 pending = InboxEvent.objects.filter(state="pending").count()
-print(json.dumps({"found": found, "pending": pending}))
+print(json.dumps({"found": stored_mentions(*json.loads(sys.argv[1])), "pending": pending}))
 """
 
 

@@ -128,16 +128,23 @@ def unhide(request: HttpRequest, hidden_id: int) -> HttpResponse:
     return redirect("settings_privacy")
 
 
+def _lgpd_phone(request: HttpRequest) -> tuple[str, HttpResponse | None]:
+    """The phone an LGPD request names (owners only), or the page saying it cannot be read."""
+    _owner_only(request)
+    raw = request.POST.get("phone", "")
+    try:
+        return check_phone(raw), None
+    except PrivacyRefused as exc:
+        return "", _page(request, status=422, lgpd_error=exc.detail, lgpd_phone=raw)
+
+
 @member_required(manage=True)
 @require_POST
 def export(request: HttpRequest) -> HttpResponse:
     """One JSON document with everything Ponte holds about the person (LGPD art. 18, II)."""
-    _owner_only(request)
-    raw = request.POST.get("phone", "")
-    try:
-        e164 = check_phone(raw)
-    except PrivacyRefused as exc:
-        return _page(request, status=422, lgpd_error=exc.detail, lgpd_phone=raw)
+    e164, refused = _lgpd_phone(request)
+    if refused:
+        return refused
     document = do_export_person(request.member.org_id, e164, _actor(request))
     response = HttpResponse(json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False,
                                        indent=2),
@@ -152,12 +159,9 @@ def export(request: HttpRequest) -> HttpResponse:
 @require_POST
 def erase(request: HttpRequest) -> HttpResponse:
     """Erase a person without hiding the number (LGPD art. 18, VI), after saying what goes."""
-    _owner_only(request)
-    raw = request.POST.get("phone", "")
-    try:
-        e164 = check_phone(raw)
-    except PrivacyRefused as exc:
-        return _page(request, status=422, lgpd_error=exc.detail, lgpd_phone=raw)
+    e164, refused = _lgpd_phone(request)
+    if refused:
+        return refused
     org_id = request.member.org_id
     if request.POST.get("confirmed") != "1":
         held = counts_in_words(held_counts(person_for(org_id, e164)))
