@@ -1,4 +1,4 @@
-"""The `ponte` command: serve, web, worker, init, engine set, demo, migrate."""
+"""The `ponte` command: serve, web, worker, init, engine set, demo, migrate, ai eval."""
 
 import argparse
 import contextlib
@@ -258,6 +258,25 @@ def cmd_demo(args: argparse.Namespace) -> None:
     _run_web(args.host, args.port, with_worker=True)
 
 
+def cmd_ai_eval(args: argparse.Namespace) -> None:
+    """How the lead scorer does on labelled data: the shipped files, or the FILEs given."""
+    from pathlib import Path
+
+    from ponte.ai.evaluate import evaluate
+    from ponte.ai.labelled import NotLabelledData, read_files, shipped
+    from ponte.ai.offline import trained
+    from ponte.ai.report import evaluation_table
+
+    try:
+        messages, conversations = (read_files([Path(name) for name in args.files]) if args.files
+                                   else shipped())
+    except (OSError, NotLabelledData) as exc:
+        sys.exit(str(exc))
+    if not messages and not conversations:
+        sys.exit("nenhum dado rotulado para avaliar")
+    print(evaluation_table(evaluate(trained(), messages, conversations), args.provider))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ponte", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -297,6 +316,15 @@ def build_parser() -> argparse.ArgumentParser:
                             help="replaces all secrets: primary first, then alternates")
     engine_set.add_argument("--phone-number-id", help="Cloud API phone-number id")
     engine_set.set_defaults(func=cmd_engine_set)
+    ai = commands.add_parser("ai", help="lead scoring and reply suggestions")
+    ai_commands = ai.add_subparsers(dest="ai_command", required=True)
+    ai_eval = ai_commands.add_parser(
+        "eval", help="measure the lead scorer on labelled messages and conversations")
+    ai_eval.add_argument("files", nargs="*", metavar="FILE",
+                         help="labelled .jsonl files (messages and/or conversations); "
+                              "the shipped ones if none")
+    ai_eval.add_argument("--provider", choices=["offline"], default="offline")
+    ai_eval.set_defaults(func=cmd_ai_eval)
     return parser
 
 

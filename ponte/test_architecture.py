@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("application", ("asgi", "urls", "settings", "demo")),
     ("interfaces", ("web", "api", "ops")),
     ("ingest", ("inbox",)),
-    ("features", ("privacy", "leads")),
+    ("features", ("privacy", "leads", "ai")),
     ("core", ("conversations", "sessions")),
     ("engines", ("engines",)),
     ("log", ("diagnostics",)),

@@ -1,0 +1,167 @@
+"""What a customer's message is about and how it sounds, read by hand-written rules.
+
+Every pattern runs on `normalize`d text (no accents, abbreviations spelt out, emojis as
+`emojipos`/`emojineg`/`emojiirony`...). The rules give the topics the seller sees as reasons,
+and the features the learned weights in `model` start from.
+"""
+
+import re
+from dataclasses import dataclass
+
+
+def _any(*patterns: str) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(patterns) + r")\b")
+
+
+# Topic -> the phrases that raise it. Order matters only for the main topic, see `main_topic`.
+TOPICS: dict[str, re.Pattern[str]] = {
+    "proof_of_payment": _any(
+        r"comprovantes?", r"paguei", r"ja (?:fiz|mandei|fiz o|mandei o|enviei o) pix",
+        r"pix (?:feito|enviado|realizado|ta feito|esta feito)", r"transferi", r"depositei",
+        r"pagamento (?:feito|realizado|efetuado|enviado)", r"(?:ja )?(?:esta|ta) pago",
+        r"acabei de pagar", r"fiz o pagamento", r"ja pago", r"fiz a transferencia"),
+    "order": _any(
+        r"separa\w*", r"reserva\w*", r"guarda (?:para|um|uma|o|a|esse|essa)\w*",
+        r"(?:eu )?quero (?:esse|essa|este|esta|o|a|um|uma|levar|comprar|os|as|dois|duas|sim)",
+        r"vou (?:levar|querer|comprar|ficar com|pegar)", r"pode (?:mandar|enviar|fechar|separar)",
+        r"fechado", r"fechamos", r"(?:manda|passa|me passa) (?:a|sua) chave",
+        r"(?:me )?(?:manda|passa) o pix", r"como (?:faco|fazemos) (?:para|o) (?:comprar|pedido)",
+        r"quero fazer (?:o|um) pedido", r"vou fazer o pix", r"bora",
+        r"fecha(?:r)? (?:o|a)? ?pedido",
+        r"compro", r"levo (?:sim|os|as|esse|essa|dois|duas)", r"me ve (?:um|uma|dois|duas)"),
+    "price": _any(
+        r"quanto (?:custa|e|esta|fica|sai|ficaria|sairia|que e|custaria)", r"quanto",
+        r"precos?", r"valor(?:es)?", r"valorcitado", r"desconto", r"promocao",
+        r"mais barat\w*", r"car[oa]s?", r"carissim\w*", r"caro demais", r"salgad[oa]",
+        r"tabela", r"por quanto", r"custa"),
+    "payment": _any(
+        r"pix", r"cartao", r"boleto", r"parcel\w*", r"vezes", r"forma de pagamento",
+        r"formas de pagamento", r"aceita\w*", r"debito", r"credito", r"dinheiro", r"chave",
+        r"pagar", r"pagamento", r"sem juros", r"a vista", r"link de pagamento", r"maquininha"),
+    "delivery": _any(
+        r"entreg\w*", r"frete", r"envi(?:o|am|a|ar)", r"mand(?:a|am) para", r"correios?",
+        r"sedex", r"motoboy", r"uber", r"prazo", r"retir(?:ar|ada|o)", r"cep", r"buscar",
+        r"chega (?:quando|em|ate|amanha|hoje)", r"quando chega", r"rastreio", r"codigo de rastreio",
+        r"despach\w*", r"postad\w*", r"loja fisica", r"endereco"),
+    "stock": _any(
+        r"(?:ainda )?tem (?:no|em) estoque", r"estoque", r"ainda tem", r"disponive(?:l|is)",
+        r"acabou", r"esgot\w*", r"chegou (?:mais|de novo|o|a)", r"repo(?:e|r|sicao)",
+        r"tem (?:esse|essa|este|esta|o|a|um|uma|mais|ele|ela|outro|outra)",
+        r"voces tem", r"voce tem", r"tem sim", r"ainda ha", r"(?:vai|vao) chegar"),
+    "size": _any(
+        r"tamanh\w*", r"numeracao", r"numero (?:\d+)", r"\d{2} (?:veste|serve)",
+        r"(?:p|m|g|gg|pp|xg|xgg|eg)", r"veste", r"serve em mim", r"medidas?", r"busto",
+        r"cintura", r"quadril", r"comprimento", r"forma (?:pequeno|grande)", r"calco \d+",
+        r"uso \d+", r"plus size"),
+    "colour": _any(
+        r"cor(?:es)?", r"pret[oa]s?", r"branc[oa]s?", r"azul", r"azuis", r"vermelh[oa]s?",
+        r"rosa", r"pink", r"verdes?", r"amarel[oa]s?", r"bege", r"nude", r"marrom", r"cinza",
+        r"lilas", r"roxo", r"roxa", r"laranja", r"estampad[oa]", r"off white", r"vinho",
+        r"caramelo", r"dourad[oa]", r"prateado"),
+    "exchange": _any(
+        r"troca\w*", r"troc(?:o|ar)", r"devolv\w*", r"devolucao", r"nao serviu",
+        r"ficou (?:pequen[oa]|grande|apertad[oa]|larg[oa]|curt[oa])", r"outro tamanho"),
+    "complaint": _any(
+        r"nao chegou", r"ainda nao (?:chegou|recebi)", r"atrasad\w*", r"atraso",
+        r"sem resposta", r"ninguem (?:responde|me responde|respondeu)", r"nao (?:me )?respond\w*",
+        r"defeito", r"rasgad\w*", r"furad\w*", r"manchad\w*", r"veio errad\w*", r"errad[oa]",
+        r"descosturad\w*", r"pessim\w*", r"horrivel", r"absurdo", r"vergonha", r"enganad\w*",
+        r"procon", r"reclame aqui", r"reembolso", r"estorno", r"meu dinheiro de volta",
+        r"cancelar", r"cancela", r"descaso", r"falta de respeito", r"palhacada", r"golpe",
+        r"decepcion\w*", r"nunca mais", r"(?:\d+|tres|dois|duas|uma) (?:dias|semanas?) sem",
+        r"esperando (?:ha|faz) \w+", r"ate agora nada", r"cade (?:meu|minha|o|a)",
+        r"demor\w*", r"descascou", r"quebrad[oa]", r"desbotou", r"encolheu"),
+    "undecided": _any(
+        r"vou pensar", r"vou ver", r"vou dar uma olhada",
+        r"depois (?:eu )?(?:vejo|falo|volto|te falo|te chamo|decido|retorno|passo)",
+        r"talvez", r"nao sei(?: ainda)?", r"quem sabe", r"mais para frente", r"vou conversar com",
+        r"ver com (?:meu|minha) \w+", r"(?:estou|fiquei) na duvida", r"qualquer coisa (?:eu )?"
+        r"(?:chamo|falo|volto|aviso)", r"deixa eu ver", r"vou analisar", r"preciso pensar",
+        r"vou esperar", r"mes que vem", r"quando (?:eu )?receber", r"vou decidir",
+        r"te (?:aviso|falo|retorno) depois", r"so (?:olhando|pesquisando|vendo|curiosidade)",
+        r"estou (?:so )?pesquisando"),
+    "thanks": _any(
+        r"obrigad[oa]", r"valeu", r"agradec\w*", r"grat[oa]", r"gratidao", r"muito obrigad[oa]"),
+    "greeting": _any(
+        r"oi", r"ola", r"oie", r"opa", r"bom dia", r"boa tarde", r"boa noite", r"e ai",
+        r"tudo bem", r"tudo bom", r"boa", r"hey", r"alo"),
+}
+
+NEGATION = _any(r"nao", r"nem", r"nunca", r"jamais", r"nada")
+# Turning a purchase down, in so many words.
+REFUSAL = _any(
+    r"nao (?:quero|vou querer|vou levar|vou comprar|preciso|tenho interesse|vou mais)",
+    r"(?:nao|nem) quero mais", r"nem (?:quero|vou|preciso)", r"desist\w*", r"deixa para la",
+    r"deixa quieto", r"esquece", r"sem interesse", r"nao (?:obrigad[oa]|precisa)",
+    r"comprei em outr\w*", r"achei (?:mais barato )?em outr\w*", r"ja comprei", r"nao vai dar",
+    r"fica para (?:a )?proxima", r"outro dia", r"nao rola", r"vou passar", r"passo")
+# Still buying after a complaint about the price: "caro, mas vou levar".
+STILL_BUYS = _any(r"mas (?:eu )?(?:vou|quero|levo|compro|pode)", r"mesmo assim",
+                  r"mas (?:e )?lindo", r"mas (?:manda|separa|faz)", r"(?:vale|valeu) a pena")
+POSITIVE = _any(
+    r"lind[oa]s?", r"maravilh\w*", r"perfeit[oa]s?", r"amei", r"adorei", r"amo", r"otim[oa]",
+    r"excelente", r"show", r"top", r"massa", r"incrive(?:l|is)", r"gostei", r"gosto",
+    r"bonit[oa]s?", r"perfeicao", r"sucesso", r"feliz", r"encantad[oa]", r"apaixonad[oa]",
+    r"obrigad[oa]", r"valeu", r"beleza", r"legal", r"demais", r"bom", r"boa", r"otimo",
+    r"emojipos", r"emojiok", r"risos", r"emojilaugh", r"parabens", r"maravilha",
+    r"atencios[oa]", r"rapid[oa]", r"caprich\w*", r"recomend\w*", r"chegou certinho",
+    r"certinho", r"sim", r"fofa?", r"fofo", r"divin[oa]", r"chique")
+NEGATIVE = _any(
+    r"pessim\w*", r"horrivel", r"ruim", r"absurdo", r"vergonha", r"odiei", r"detestei",
+    r"decepcion\w*", r"triste", r"chatead[oa]", r"irritad[oa]", r"raiva", r"revoltad[oa]",
+    r"lament\w*", r"emojineg", r"porcaria", r"lixo", r"furad\w*", r"rasgad\w*", r"defeito",
+    r"enganad\w*", r"golpe", r"palhacada", r"descaso", r"falta de respeito", r"caro",
+    r"cara", r"carissim\w*", r"demor\w*", r"atrasad\w*", r"nunca mais", r"procon",
+    r"reclame aqui", r"cansad[oa]", r"complicado", r"dificil", r"infelizmente", r"pena",
+    r"sem resposta", r"nao (?:chegou|gostei|serviu|respond\w*|recebi|funciona)", r"errad[oa]",
+    r"problema", r"reclamacao", r"estorno", r"reembolso", r"cancelar", r"descascou",
+    r"quebrad[oa]", r"absurd[oa]")
+IRONY = _any(r"emojiirony", r"(?:otimo|maravilha|que beleza|parabens|adorei|lindo) (?:\w+ )?"
+             r"(?:atendimento|servico)", r"obrigad[oa] (?:por nada|pela demora)",
+             r"(?:\d+|tres|dois|duas) (?:dias|semanas?) sem resposta", r"so que nao")
+QUESTION = re.compile(r"\?")
+
+
+@dataclass(frozen=True)
+class Cues:
+    """What the rules found in one message."""
+
+    topics: frozenset[str]
+    refusal: bool
+    still_buys: bool
+    irony: bool
+    question: bool
+    positive: int
+    negative: int
+    negated: int  # positive words right after a negation ("nao gostei")
+    laugh: bool
+
+
+def read_cues(raw: str, plain: str) -> Cues:
+    """`raw` is the text as typed (for question marks), `plain` its `normalize`d form."""
+    topics = frozenset(topic for topic, pattern in TOPICS.items() if pattern.search(plain))
+    tokens = plain.split()
+    negated = sum(1 for before, word in zip(tokens, tokens[1:], strict=False)
+                  if NEGATION.fullmatch(before) and POSITIVE.fullmatch(word))
+    refusal = bool(REFUSAL.search(plain))
+    still_buys = bool(STILL_BUYS.search(plain))
+    if refusal and "order" in topics and not still_buys:
+        topics = topics - {"order"}
+    return Cues(topics=topics, refusal=refusal, still_buys=still_buys,
+                irony=bool(IRONY.search(plain)), question=bool(QUESTION.search(raw)),
+                positive=len(POSITIVE.findall(plain)) - negated,
+                negative=len(NEGATIVE.findall(plain)) + negated, negated=negated,
+                laugh="risos" in tokens)
+
+
+# The topic a message is mainly about, when it mentions several: money moved beats an order,
+# a complaint beats a question, a question beats small talk.
+PRECEDENCE = ("proof_of_payment", "complaint", "exchange", "undecided", "payment", "delivery",
+              "price", "stock", "size", "colour", "order", "thanks", "greeting")
+
+
+def main_topic(cues: Cues) -> str:
+    for topic in PRECEDENCE:
+        if topic in cues.topics:
+            return "other" if topic == "order" else topic
+    return "other"
