@@ -159,3 +159,17 @@ def test_training_moves_the_weights_towards_the_labels():
     before = model.probabilities(features)["1"]
     model.fit([features] * 4, ["1"] * 4)
     assert model.probabilities(features)["1"] > before
+
+
+def test_a_shop_follow_up_counts_as_silence_only_after_a_day(provider):
+    from datetime import datetime, timedelta
+
+    start = datetime(2026, 12, 1, 10, 0)
+
+    def doubtful(hours: float) -> list[ChatLine]:
+        return [ChatLine(True, "quanto custa? vou pensar", start),
+                ChatLine(False, "Oi! Conseguiu ver?", start + timedelta(hours=hours))]
+
+    assert "não respondeu à loja" not in provider.score(doubtful(2)).reasons
+    assert "não respondeu à loja" in provider.score(doubtful(48)).reasons
+    assert provider.score(doubtful(48)).score <= provider.score(doubtful(2)).score
