@@ -1,0 +1,1 @@
+"""Ponte's offline intelligence: lead scoring from what customers write."""
