@@ -1,7 +1,8 @@
 """Labelled messages and conversations read from JSON-lines files, either kind, by content.
 
-The shipped files sit in `ponte/ai/evaluation/`; `ponte ai eval FILE` reads others in the
-same shape. A line with "messages" is a conversation, a line with "text" a message.
+The shipped files sit in `ponte/ai/evaluation/` (read by its loaders); `ponte ai eval FILE`
+reads others in the same shape. A line with "messages" is a conversation, a line with "text"
+a message.
 """
 
 import json
@@ -9,8 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ponte.ai.scoring import ChatLine
-
-SHIPPED = Path(__file__).resolve().parent / "evaluation"
 
 
 @dataclass(frozen=True)
@@ -68,5 +67,12 @@ def read_files(paths: list[Path]) -> tuple[list[MessageCase], list[ConversationC
 
 
 def shipped() -> tuple[list[MessageCase], list[ConversationCase]]:
-    """The labelled data that comes with Ponte, or nothing if it is not there."""
-    return read_files(sorted(SHIPPED.glob("*.jsonl")))
+    """The labelled data that comes with Ponte, read by its own loaders."""
+    from ponte.ai.evaluation import load_conversations, load_messages
+
+    messages = [MessageCase(m.text, m.sentiment, m.intent, m.split, m.topic)
+                for m in load_messages()]
+    conversations = [ConversationCase(tuple(ChatLine(t.sender == "customer", t.text)
+                                            for t in c.turns), c.hot, c.split)
+                     for c in load_conversations()]
+    return messages, conversations
