@@ -28,7 +28,12 @@ TOPICS: dict[str, re.Pattern[str]] = {
         r"(?:me )?(?:manda|passa) o pix", r"como (?:faco|fazemos) (?:para|o) (?:comprar|pedido)",
         r"quero fazer (?:o|um) pedido", r"vou fazer o pix", r"bora",
         r"fecha(?:r)? (?:o|a)? ?pedido",
-        r"compro", r"levo (?:sim|os|as|esse|essa|dois|duas)", r"me ve (?:um|uma|dois|duas)"),
+        r"compro", r"levo (?:sim|os|as|esse|essa|dois|duas)", r"me ve (?:um|uma|dois|duas)",
+        r"quero(?! (?:trocar|devolver|cancelar|reembolso|meu dinheiro|o dinheiro|saber|so))",
+        r"pode (?:marcar|agendar|trazer|ser|reservar)", r"fechou", r"mando o sinal",
+        r"pago (?:no|na|em|quando|hoje|agora|ja)", r"(?:me )?manda (?:o|a) link",
+        r"encomend\w*", r"(?:eu )?(?:pego|levo|busco|retiro)", r"marca para mim",
+        r"passo (?:ai|la) (?:para|e) (?:buscar|pegar|levar)", r"faco agora", r"pago hoje"),
     "price": _any(
         r"quanto (?:custa|e|esta|fica|sai|ficaria|sairia|que e|custaria)", r"quanto",
         r"precos?", r"valor(?:es)?", r"valorcitado", r"desconto", r"promocao",
@@ -94,18 +99,33 @@ REFUSAL = _any(
     r"(?:nao|nem) quero mais", r"nem (?:quero|vou|preciso)", r"desist\w*", r"deixa para la",
     r"deixa quieto", r"esquece", r"sem interesse", r"nao (?:obrigad[oa]|precisa)",
     r"comprei em outr\w*", r"achei (?:mais barato )?em outr\w*", r"ja comprei", r"nao vai dar",
-    r"fica para (?:a )?proxima", r"outro dia", r"nao rola", r"vou passar", r"passo")
+    r"fica para (?:a )?(?:proxima|outra)", r"deixa para (?:a )?proxima", r"nao rola",
+    r"mudei de ideia", r"nao compensa", r"nao (?:compro|preciso) mais", r"nao da",
+    r"assim nao")
+# Not a customer at all: chain messages, "renda extra" offers.
+SPAM = _any(r"ganhe", r"clique no link", r"trabalh\w* de casa", r"chame no privado",
+            r"renda extra", r"imperdivel", r"ganhar dinheiro")
 # Still buying after a complaint about the price: "caro, mas vou levar".
-STILL_BUYS = _any(r"mas (?:eu )?(?:vou|quero|levo|compro|pode)", r"mesmo assim",
-                  r"mas (?:e )?lindo", r"mas (?:manda|separa|faz)", r"(?:vale|valeu) a pena")
+STILL_BUYS = _any(r"mas (?:eu )?(?:vou|quero|levo|compro|pode|ainda quero)", r"mesmo assim",
+                  r"mas (?:e )?lindo", r"mas (?:manda|separa|faz|tudo bem|esta)",
+                  r"(?:vale|valeu) a pena", r"(?:eu )?levo", r"se fizer", r"manda (?:o|a)",
+                  r"separa", r"ainda quero", r"pago")
+# A price the customer finds too high, in so many words.
+PRICE_PAIN = _any(r"car[oa]", r"carinho", r"carissim\w*", r"salgad[oa]", r"roubo",
+                  r"brincadeira", r"doid[oa]", r"absurd[oa]", r"mais barat[oa]",
+                  r"barato nao e", r"nao pago", r"aumentou", r"juros", r"conto num",
+                  r"reais num", r"reais numa", r"conto numa")
+# Plain thanks and greetings are neutral: only warmth beyond them counts here.
 POSITIVE = _any(
-    r"lind[oa]s?", r"maravilh\w*", r"perfeit[oa]s?", r"amei", r"adorei", r"amo", r"otim[oa]",
+    r"lind[oa]s?", r"maravilh\w*", r"perfeit[oa]s?", r"amei", r"adorei", r"amo", r"otim[oa]s?",
     r"excelente", r"show", r"top", r"massa", r"incrive(?:l|is)", r"gostei", r"gosto",
     r"bonit[oa]s?", r"perfeicao", r"sucesso", r"feliz", r"encantad[oa]", r"apaixonad[oa]",
-    r"obrigad[oa]", r"valeu", r"beleza", r"legal", r"demais", r"bom", r"boa", r"otimo",
-    r"emojipos", r"emojiok", r"risos", r"emojilaugh", r"parabens", r"maravilha",
-    r"atencios[oa]", r"rapid[oa]", r"caprich\w*", r"recomend\w*", r"chegou certinho",
-    r"certinho", r"sim", r"fofa?", r"fofo", r"divin[oa]", r"chique")
+    r"legal", r"demais", r"emojipos", r"risos", r"emojilaugh", r"parabens", r"maravilha",
+    r"atencios[oa]", r"caprich\w*", r"recomend\w*", r"fof[oa]s?", r"divin[oa]", r"chique",
+    r"amando", r"amou", r"amamos", r"nota mil", r"voltarei", r"orgulho", r"saudades?",
+    r"finalmente", r"oba", r"eba+", r"melhor", r"unicos", r"ansios[oa]", r"prontinho",
+    r"que bom", r"alegria", r"indiquei", r"amor\w*", r"delicia", r"gentil", r"querid[oa]",
+    r"muito obrigad[oa]", r"obrigad[oa] demais", r"ameii?", r"uau", r"nossa que")
 NEGATIVE = _any(
     r"pessim\w*", r"horrivel", r"ruim", r"absurdo", r"vergonha", r"odiei", r"detestei",
     r"decepcion\w*", r"triste", r"chatead[oa]", r"irritad[oa]", r"raiva", r"revoltad[oa]",
@@ -115,7 +135,16 @@ NEGATIVE = _any(
     r"reclame aqui", r"cansad[oa]", r"complicado", r"dificil", r"infelizmente", r"pena",
     r"sem resposta", r"nao (?:chegou|gostei|serviu|respond\w*|recebi|funciona)", r"errad[oa]",
     r"problema", r"reclamacao", r"estorno", r"reembolso", r"cancelar", r"descascou",
-    r"quebrad[oa]", r"absurd[oa]")
+    r"quebrad[oa]", r"absurd[oa]", r"roubo", r"brincadeira", r"doid[oa]", r"salgad[oa]",
+    r"chat[oa]", r"gross[oa]", r"mal", r"amassad[oa]", r"empenad[oa]", r"faltando",
+    r"descol\w*", r"bolor", r"vencid[oa]", r"esquenta", r"desliga sozinh[oa]",
+    r"nao (?:abre|funciona\w*|atende|compensa|autorizei|pedi)", r"ninguem (?:atende|sabia)",
+    r"fila", r"de novo", r"af+e?", r"saco", r"eita", r"mudei de ideia", r"deixa quieto",
+    r"outro lugar", r"para de", r"me tirar", r"direito do consumidor", r"quantas vezes",
+    r"murch[oa]", r"puts", r"ixi", r"poxa", r"decepcao", r"juros", r"cobraram",
+    r"nunca pedi", r"estranho", r"sem lacre", r"carinho", r"mais barat[oa]", r"aumentou",
+    r"concorrente", r"esperando", r"espero", r"ate agora", r"nem a metade", r"descaso",
+    r"raiva", r"mds", r"pelo amor de deus", r"serio", r"afs")
 IRONY = _any(r"emojiirony", r"(?:otimo|maravilha|que beleza|parabens|adorei|lindo) (?:\w+ )?"
              r"(?:atendimento|servico)", r"obrigad[oa] (?:por nada|pela demora)",
              r"(?:\d+|tres|dois|duas) (?:dias|semanas?) sem resposta", r"so que nao")
@@ -128,6 +157,8 @@ class Cues:
 
     topics: frozenset[str]
     refusal: bool
+    spam: bool
+    price_pain: bool
     still_buys: bool
     irony: bool
     question: bool
@@ -148,6 +179,8 @@ def read_cues(raw: str, plain: str) -> Cues:
     if refusal and "order" in topics and not still_buys:
         topics = topics - {"order"}
     return Cues(topics=topics, refusal=refusal, still_buys=still_buys,
+                spam=bool(SPAM.search(plain)),
+                price_pain="price" in topics and bool(PRICE_PAIN.search(plain)),
                 irony=bool(IRONY.search(plain)), question=bool(QUESTION.search(raw)),
                 positive=len(POSITIVE.findall(plain)) - negated,
                 negative=len(NEGATIVE.findall(plain)) + negated, negated=negated,

@@ -39,23 +39,33 @@ class Softmax:
         """Full-batch gradient descent from the prior; `l2` is per example."""
         if not rows:
             return self
-        count = len(rows)
+        names = sorted({name for row in rows for name in row}
+                       | {name for label in self.classes for name in self.weights[label]})
+        index = {name: number for number, name in enumerate(names)}
+        sparse = [[(index[name], value) for name, value in row.items()] for row in rows]
+        targets = [self.classes.index(label) for label in labels]
+        weights = [[self.weights[label].get(name, 0.0) for name in names]
+                   for label in self.classes]
+        priors = [[self.prior.get(label, {}).get(name, 0.0) for name in names]
+                  for label in self.classes]
+        count, kinds = len(rows), range(len(self.classes))
         for _ in range(rounds):
-            gradient = {label: {} for label in self.classes}
-            for features, label in zip(rows, labels, strict=True):
-                probabilities = self.probabilities(features)
-                for each in self.classes:
-                    error = probabilities[each] - (1.0 if each == label else 0.0)
-                    if abs(error) < 1e-6:
-                        continue
-                    row = gradient[each]
-                    for name, value in features.items():
-                        row[name] = row.get(name, 0.0) + error * value
-            for label in self.classes:
-                weights, row = self.weights[label], gradient[label]
-                prior = self.prior.get(label, {})
-                for name in set(weights) | set(row):
-                    pull = l2 * (weights.get(name, 0.0) - prior.get(name, 0.0))
-                    step = rate * (row.get(name, 0.0) / count + pull)
-                    weights[name] = weights.get(name, 0.0) - step
+            gradient = [[0.0] * len(names) for _ in kinds]
+            for row, target in zip(sparse, targets, strict=True):
+                logits = [sum(weights[k][i] * v for i, v in row) for k in kinds]
+                top = max(logits)
+                exps = [math.exp(logit - top) for logit in logits]
+                total = sum(exps)
+                for k in kinds:
+                    error = exps[k] / total - (1.0 if k == target else 0.0)
+                    line = gradient[k]
+                    for i, v in row:
+                        line[i] += error * v
+            for k in kinds:
+                line, prior, row_weights = gradient[k], priors[k], weights[k]
+                for i in range(len(names)):
+                    row_weights[i] -= rate * (line[i] / count + l2 * (row_weights[i] - prior[i]))
+        self.weights = {label: {name: weights[k][i] for i, name in enumerate(names)
+                                if weights[k][i] != 0.0}
+                        for k, label in enumerate(self.classes)}
         return self

@@ -8,6 +8,7 @@ never answered is silence). See docs/ai.md.
 """
 
 import functools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -21,18 +22,21 @@ RECENCY = 0.55  # each later customer message divides an earlier one's say by ab
 STAGES = {"greeting": 0, "thanks": 0, "colour": 1, "size": 1, "stock": 1, "price": 2,
           "delivery": 3, "payment": 3, "order": 4, "proof_of_payment": 5}
 SILENCE_HOURS = 24.0
+_ELONGATED = re.compile(r"([^\W\d_])\1{2,}")  # "siiiim", "bom diaaa": said with feeling
+_UNKNOWN_EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 
 INTENT_PRIOR = {"1": {
     "bias": -1.2, "topic:order": 3.0, "topic:proof_of_payment": 3.0, "topic:price": 2.2,
     "topic:payment": 2.2, "topic:delivery": 1.8, "topic:stock": 1.8, "topic:size": 1.6,
     "topic:colour": 1.4, "topic:complaint": -1.5, "topic:exchange": -0.5,
     "topic:undecided": -2.5, "topic:thanks": -1.0, "topic:greeting": -0.3, "refusal": -4.0,
-    "still_buys": 2.0, "question": 0.4, "irony": -1.0}}
+    "still_buys": 2.0, "question": 0.4, "irony": -1.0, "spam": -3.0, "price_pain": -2.0}}
 SENTIMENT_PRIOR = {
-    "positive": {"bias": -0.6, "positive": 1.0, "negative": -0.8, "irony": -2.0,
-                 "topic:thanks": 1.2, "topic:complaint": -1.0},
-    "negative": {"bias": -0.9, "negative": 1.2, "positive": -0.5, "irony": 2.5,
-                 "topic:complaint": 1.6, "refusal": 0.4, "topic:thanks": -1.0},
+    "positive": {"bias": -0.8, "positive": 1.3, "negative": -0.8, "irony": -2.0,
+                 "topic:complaint": -1.0, "exclaim2": 0.4, "elongated": 0.4},
+    "negative": {"bias": -0.9, "negative": 1.3, "positive": -0.6, "irony": 2.5,
+                 "topic:complaint": 1.4, "refusal": 0.5, "price_pain": 1.5, "question2": 0.6,
+                 "caps": 0.5},
     "neutral": {"bias": 0.6},
 }
 HOT_PRIOR = {"1": {
@@ -61,9 +65,14 @@ def message_features(text: str) -> tuple[Cues, dict[str, float]]:
     features = {"bias": 1.0, "positive": float(min(cues.positive, 3)),
                 "negative": float(min(cues.negative, 3))}
     features.update({f"topic:{topic}": 1.0 for topic in cues.topics})
-    for flag in ("refusal", "still_buys", "irony", "question", "laugh"):
+    for flag in ("refusal", "still_buys", "irony", "question", "laugh", "spam", "price_pain"):
         if getattr(cues, flag):
             features[flag] = 1.0
+    shown = {"exclaim": "!" in text, "exclaim2": "!!" in text, "question2": "??" in text,
+             "elongated": bool(_ELONGATED.search(text.lower())),
+             "caps": sum(c.isupper() for c in text) > max(8, len(text) // 2),
+             "emoji": bool(_UNKNOWN_EMOJI.search(text))}
+    features.update({name: 1.0 for name, found in shown.items() if found})
     tokens = plain.split()
     features.update({f"w:{word}": 1.0 for word in tokens})
     features.update({f"b:{a}_{b}": 1.0 for a, b in zip(tokens, tokens[1:], strict=False)})
@@ -148,7 +157,9 @@ class OfflineProvider:
                     if line.from_customer]
         topic = next((main_topic(r.cues) for r in reversed(readings)
                       if main_topic(r.cues) != "other"), "other")
-        if readings and readings[-1].cues.refusal:
+        if readings and readings[-1].cues.spam:
+            topic = "other"
+        elif readings and readings[-1].cues.refusal:
             topic = "undecided"
         return Suggestion(reply_for(topic, customer_name), topic)
 
@@ -196,7 +207,7 @@ def reasons_for(readings: Sequence[Reading], *, silent: bool) -> list[str]:
 
     for reading in readings:
         topics, cues = reading.cues.topics, reading.cues
-        if "price" in topics and cues.negative and not cues.irony:
+        if cues.price_pain:
             add("reclamou do preço")
         if "price" in topics and "payment" in topics:
             add("pediu preço e forma de pagamento")

@@ -143,6 +143,12 @@ def test_each_topic_gets_its_own_reply(provider, said, topic, word):
     assert not suggestion.text.startswith("Oi, ")  # no name given, none made up
 
 
+def test_a_chain_message_is_not_taken_for_a_sale(provider):
+    spam = chat("GANHE ATÉ 500 REAIS POR DIA trabalhando de casa, clique no link 💰")
+    assert provider.score(spam).intent < 0.3
+    assert provider.suggest(spam, None).intent_topic == "other"
+
+
 def test_a_name_without_letters_is_left_out(provider):
     assert provider.suggest(chat("Bom dia"), "🌸✨").text.startswith("Oi!")
 
