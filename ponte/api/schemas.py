@@ -182,6 +182,7 @@ class PersonExportOut(Schema):
     contacts: list[dict] = []
     handles: list[dict] = Field([], description="Every WhatsApp id the person was known by.")
     leads: list[dict] = []
+    lead_scores: list[dict] = Field([], description="Each scoring of the lead, kept as history.")
 
 
 class ErasedOut(Schema):

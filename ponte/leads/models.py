@@ -1,19 +1,42 @@
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ponte.accounts.models import Organization
 from ponte.accounts.scoping import OrgQuerySet
 
 
+class Sentiment(models.TextChoices):
+    NEGATIVE = "negative", _("negativo")
+    NEUTRAL = "neutral", _("neutro")
+    POSITIVE = "positive", _("positivo")
+
+
 class Lead(models.Model):
     """A contact as a sales prospect: its score (0–100) and the reasons behind it."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("Novo")
+        IN_PROGRESS = "in_progress", _("Em atendimento")
+        WON = "won", _("Ganho")
+        LOST = "lost", _("Perdido")
 
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="leads")
     contact = models.OneToOneField("conversations.Contact", on_delete=models.CASCADE,
                                    related_name="lead")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW)
+    source = models.CharField(max_length=20, default="whatsapp")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="leads")
     score = models.PositiveSmallIntegerField(null=True, blank=True)
     reasons = models.JSONField(default=list, blank=True)
+    sentiment_label = models.CharField(max_length=8, choices=Sentiment.choices, blank=True)
+    sentiment_value = models.FloatField(null=True, blank=True)
+    intent = models.FloatField(null=True, blank=True)
     scored_at = models.DateTimeField(null=True, blank=True)
+    # Set by each inbound message a few seconds ahead: a burst of them ends in one scoring.
+    score_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = OrgQuerySet.as_manager()
@@ -24,6 +47,24 @@ class Lead(models.Model):
     @property
     def band(self) -> str:
         return score_band(self.score)
+
+
+class LeadScore(models.Model):
+    """One scoring of a lead, kept so a seller sees whether the chat warms or cools."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="scores")
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    score = models.PositiveSmallIntegerField()
+    sentiment_label = models.CharField(max_length=8, choices=Sentiment.choices, blank=True)
+    sentiment_value = models.FloatField(null=True, blank=True)
+    intent = models.FloatField(null=True, blank=True)
+    reasons = models.JSONField(default=list, blank=True)
+    scored_at = models.DateTimeField(default=timezone.now)
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["lead", "-scored_at", "-id"])]
 
 
 def score_band(score: int | None) -> str:
