@@ -24,13 +24,15 @@ def _migrate() -> None:
 
 
 def _background_loops() -> list:
-    """The inbox drainer, the outbound sender, the session supervisor and the sweep."""
+    """The inbox drainer, the outbound sender, the session supervisor, the sweep and the
+    lead scorer."""
     from ponte.conversations.sender import sending
     from ponte.inbox.sweep import sweeper
     from ponte.inbox.worker import drainer
+    from ponte.leads.worker import scoring
     from ponte.sessions.supervisor import supervision
 
-    return [drainer, sending, supervision, sweeper]
+    return [drainer, sending, supervision, sweeper, scoring]
 
 
 def _run_web(host: str, port: int, *, with_worker: bool) -> None:
@@ -135,7 +137,8 @@ def cmd_worker(args: argparse.Namespace) -> None:
     if lifeline:
         threading.Thread(target=lambda: (os.read(int(lifeline), 1), stop.set()),
                          daemon=True).start()
-    print("Ponte worker: inbox, sends, session supervision and the sweep", flush=True)
+    print("Ponte worker: inbox, sends, session supervision, the sweep and lead scores",
+          flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
     wakes.stop()

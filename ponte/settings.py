@@ -199,6 +199,8 @@ PONTE_SEND_EXPIRY_SECONDS = float(os.environ.get("PONTE_SEND_EXPIRY_SECONDS", 36
 # A send whose answer never came is looked for in the chat this many times before resending.
 PONTE_RECONCILE_CHECKS = int(os.environ.get("PONTE_RECONCILE_CHECKS", 3))
 PONTE_RECONCILE_DELAY_SECONDS = float(os.environ.get("PONTE_RECONCILE_DELAY_SECONDS", 5.0))
+# A lead is scored this long after its latest inbound message: a burst is read once, whole.
+PONTE_LEAD_SCORE_DEBOUNCE_SECONDS = float(os.environ.get("PONTE_LEAD_SCORE_DEBOUNCE_SECONDS", 3))
 # Session supervision.
 PONTE_SUPERVISOR_PERIOD_SECONDS = float(os.environ.get("PONTE_SUPERVISOR_PERIOD_SECONDS", 30))
 PONTE_RECONNECT_ATTEMPTS = 3

@@ -26,6 +26,7 @@ from ponte.engines import (
 from ponte.engines.events import Event, load_events
 from ponte.engines.reading import UnreadableJson, read_json
 from ponte.inbox.models import InboxEvent
+from ponte.leads.services import do_track_inbound
 from ponte.personal_data import Person
 from ponte.privacy.filters import do_count_dropped, drop_reason
 from ponte.privacy.hidden import HiddenSet, hidden_sets
@@ -93,7 +94,7 @@ def ingest(inbox_events: list[InboxEvent]) -> None:
 
     def flush() -> None:
         if run:
-            do_store_inbound_many(run_instance, run)
+            do_track_inbound(run_instance.org_id, do_store_inbound_many(run_instance, run))
             run.clear()
 
     for inbox_event in inbox_events:

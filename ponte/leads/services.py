@@ -1,0 +1,94 @@
+"""Every new number becomes a lead; what its customer writes re-scores it, a moment later.
+
+The inbox pipeline calls `do_track_inbound` with each run of stored messages: it creates
+the missing leads and marks them due a few seconds ahead (`score_due_at`). The background
+loop "ponte-leads" then scores what is due (`do_score_due_leads`), so a burst of ten
+messages is read once, whole, off the webhook's path.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ponte import realtime
+from ponte.ai.offline import trained
+from ponte.ai.scoring import ChatLine, Score
+from ponte.conversations.models import Conversation, Message
+from ponte.db import serialized_writes
+from ponte.leads.models import Lead, LeadScore
+
+# The offline provider reads the latest lines; older ones barely move its recency weights.
+LINES_READ = 40
+
+
+def do_track_inbound(org_id, messages: Iterable[Message]) -> None:
+    """Make each customer who wrote a lead, and ask for a scoring a little later.
+
+    A few queries per run of messages, whatever its size; our own outbound copies
+    (echoes of what the shop sent) neither create leads nor re-score them.
+    """
+    chats = {m.conversation_id for m in messages if m.direction == Message.Direction.INBOUND}
+    if not chats:
+        return
+    contact_ids = set(Conversation.objects.filter(org_id=org_id, pk__in=chats)
+                      .values_list("contact_id", flat=True))
+    Lead.objects.bulk_create([Lead(org_id=org_id, contact_id=contact_id)
+                              for contact_id in contact_ids], ignore_conflicts=True)
+    due = timezone.now() + timedelta(seconds=settings.PONTE_LEAD_SCORE_DEBOUNCE_SECONDS)
+    Lead.objects.filter(org_id=org_id, contact_id__in=contact_ids).update(score_due_at=due)
+
+
+def do_score_due_leads(now: datetime | None = None, limit: int = 50) -> int:
+    """Score the leads whose scoring is due; returns how many were scored.
+
+    The chat is read and scored outside the write lock; the write then claims the lead
+    only if its due time is still the one read, so a message that arrived meanwhile
+    (a later due time) gets its own scoring, and two workers never score one lead twice.
+    """
+    now = now or timezone.now()
+    due = list(Lead.objects.filter(score_due_at__lte=now)
+               .order_by("score_due_at", "pk")
+               .values_list("pk", "org_id", "contact_id", "score_due_at")[:limit])
+    scored = 0
+    for lead_id, org_id, contact_id, due_at in due:
+        chats = list(Conversation.objects.filter(org_id=org_id, contact_id=contact_id)
+                     .values_list("pk", flat=True))
+        result = provider().score(chat_lines(org_id, chats))
+        if _do_record_score(lead_id, org_id, due_at, chats, result, now):
+            scored += 1
+    return scored
+
+
+def provider():
+    """The offline provider, trained once per process on first use (about two seconds)."""
+    return trained()
+
+
+def chat_lines(org_id, chat_ids: list[int]) -> list[ChatLine]:
+    """The person's latest lines across their chats, oldest first, as a provider reads them."""
+    latest = (Message.objects.filter(org_id=org_id, conversation__in=chat_ids)
+              .order_by("-engine_timestamp", "-id")
+              .values_list("direction", "text", "caption", "engine_timestamp")[:LINES_READ])
+    return [ChatLine(direction == Message.Direction.INBOUND, text or caption, at)
+            for direction, text, caption, at in reversed(latest) if (text or caption).strip()]
+
+
+def _do_record_score(lead_id: int, org_id, due_at: datetime, chats: list[int], result: Score,
+                     now: datetime) -> bool:
+    with serialized_writes(), transaction.atomic():
+        claimed = Lead.objects.filter(pk=lead_id, score_due_at=due_at).update(
+            score=result.score, reasons=result.reasons,
+            sentiment_label=result.sentiment.label, sentiment_value=result.sentiment.value,
+            intent=result.intent, scored_at=now, score_due_at=None)
+        if not claimed:
+            return False  # scored elsewhere, re-due by a newer message, or erased meanwhile
+        LeadScore.objects.create(
+            lead_id=lead_id, org_id=org_id, score=result.score, reasons=result.reasons,
+            sentiment_label=result.sentiment.label, sentiment_value=result.sentiment.value,
+            intent=result.intent, scored_at=now)
+        realtime.publish_on_commit(org_id, "lead.scored", {
+            "lead_id": lead_id, "conversation_ids": chats, "score": result.score})
+    return True
