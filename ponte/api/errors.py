@@ -8,6 +8,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ponte.api.cursors import BadCursor
 from ponte.conversations.outbound import SendRejected
+from ponte.leads.services import LeadRefused
 from ponte.privacy.services import PrivacyRefused
 
 
@@ -59,7 +60,8 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(SendRejected)
     @api.exception_handler(PrivacyRefused)
+    @api.exception_handler(LeadRefused)
     @api.exception_handler(Refused)
-    def rejected(request: HttpRequest, exc: SendRejected | PrivacyRefused | Refused
+    def rejected(request: HttpRequest, exc: SendRejected | PrivacyRefused | LeadRefused | Refused
                  ) -> HttpResponse:
         return answer(request, exc.status, exc.code, exc.detail)

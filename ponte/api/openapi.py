@@ -17,6 +17,11 @@ PHONE_422 = ("`invalid_phone`: the phone cannot be read as a number (`detail` sa
              "or `invalid`: a parameter or body field is invalid (`detail` lists each).")
 
 
+OWNER_422 = ("`invalid_owner`: the e-mail is not a member of your organization (`detail` says "
+             "so, for a person); or `invalid`: a parameter or body field is invalid (`detail` "
+             "lists each).")
+
+
 def answers(ok: dict[int, type], *errors: int) -> dict[int, type]:
     """An operation's success plus the errors every operation can give and its own."""
     return {**ok, 401: ErrorOut, 422: ValidationErrorOut,
@@ -33,6 +38,8 @@ class PonteAPI(NinjaAPI):
                         response["description"] = MEANINGS[int(status)]
                     if int(status) == 422 and "InvalidPhoneOrFieldsOut" in str(response):
                         response["description"] = PHONE_422
+                    if int(status) == 422 and "InvalidOwnerOrFieldsOut" in str(response):
+                        response["description"] = OWNER_422
         return schema
 
 

@@ -1,6 +1,7 @@
 """What the API answers and accepts; the field descriptions are the OpenAPI document's."""
 
 from datetime import datetime
+from typing import Literal
 
 from ninja import Field, Schema
 from pydantic import ConfigDict, field_validator
@@ -188,3 +189,59 @@ class PersonExportOut(Schema):
 class ErasedOut(Schema):
     phone: str
     erased: dict[str, int] = Field(description="Rows erased by kind; `{}` when Ponte held none.")
+
+
+LEAD_STATUS = "`new` (Novo), `in_progress` (Em atendimento), `won` (Ganho) or `lost` (Perdido)."
+
+
+class SentimentOut(Schema):
+    label: str = Field(description="`negative`, `neutral` or `positive`.")
+    value: float = Field(description="-1 (angry) .. 1 (delighted).")
+
+
+class LeadOut(Schema):
+    id: int
+    contact: ContactOut
+    conversation_id: int | None = Field(description="The contact's latest chat.")
+    status: str = Field(description=LEAD_STATUS)
+    status_label: str
+    owner: str | None = Field(description="The e-mail of the member the lead is with.")
+    score: int | None = Field(description="0..100, how hot the lead is; null until scored "
+                                          "(a few seconds after the customer's message).")
+    band: str = Field(description="`hot` (70+), `warm` (40–69), `cold` (<40); empty unscored.")
+    sentiment: SentimentOut | None
+    intent: float | None = Field(description="0..1, how likely the customer means to buy.")
+    reasons: list[str] = Field(description="Short pt-BR phrases: why this score.")
+    trend: int | None = Field(description="This score minus the one before it; null if none.")
+    scored_at: datetime | None
+
+
+class LeadScoreOut(Schema):
+    score: int
+    sentiment: SentimentOut | None
+    intent: float | None
+    reasons: list[str]
+    scored_at: datetime
+
+
+class LeadDetailOut(LeadOut):
+    history: list[LeadScoreOut] = Field(description="Each scoring, newest first (up to 100).")
+
+
+class LeadPage(Schema):
+    items: list[LeadOut]
+    next_before: str | None = Field(description=CURSOR)
+
+
+class LeadUpdateIn(Schema):
+    status: Literal["new", "in_progress", "won", "lost"] | None = Field(
+        None, description=LEAD_STATUS)
+    owner_email: str | None = Field(None, max_length=254, description=(
+        "A member of your organization; null or empty gives the lead back to nobody."))
+
+
+class InvalidOwnerOrFieldsOut(Schema):
+    error: str = Field(description=(
+        "`invalid_owner` (then `detail` says, for a person, that the e-mail is not a "
+        "member's) or `invalid` (then `detail` lists each field that failed)."))
+    detail: str | list[FieldErrorOut]

@@ -7,7 +7,7 @@ from ninja import Query, Status
 from ninja.errors import HttpError
 
 from ponte.accounts.models import Instance
-from ponte.api import cursors, errors, privacy, schemas
+from ponte.api import cursors, errors, leads, privacy, schemas
 from ponte.api.auth import ApiKeyAuth
 from ponte.api.openapi import PonteAPI, answers, docs
 from ponte.api.paging import BEFORE, LIMIT
@@ -34,6 +34,7 @@ api = PonteAPI(title="Ponte", version="1", auth=ApiKeyAuth(), urls_namespace="ap
                            "newest first and paged by `next_before`.")
 errors.install(api)
 api.add_router("", privacy.router)
+api.add_router("", leads.router)
 
 def _message_out(message: Message) -> dict:
     # An inbound row keeps the model's default status; to an integrator it was received.

@@ -12,8 +12,10 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ponte import realtime
+from ponte.accounts.models import Member
 from ponte.ai.offline import trained
 from ponte.ai.scoring import ChatLine, Score
 from ponte.conversations.models import Conversation, Message
@@ -92,3 +94,36 @@ def _do_record_score(lead_id: int, org_id, due_at: datetime, chats: list[int], r
         realtime.publish_on_commit(org_id, "lead.scored", {
             "lead_id": lead_id, "conversation_ids": chats, "score": result.score})
     return True
+
+
+class LeadRefused(ValueError):
+    """A change to a lead that cannot be made; `detail` says why, for a person."""
+
+    def __init__(self, code: str, detail: str, status: int = 422) -> None:
+        super().__init__(detail)
+        self.code, self.detail, self.status = code, detail, status
+
+
+def check_lead_owner(org_id, email: str | None):
+    """The user a lead may be given to: a member of the lead's organization; None clears it."""
+    if not email or not email.strip():
+        return None
+    member = (Member.objects.filter(org_id=org_id, user__email__iexact=email.strip(),
+                                    user__is_active=True)
+              .select_related("user").first())
+    if member is None:
+        raise LeadRefused("invalid_owner", _(
+            "“%(email)s” não é membro desta organização: o lead só pode ficar com alguém da "
+            "equipe.") % {"email": email.strip()[:100]})
+    return member.user
+
+
+def do_update_lead(lead: Lead, changes: dict) -> Lead:
+    """Set the lead's status and/or owner (`changes` holds only what was asked)."""
+    with serialized_writes(), transaction.atomic():
+        for name, value in changes.items():
+            setattr(lead, name, value)
+        if changes:
+            lead.save(update_fields=list(changes))
+            realtime.publish_on_commit(lead.org_id, "lead.updated", {"lead_id": lead.pk})
+    return lead
