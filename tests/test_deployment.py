@@ -29,11 +29,12 @@ def sign_in(server: Server, email: str, password: str, headers: dict | None = No
     """One sign-in attempt as a browser makes it; the cookies are carried by hand because
     they are `Secure` and this test talks plain HTTP to the port behind the proxy."""
     headers = HOST | (headers or {})
-    form = httpx.get(server.base + "/login/", headers=headers)
+    form = httpx.get(server.base + "/login/", headers=headers, timeout=30)
     token = form.cookies["csrftoken"]
     answer = httpx.post(server.base + "/login/", headers=headers | {
         "Cookie": f"csrftoken={token}"},
-        data={"username": email, "password": password, "csrfmiddlewaretoken": token})
+        data={"username": email, "password": password, "csrfmiddlewaretoken": token},
+        timeout=30)  # a password check takes seconds on a slow, busy machine
     return answer.status_code
 
 
