@@ -193,6 +193,7 @@ def test_messages_sent_while_the_websocket_was_down_appear_after_it_reconnects(s
 
 def test_a_catch_up_that_fails_as_the_network_returns_is_tried_again(shop, page):
     inbound(shop, "5531911110012", "antes", "Olga Retorno")
+    wait_for(lambda: conversation_id(shop, "+5531911110012"))  # stored: the reload shows it
     page.reload()
     open_chat(page, "Olga Retorno")
     failed = []
@@ -216,6 +217,7 @@ def test_a_catch_up_that_fails_as_the_network_returns_is_tried_again(shop, page)
 
 def test_a_link_that_dies_silently_is_noticed_by_an_unanswered_ping(shop, page):
     inbound(shop, "5531911110013", "antes", "Paulo Silêncio")
+    wait_for(lambda: conversation_id(shop, "+5531911110013"))  # stored: the reload shows it
     page.reload()
     open_chat(page, "Paulo Silêncio")
     page.evaluate("ponteLive.pongWithinMs = 500; ponteLive.openWithinMs = 1000")
