@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.db import connection
+from django.db.models import F, Q, QuerySet
 
 log = logging.getLogger(__name__)
 _sqlite_writer = threading.Lock()
@@ -251,3 +252,16 @@ def _converter(field):
     if kind == "DateTimeField":
         return connection.ops.adapt_datetimefield_value
     return lambda value: field.get_db_prep_save(value, connection)
+
+
+def page_after(rows: QuerySet, field: str, after: tuple | None, limit: int) -> list:
+    """Keyset paging by `field` descending (rows without it last), then id descending:
+    `limit + 1` rows from just after the key `(value, id)`, the extra one saying more follow."""
+    if after is not None:
+        value, pk = after
+        if value is None:
+            rows = rows.filter(**{f"{field}__isnull": True, "pk__lt": pk})
+        else:
+            rows = rows.filter(Q(**{f"{field}__lt": value}) | Q(**{field: value, "pk__lt": pk})
+                               | Q(**{f"{field}__isnull": True}))
+    return list(rows.order_by(F(field).desc(nulls_last=True), "-pk")[: limit + 1])

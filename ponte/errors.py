@@ -3,6 +3,18 @@
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 
+
+class Refused(ValueError):
+    """A request refused on purpose: `code` for machines, `detail` for a person, and the
+    HTTP status the API answers with (each kind of refusal sets its default)."""
+
+    status = 400
+
+    def __init__(self, code: str, detail: str, status: int | None = None) -> None:
+        super().__init__(detail)
+        self.code, self.detail = code, detail
+        self.status = status or type(self).status
+
 MACHINE_PREFIXES = ("/webhooks/", "/api/", "/healthz", "/metrics", "/bench/")
 
 

@@ -7,18 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ponte.api.cursors import BadCursor
-from ponte.conversations.outbound import SendRejected
-from ponte.leads.services import LeadRefused
-from ponte.privacy.services import PrivacyRefused
-
-
-class Refused(Exception):
-    """A request the API answers with its own error code, e.g. `invalid_phone`."""
-
-    def __init__(self, code: str, detail: str, status: int = 400) -> None:
-        super().__init__(detail)
-        self.code, self.detail, self.status = code, detail, status
-
+from ponte.errors import Refused
 
 HTTP_CODES = {400: "bad_request", 404: "not_found", 409: "conflict", 502: "engine_error"}
 
@@ -58,10 +47,6 @@ def install(api: NinjaAPI) -> None:
         return answer(request, exc.status_code, HTTP_CODES.get(exc.status_code, "error"),
                       str(exc))
 
-    @api.exception_handler(SendRejected)
-    @api.exception_handler(PrivacyRefused)
-    @api.exception_handler(LeadRefused)
-    @api.exception_handler(Refused)
-    def rejected(request: HttpRequest, exc: SendRejected | PrivacyRefused | LeadRefused | Refused
-                 ) -> HttpResponse:
+    @api.exception_handler(Refused)  # sends, privacy and lead changes refuse alike
+    def rejected(request: HttpRequest, exc: Refused) -> HttpResponse:
         return answer(request, exc.status, exc.code, exc.detail)

@@ -8,24 +8,12 @@ from django.test import Client
 
 from ponte.accounts.models import Member
 from ponte.api.test_api import store
+from ponte.api.test_privacy_api import Api
 from ponte.leads.models import Lead, LeadScore
 
 pytestmark = pytest.mark.django_db
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-class Api:
-    def __init__(self, tenant) -> None:
-        self.client = Client(raise_request_exception=False)
-        self.headers = {"Authorization": f"Bearer {tenant.api_key}"}
-
-    def get(self, path: str, params: dict | None = None):
-        return self.client.get(f"/api/v1{path}", params or {}, headers=self.headers)
-
-    def patch(self, path: str, body: dict):
-        return self.client.patch(f"/api/v1{path}", data=body, content_type="application/json",
-                                 headers=self.headers)
 
 
 def make_lead(tenant, phone: str, *scores: int, status: str = Lead.Status.NEW) -> Lead:

@@ -40,6 +40,10 @@ class Api:
         return self.client.post(f"/api/v1{path}", data=data, content_type="application/json",
                                 headers=self.headers)
 
+    def patch(self, path: str, body: dict):
+        return self.client.patch(f"/api/v1{path}", data=body, content_type="application/json",
+                                 headers=self.headers)
+
     def delete(self, path: str):
         return self.client.delete(f"/api/v1{path}", headers=self.headers)
 

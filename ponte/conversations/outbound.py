@@ -12,6 +12,7 @@ from ponte.conversations.contacts import resolve_contact
 from ponte.conversations.models import Conversation, Message, MessageStatus
 from ponte.conversations.sender import sending
 from ponte.conversations.storing import bump_conversation, publish_message_changed
+from ponte.errors import Refused
 from ponte.identity import canonicalize
 from ponte.personal_data import sending_refused
 from ponte.text import is_storable
@@ -19,10 +20,8 @@ from ponte.text import is_storable
 MAX_TEXT = 4096  # WhatsApp's own limit for a text message
 
 
-class SendRejected(ValueError):
-    def __init__(self, code: str, detail: str, status: int = 400) -> None:
-        super().__init__(detail)
-        self.code, self.detail, self.status = code, detail, status
+class SendRejected(Refused):
+    """A message that cannot be queued, and why."""
 
 
 def check_send_message(org: Organization, *, text: str, to: str | None = None,

@@ -6,6 +6,7 @@ from django.db.models import F, Q
 
 from ponte.accounts.models import Organization
 from ponte.conversations.models import Conversation, Message
+from ponte.db import page_after
 from ponte.identity import canonicalize
 
 ConversationKey = tuple[datetime | None, int]
@@ -20,14 +21,7 @@ def conversations_page(org: Organization, *, before: ConversationKey | None, lim
         chats = chats.filter(contact__e164=e164)
     if unread:
         chats = chats.filter(unread_count__gt=0)
-    if before is not None:
-        at, pk = before
-        if at is None:
-            chats = chats.filter(last_message_at__isnull=True, id__lt=pk)
-        else:
-            chats = chats.filter(Q(last_message_at__lt=at) | Q(last_message_at=at, id__lt=pk)
-                                 | Q(last_message_at__isnull=True))
-    return list(chats.order_by(F("last_message_at").desc(nulls_last=True), "-id")[: limit + 1])
+    return page_after(chats, "last_message_at", before, limit)
 
 
 def conversation_or_none(org: Organization, conversation_id: int) -> Conversation | None:

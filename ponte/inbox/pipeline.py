@@ -152,12 +152,13 @@ def drain(batch_size: int = 100) -> int:
         # and with a retention of 0 no processed body is.
         keep = settings.PONTE_INBOX_RETENTION_HOURS > 0
         done = [e for e in batch if e.state == InboxEvent.State.DONE]
-        InboxEvent.objects.filter(pk__in=[e.pk for e in done if not keep
-                                          or getattr(e, "hidden", False)]).delete()
-        if any(getattr(e, "hidden", False) for e in done):
+        hiding = {e.pk for e in done if getattr(e, "hidden", False)}
+        kept = {e.pk for e in done if keep and e.pk not in hiding}
+        InboxEvent.objects.filter(pk__in=[e.pk for e in done if e.pk not in kept]).delete()
+        if hiding:
             transaction.on_commit(lambda: forget_deleted_pages([InboxEvent._meta.db_table]))
-        InboxEvent.objects.filter(pk__in=[e.pk for e in done if keep and not getattr(
-            e, "hidden", False)]).update(state=InboxEvent.State.DONE, processed_at=now)
+        InboxEvent.objects.filter(pk__in=kept).update(state=InboxEvent.State.DONE,
+                                                      processed_at=now)
         troubled = [e for e in batch if e.state != InboxEvent.State.DONE]
         InboxEvent.objects.bulk_update(troubled, ["state", "error", "attempts", "processed_at"])
     return len(batch)

@@ -1,11 +1,12 @@
 """Leads as the API lists them: hottest first, with their chat and how the score moved."""
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 
 from ponte.conversations.models import Conversation
+from ponte.conversations.queries import SCORE_BANDS
+from ponte.db import page_after
 from ponte.leads.models import Lead, LeadScore
 
-BANDS = {"hot": Q(score__gte=70), "warm": Q(score__gte=40, score__lt=70), "cold": Q(score__lt=40)}
 # Sort key of a lead in the ranking: (score, id); an unscored lead comes after every scored one.
 RankKey = tuple[int | None, int]
 
@@ -27,15 +28,8 @@ def ranked(org, *, status: str | None = None, band: str | None = None,
     if status:
         rows = rows.filter(status=status)
     if band:
-        rows = rows.filter(BANDS[band])
-    if after is not None:
-        score, pk = after
-        if score is None:
-            rows = rows.filter(score__isnull=True, pk__lt=pk)
-        else:
-            rows = rows.filter(Q(score__lt=score) | Q(score=score, pk__lt=pk)
-                               | Q(score__isnull=True))
-    return list(rows.order_by(F("score").desc(nulls_last=True), "-pk")[: limit + 1])
+        rows = rows.filter(score__range=SCORE_BANDS[band])
+    return page_after(rows, "score", after, limit)
 
 
 def history(lead: Lead, limit: int = 100) -> list[LeadScore]:

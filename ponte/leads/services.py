@@ -20,6 +20,7 @@ from ponte.ai.offline import trained
 from ponte.ai.scoring import ChatLine, Score
 from ponte.conversations.models import Conversation, Message
 from ponte.db import serialized_writes
+from ponte.errors import Refused
 from ponte.leads.models import Lead, LeadScore
 
 # The offline provider reads the latest lines; older ones barely move its recency weights.
@@ -58,15 +59,10 @@ def do_score_due_leads(now: datetime | None = None, limit: int = 50) -> int:
     for lead_id, org_id, contact_id, due_at in due:
         chats = list(Conversation.objects.filter(org_id=org_id, contact_id=contact_id)
                      .values_list("pk", flat=True))
-        result = provider().score(chat_lines(org_id, chats))
+        result = trained().score(chat_lines(org_id, chats))
         if _do_record_score(lead_id, org_id, due_at, chats, result, now):
             scored += 1
     return scored
-
-
-def provider():
-    """The offline provider, trained once per process on first use (about two seconds)."""
-    return trained()
 
 
 def chat_lines(org_id, chat_ids: list[int]) -> list[ChatLine]:
@@ -96,12 +92,10 @@ def _do_record_score(lead_id: int, org_id, due_at: datetime, chats: list[int], r
     return True
 
 
-class LeadRefused(ValueError):
-    """A change to a lead that cannot be made; `detail` says why, for a person."""
+class LeadRefused(Refused):
+    """A change to a lead that cannot be made."""
 
-    def __init__(self, code: str, detail: str, status: int = 422) -> None:
-        super().__init__(detail)
-        self.code, self.detail, self.status = code, detail, status
+    status = 422
 
 
 def check_lead_owner(org_id, email: str | None):

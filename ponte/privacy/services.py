@@ -11,16 +11,15 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ponte.db import serialized_writes
+from ponte.errors import Refused
 from ponte.identity import canonicalize
 from ponte.privacy.hidden import forget_cached, phone_handles
 from ponte.privacy.models import HiddenHandle, HiddenNumber, PrivacyRecord
 from ponte.privacy.people import erase_person, export_person, person_for
 
 
-class PrivacyRefused(ValueError):
-    def __init__(self, code: str, detail: str, status: int = 422) -> None:
-        super().__init__(detail)
-        self.code, self.detail, self.status = code, detail, status
+class PrivacyRefused(Refused):
+    status = 422
 
 
 @dataclass(frozen=True)
