@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from ponte.accounts.models import Member, Organization, Role
 from ponte.accounts.services import do_create_instance, do_set_engine
-from ponte.conversations.storing import do_store_inbound
+from ponte.conversations.storing import do_store_inbound, do_store_inbound_many
 from ponte.engines import InboundMessage
 from ponte.identity import canonicalize
-from ponte.leads.models import Lead
+from ponte.leads.services import do_track_inbound
 from ponte.privacy.services import Actor, do_hide_number
 
 if TYPE_CHECKING:
@@ -34,18 +34,19 @@ CUSTOMERS = [
     ("5521991234567", "Carla Mendes"),
     ("5548999990001", "Diego Rocha"),
 ]
-OPENERS = [
-    "Oi! Vocês ainda têm o tênis azul no 42?",
-    "Bom dia, qual o prazo de entrega para BH?",
-    "Quero comprar duas camisetas, aceitam Pix?",
-    "Meu pedido chegou com defeito, e agora?",
-]
-# What the scoring (a later issue) would say of each opener; shown in the inbox and panel.
-DEMO_LEADS = [
-    (78, ["Pergunta por um produto e tamanho definidos", "Interesse de compra"]),
-    (45, ["Pergunta sobre entrega"]),
-    (88, ["Quer comprar duas peças", "Pergunta a forma de pagamento"]),
-    (20, ["Reclamação de defeito", "Sentimento negativo"]),
+# Each customer's chat so far: (minutes ago, from the shop?, text). The leads' scores,
+# reasons and reply drafts come from the real offline scorer, a few seconds after start.
+CHATS = [
+    [(50, False, "Oi! Vocês ainda têm o tênis azul no 42?"),
+     (48, True, "Oi, Ana! Temos sim, sai por R$ 249,90."),
+     (45, False, "Aceita pix? Se der eu já pago hoje e vc manda amanhã?")],
+    [(40, False, "Bom dia, qual o prazo de entrega para BH?"),
+     (38, True, "Bom dia, Bruno! Para BH são 2 dias úteis, frete R$ 15."),
+     (30, False, "Hmm achei meio caro o frete, vou pensar")],
+    [(35, False, "Quero comprar duas camisetas, aceitam Pix?"),
+     (33, True, "Aceitamos sim! A chave é o CNPJ da loja."),
+     (20, False, "Pronto, segue o comprovante 😊 pode separar a M e a G")],
+    [(15, False, "Meu pedido chegou com defeito, e agora?? 😡")],
 ]
 # The owner's family writes to the shop's number too: hidden from the CRM at seeding, so
 # the demo shows the number in Settings › Privacidade and nowhere else, even as it writes.
@@ -85,14 +86,15 @@ def seed(engine_url: str = "") -> DemoCredentials:
         Member.objects.create(org=org, user=user, role=Role.OWNER)
         instance = org.instances.get()
         now = timezone.now()
-        for index, ((phone, name), text, (score, reasons)) in enumerate(
-                zip(CUSTOMERS, OPENERS, DEMO_LEADS, strict=True)):
-            identity = canonicalize(f"{phone}@c.us")
-            message = do_store_inbound(instance, InboundMessage(
-                engine_message_id=f"DEMO{index:04d}", chat=identity, sender=identity,
-                timestamp=now - timedelta(minutes=30 - index * 5), text=text, push_name=name))
-            Lead.objects.create(org=org, contact=message.conversation.contact, score=score,
-                                reasons=reasons, scored_at=now)
+        stored = do_store_inbound_many(instance, [
+            InboundMessage(engine_message_id=f"DEMO{index}-{turn}", chat=identity,
+                           sender=identity, from_me=from_shop, text=text,
+                           timestamp=now - timedelta(minutes=minutes_ago),
+                           push_name=None if from_shop else name)
+            for index, ((phone, name), chat) in enumerate(zip(CUSTOMERS, CHATS, strict=True))
+            for identity in [canonicalize(f"{phone}@c.us")]
+            for turn, (minutes_ago, from_shop, text) in enumerate(chat)])
+        do_track_inbound(org.pk, stored)  # the worker scores them a few seconds after start
         family = canonicalize(f"{FAMILY[0]}@c.us")
         do_store_inbound(instance, InboundMessage(
             engine_message_id="DEMOFAMILY", chat=family, sender=family, timestamp=now,

@@ -1,9 +1,15 @@
-"""The demo's simulated engine stands in for a phone, also after a reset total."""
+"""The demo's simulated engine stands in for a phone, also after a reset total; its shop's
+leads are scored for real."""
+
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from ponte import demo
 from ponte.accounts.models import Instance
+from ponte.leads.models import Lead
+from ponte.leads.services import do_score_due_leads
 from ponte.sessions.supervisor import Supervisor
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -45,3 +51,16 @@ def test_the_demo_hides_a_family_number_which_shows_only_in_privacy_settings(cli
     privacy = client.get("/settings/privacy/").content.decode()
     assert family in privacy and "Família: não é cliente" in privacy
     assert client.get("/chat/", {"phone": demo.FAMILY[0]}).status_code == 409
+
+
+def test_the_demo_leads_are_scored_by_the_scorer_from_their_chats_a_moment_after_seeding():
+    demo.seed()
+    assert not Lead.objects.filter(score__isnull=False).exists()  # nothing written by hand
+    do_score_due_leads(now=timezone.now() + timedelta(minutes=1))
+    leads = {lead.contact.push_name: lead for lead in Lead.objects.select_related("contact")}
+    assert set(leads) == {name for _, name in demo.CUSTOMERS}
+    assert leads["Carla Mendes"].band == "hot"  # paid and asked to set the shirts aside
+    assert "enviou comprovante" in leads["Carla Mendes"].reasons
+    assert leads["Diego Rocha"].band == "cold"  # a defect, angry
+    assert leads["Diego Rocha"].sentiment_label == "negative"
+    assert "disse que vai pensar" in leads["Bruno Lima"].reasons
