@@ -202,7 +202,12 @@ POSITIVE = _any(
     r"deliciosa?o?", r"caprichad[oa]", r"inteirinh[oa]", r"certinh[oa]", r"amorzinho",
     r"lindissim[oa]", r"maravilhosamente", r"salvou", r"salvaram", r"apaixon\w*",
     r"obrigad[oa] de coracao", r"sempre (?:me )?atende\w*", r"volto sempre",
-    r"com certeza", r"indico", r"confianca")
+    r"com certeza", r"indico", r"confianca", r"(?:muito|bem|super|mega) bo[am]",
+    r"bo[am] demais", r"curt(?:i|imos|iu)", r"gracinha", r"fofinh[oa]", r"lindinh[oa]",
+    r"coisa linda", r"elegante", r"qualidade", r"satisfeit[oa]", r"content[ea]",
+    r"ficou (?:otim[oa]|lind[oa]|perfeit[oa]|show)", r"caiu (?:super |muito )?bem",
+    r"vestiu (?:super |muito )?bem", r"sao (?:demais|otim[oa]s|incriveis|os melhores)",
+    r"chic")
 NEGATIVE = _any(
     r"pessim\w*", r"horrivel", r"ruim", r"absurdo", r"vergonha", r"odiei", r"detestei",
     r"decepcion\w*", r"triste", r"chatead[oa]", r"irritad[oa]", r"raiva", r"revoltad[oa]",
@@ -236,10 +241,18 @@ NEGATIVE = _any(
     r"tudo isso", r"exager\w*", r"sem (?:lacre|o cabo|retorno)", r"ja era",
     r"aff+", r"argh", r"que saco", r"poxa vida", r"nao (?:vale|consigo)", r"desanim\w*",
     r"frustr\w*", r"chatiad\w*", r"nada ainda", r"ainda nada",
-    r"desde (?:as|ontem|segunda|terca|quarta|quinta|sexta|sabado|domingo|cedo)")
+    r"desde (?:as|ontem|segunda|terca|quarta|quinta|sexta|sabado|domingo|cedo)",
+    r"pior(?:ou)?", r"frac[oa]", r"mal feit[oa]", r"malfeit[oa]", r"baixa qualidade",
+    r"qualidade (?:ruim|baixa|pessima)", r"bosta", r"merda", r"droga", r"osso",
+    r"ninguem merece", r"vacuo", r"ignorad[oa]", r"nao (?:me )?retorna\w*", r"falsificad\w*",
+    r"pirata", r"nao presta", r"sumiram", r"perder?am? (?:uma )?cliente")
 IRONY = _any(r"emojiirony", r"(?:otimo|maravilha|que beleza|parabens|adorei|lindo) (?:\w+ )?"
              r"(?:atendimento|servico)", r"obrigad[oa] (?:por nada|pela demora)",
-             r"(?:\d+|tres|dois|duas) (?:dias|semanas?) sem resposta", r"so que nao")
+             r"(?:\d+|tres|dois|duas) (?:dias|semanas?) sem resposta", r"so que nao",
+             r"parabens (?:pela|pelo) "
+             r"(?:demora|atraso|descaso)", r"(?:adorei|amei) (?:esperar|a demora|o atraso)",
+             r"obrigad[oa] por me ignorar", r"(?:que|muita) rapidez (?:hein|ne)",
+             r"super rapido (?:ne|hein)")
 QUESTION = re.compile(r"\?")
 
 
