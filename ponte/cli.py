@@ -277,6 +277,12 @@ def cmd_ai_eval(args: argparse.Namespace) -> None:
         sys.exit(str(exc))
     if not messages and not conversations:
         sys.exit("nenhum dado rotulado para avaliar")
+    if args.cross_validate:
+        from ponte.ai.crossval import cross_validate, cross_validation_report
+
+        result = cross_validate(messages, conversations, args.folds)
+        print(cross_validation_report(result, args.folds, misses=args.misses))
+        return
     print(evaluation_table(evaluate(trained(), messages, conversations), args.provider))
 
 
@@ -327,6 +333,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="labelled .jsonl files (messages and/or conversations); "
                               "the shipped ones if none")
     ai_eval.add_argument("--provider", choices=["offline"], default="offline")
+    ai_eval.add_argument("--cross-validate", action="store_true",
+                         help="k-fold figures inside the train split only (for tuning)")
+    ai_eval.add_argument("--folds", type=int, default=5)
+    ai_eval.add_argument("--misses", action="store_true",
+                         help="with --cross-validate: list the training rows it got wrong")
     ai_eval.set_defaults(func=cmd_ai_eval)
     return parser
 

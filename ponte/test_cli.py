@@ -98,3 +98,14 @@ def test_ai_eval_refuses_a_file_that_is_not_labelled_data(tmp_path):
     with pytest.raises(SystemExit) as stopped:
         main(["ai", "eval", str(stray)])
     assert "contatos.jsonl:1" in str(stopped.value)
+
+
+def test_ai_eval_cross_validate_reads_only_the_train_rows(tmp_path, capsys):
+    files = [tmp_path / "conversas.jsonl", tmp_path / "mensagens.jsonl"]
+    for path, rows in zip(files, (AI_CONVERSATIONS, AI_MESSAGES), strict=True):
+        path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+    main(["ai", "eval", "--cross-validate", "--folds", "2", "--misses", *map(str, files)])
+    printed = capsys.readouterr().out
+    assert printed.startswith("validação cruzada em 2 partes, só o treino (2 mensagens, "
+                              "0 conversas)")
+    assert "qto custa o short jeans?" not in printed and "Amei!!" not in printed

@@ -30,7 +30,8 @@ INTENT_PRIOR = {"1": {
     "topic:payment": 2.2, "topic:delivery": 1.8, "topic:stock": 1.8, "topic:size": 1.6,
     "topic:colour": 1.4, "topic:complaint": -1.5, "topic:exchange": -0.5,
     "topic:undecided": -2.5, "topic:thanks": -1.0, "topic:greeting": -0.3, "refusal": -4.0,
-    "still_buys": 2.0, "question": 0.4, "irony": -1.0, "spam": -3.0, "price_pain": -2.0}}
+    "still_buys": 2.0, "question": 0.4, "irony": -1.0, "spam": -3.0, "price_pain": -2.0,
+    "not_a_sale": -2.5}}
 SENTIMENT_PRIOR = {
     "positive": {"bias": -0.8, "positive": 1.3, "negative": -0.8, "irony": -2.0,
                  "topic:complaint": -1.0, "exclaim2": 0.4, "elongated": 0.4},
@@ -43,7 +44,14 @@ HOT_PRIOR = {"1": {
     "bias": -2.5, "intent": 2.5, "last_intent": 1.5, "stage:5": 3.0, "stage:4": 2.2,
     "stage:3": 1.2, "stage:2": 0.6, "last:undecided": -2.0, "last:refusal": -3.5,
     "last:complaint": -1.0, "silence": -0.8, "silence_after_doubt": -1.5, "sentiment": 0.6,
-    "last:proof_of_payment": 1.5, "last:order": 1.0}}
+    "last:proof_of_payment": 1.5, "last:order": 1.0, "shop:confirmed": 1.0,
+    "shop:payment_details": 0.8, "shop:chased": -1.0}}
+# The shop's own words after the customer's: it took an order, or it gave a way to pay.
+_SHOP_CONFIRMED = re.compile(
+    r"\b(?:separad|reservad|anotad|agendad|recebid|confirmad|combinad|encomenda anotad|"
+    r"pedido (?:confirmado|feito|separado)|sai (?:hoje|amanha)|chega (?:hoje|amanha)|"
+    r"fica pronto|enviad)\w*")
+_SHOP_PAYMENT = re.compile(r"\b(?:chave|pix|link|cnpj|boleto)\b")
 
 
 @dataclass(frozen=True)
@@ -65,7 +73,8 @@ def message_features(text: str) -> tuple[Cues, dict[str, float]]:
     features = {"bias": 1.0, "positive": float(min(cues.positive, 3)),
                 "negative": float(min(cues.negative, 3))}
     features.update({f"topic:{topic}": 1.0 for topic in cues.topics})
-    for flag in ("refusal", "still_buys", "irony", "question", "laugh", "spam", "price_pain"):
+    for flag in ("refusal", "still_buys", "irony", "question", "laugh", "spam", "price_pain",
+                 "not_a_sale"):
         if getattr(cues, flag):
             features[flag] = 1.0
     shown = {"exclaim": "!" in text, "exclaim2": "!!" in text, "question2": "??" in text,
@@ -73,7 +82,12 @@ def message_features(text: str) -> tuple[Cues, dict[str, float]]:
              "caps": sum(c.isupper() for c in text) > max(8, len(text) // 2),
              "emoji": bool(_UNKNOWN_EMOJI.search(text))}
     features.update({name: 1.0 for name, found in shown.items() if found})
+    if shown["exclaim"] or shown["elongated"]:
+        # Said with feeling: an order or a thanks with "!" reads warmer than a plain one.
+        features.update({f"exclaim:{topic}": 1.0 for topic in cues.topics})
     tokens = plain.split()
+    # Five-letter stems, so "decepcionante" learns from "decepcionada".
+    features.update({f"s:{word[:5]}": 1.0 for word in tokens if len(word) > 5})
     features.update({f"w:{word}": 1.0 for word in tokens})
     features.update({f"b:{a}_{b}": 1.0 for a, b in zip(tokens, tokens[1:], strict=False)})
     return cues, features
@@ -99,11 +113,29 @@ def conversation_features(readings: Sequence[Reading], lines: Sequence[ChatLine]
             features[f"last:{topic}"] = 1.0
     if last.cues.refusal and not last.cues.still_buys:
         features["last:refusal"] = 1.0
+    features.update(_shop_side(lines))
     if _silent_since_shop(lines):
         features["silence"] = 1.0
         if "undecided" in last.cues.topics or last.cues.refusal:
             features["silence_after_doubt"] = 1.0
     return features
+
+
+def _shop_side(lines: Sequence[ChatLine]) -> dict[str, float]:
+    """What the shop said after the customer's last message: a confirmation ("Separado!"),
+    payment details, or follow-ups that got no answer."""
+    last_customer = max((i for i, line in enumerate(lines) if line.from_customer), default=-1)
+    recent = [normalize(line.text) for line in lines[max(last_customer - 1, 0):]
+              if not line.from_customer]
+    after = [line for line in lines[last_customer + 1:] if not line.from_customer]
+    found = {}
+    if any(_SHOP_CONFIRMED.search(text) for text in recent):
+        found["shop:confirmed"] = 1.0
+    if any(_SHOP_PAYMENT.search(text) for text in recent):
+        found["shop:payment_details"] = 1.0
+    if len(after) >= 2 and _silent_since_shop(lines):
+        found["shop:chased"] = 1.0
+    return found
 
 
 def _silent_since_shop(lines: Sequence[ChatLine]) -> bool:

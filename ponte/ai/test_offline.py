@@ -179,3 +179,35 @@ def test_a_shop_follow_up_counts_as_silence_only_after_a_day(provider):
     assert "não respondeu à loja" not in provider.score(doubtful(2)).reasons
     assert "não respondeu à loja" in provider.score(doubtful(48)).reasons
     assert provider.score(doubtful(48)).score <= provider.score(doubtful(2)).score
+
+
+def test_laughs_drawls_and_spoken_money_are_read_as_typed():
+    assert normalize("kkkkk amoo, lindoo 😂") == "risos amo lindo emojilaugh"
+    assert normalize("25 conto num pão? tá doido") == "valorcitado num pao esta doido"
+    assert normalize("voo de volta") == "voo de volta"
+
+
+def test_waiting_for_a_restock_is_still_a_sale(provider):
+    waiting = provider.score(chat("acabou o 40? me avisa quando chegar, quero muito")).intent
+    gone = provider.score(chat("acabou o 40? deixa, comprei em outra loja")).intent
+    assert waiting > 0.5 > gone
+
+
+def test_questions_about_the_shop_itself_are_not_purchases(provider):
+    for said in ("vcs tem instagram?", "qual o horário de vcs no feriado?",
+                 "me tira dessa lista de transmissão"):
+        assert provider.score(chat(said)).intent < 0.5, said
+
+
+def test_a_defect_told_calmly_still_reads_as_negative(provider):
+    assert provider.score(chat("o fone parou de funcionar de um lado")).sentiment.label \
+        == "negative"
+    assert provider.score(chat("to doida pra ver a coleção nova 🤩")).sentiment.label \
+        == "positive"
+
+
+def test_the_shop_confirming_an_order_warms_the_chat(provider):
+    asked = ["tem o shampoo de 1 litro?", "Tem sim! R$ 45.", "manda 2 pra mim, rua Augusta 500"]
+    confirmed = provider.score(chat(*asked, "loja: Anotado! Entrega hoje à tarde.")).score
+    assert confirmed >= 70
+    assert confirmed > provider.score(chat(*asked[:2])).score
