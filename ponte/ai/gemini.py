@@ -9,6 +9,7 @@ prompt comes back as a 200 with no candidates and a `promptFeedback.blockReason`
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from google import genai
 from google.genai import errors, types
 
@@ -36,7 +37,9 @@ class GeminiProvider(RemoteProvider):
 
     @property
     def label(self) -> str:
-        return f"Gemini em {where(self.config.base_url)}" if self.config.base_url else "Gemini"
+        if not self.config.base_url:
+            return "Gemini"
+        return _("Gemini em %(where)s") % {"where": where(self.config.base_url)}
 
     @property
     def path(self) -> str:

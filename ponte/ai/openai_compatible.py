@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import openai
+from django.utils.translation import gettext as _
 from openai.types.chat import ChatCompletion
 
 from ponte.ai import failures
@@ -39,7 +40,7 @@ class OpenAICompatibleProvider(RemoteProvider):
     def label(self) -> str:
         if self._base_url == OPENAI_BASE_URL:
             return "OpenAI"
-        return f"compatível com OpenAI em {where(self._base_url)}"
+        return _("compatível com OpenAI em %(where)s") % {"where": where(self._base_url)}
 
     @property
     def path(self) -> str:

@@ -194,7 +194,7 @@ def test_a_model_that_hangs_times_out_in_bounded_time(api):
     failure = failure_of(lambda: api.provider(timeout=0.5, retries=1).score(CHAT))
     assert time.monotonic() - started < 2.5  # two attempts of 0.5 s and a short pause
     assert failure.outcome == "timeout" and failure.status_code is None
-    assert "não respondeu em 0.5 segundos" in failure.detail
+    assert "não respondeu em 0,5 segundos" in failure.detail
     assert api.outcomes() == [("timeout", None)] * 2
 
 
