@@ -59,9 +59,8 @@ class GeminiProvider(RemoteProvider):
             system_instruction=request.instruction,
             response_mime_type="application/json",
             response_json_schema=request.schema,
-            temperature=request.temperature,
             candidate_count=1,
-        )
+        )  # no temperature: each model's own (Gemini 3 asks for it to be left alone)
         contents = [types.Content(role="user", parts=[types.Part(text=request.data)])]
         try:
             response = self._client.models.generate_content(

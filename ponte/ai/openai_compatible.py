@@ -61,8 +61,7 @@ class OpenAICompatibleProvider(RemoteProvider):
                           {"role": "user", "content": request.data}],
                 response_format={"type": "json_schema", "json_schema": {
                     "name": request.schema_name, "strict": True, "schema": request.schema}},
-                n=1,
-            )
+            )  # no temperature: reasoning models refuse any but their default
         except openai.APIStatusError as exc:
             raise self._status_failure(exc) from None
         except openai.APITimeoutError as exc:

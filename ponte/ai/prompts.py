@@ -125,7 +125,6 @@ class ModelRequest:
     data: str  # JSON: the masked conversation (and, to suggest, the first name)
     schema_name: str
     schema: dict[str, Any]
-    temperature: float
 
 
 def conversation_data(messages: Sequence[ChatLine]) -> list[dict[str, str]]:
@@ -137,7 +136,7 @@ def conversation_data(messages: Sequence[ChatLine]) -> list[dict[str, str]]:
 
 def score_request(messages: Sequence[ChatLine]) -> ModelRequest:
     data = json.dumps({"conversa": conversation_data(messages)}, ensure_ascii=False)
-    return ModelRequest("score", SCORE_INSTRUCTION, data, "lead_score", SCORE_SCHEMA, 0.0)
+    return ModelRequest("score", SCORE_INSTRUCTION, data, "lead_score", SCORE_SCHEMA)
 
 
 def suggest_request(messages: Sequence[ChatLine], customer_name: str | None,
@@ -148,5 +147,4 @@ def suggest_request(messages: Sequence[ChatLine], customer_name: str | None,
         instruction += _STYLE_PREFIX + style
     data = json.dumps({"cliente": first_name(customer_name),
                        "conversa": conversation_data(messages)}, ensure_ascii=False)
-    return ModelRequest("suggest", instruction, data, "reply_suggestion", SUGGESTION_SCHEMA,
-                        0.7)
+    return ModelRequest("suggest", instruction, data, "reply_suggestion", SUGGESTION_SCHEMA)
