@@ -31,6 +31,12 @@ def test_emails_are_masked(written):
     assert mask_contacts(f"meu email é {written}, obrigada") == "meu email é [email], obrigada"
 
 
+def test_numbers_in_a_row_or_longer_than_a_phone_are_masked_too():
+    assert mask_contacts("11987654321 ou 11912345678") == "[telefone] ou [telefone]"
+    assert mask_contacts("11987654321 11912345678") == "[telefone]"
+    assert mask_contacts("cartão 4111 1111 1111 1111") == "cartão [telefone]"
+
+
 def test_a_cpf_is_masked_as_a_document_not_a_phone():
     assert mask_contacts("CPF 123.456.789-09 para a nota") == "CPF [cpf] para a nota"
 
