@@ -10,6 +10,7 @@ import pytest
 from tests.browser import chromium
 from tests.procs import wait_for
 from tests.test_workspace_browser import (
+    PHONE,
     inbound,
     open_chat,
     running_shop,
@@ -113,3 +114,24 @@ def test_enviar_agora_fills_the_composer_and_only_the_attendants_send_reaches_wh
 def _wait_for_sends(shop, count: int) -> list:
     wait_for(lambda: len(sends(shop)) >= count, timeout=20)
     return sends(shop)
+
+
+def test_on_a_phone_enviar_agora_closes_the_panel_onto_the_filled_composer(shop):
+    with signed_in_page(shop.browser, shop.relay.base, shop.made) as page:
+        page.set_viewport_size(PHONE)
+        inbound(shop, "5531911110061", "vocês entregam em Contagem?", "Rita Entrega")
+        page.wait_for_selector(".chat-row:has-text('Rita Entrega')")
+        open_chat(page, "Rita Entrega")
+        page.click(".panel-toggle")
+        proposed = page.locator("#lead-panel .suggestion-text")
+        proposed.wait_for(timeout=20_000)
+        text = proposed.inner_text()
+
+        page.click("text=Enviar agora")
+
+        page.wait_for_function("() => location.hash === '#chat'")
+        assert not page.locator("#customer").is_visible()
+        composer = page.locator("#composer textarea")
+        assert composer.is_visible() and composer.input_value() == text
+        page.wait_for_timeout(1000)
+        assert not [r for r in sends(shop) if "5531911110061" in str(r.json)]

@@ -9,6 +9,7 @@ from ponte.leads.models import Lead, ReplySuggestion
 from ponte.leads.queries import suggestion_for
 from ponte.leads.suggestions import similarity
 from ponte.leads.test_scoring import LATER, PHONE, customer, ours, published, receive, score_due
+from ponte.privacy.people import export_person, person_for
 from ponte.privacy.services import Actor, do_hide_number
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -108,6 +109,14 @@ def test_hiding_a_number_removes_its_suggestions(make_tenant):
     do_hide_number(tenant.org.id, f"+{PHONE}", Actor(None, "x"))
     assert list(ReplySuggestion.objects.values_list("conversation__contact__e164", flat=True)) \
         == ["+5531911112222"]
+
+
+def test_a_persons_export_holds_their_suggestions(make_tenant):
+    tenant = make_tenant()
+    receive(tenant, customer("Quanto custa?", "X1"))
+    score_due()
+    exported = export_person(person_for(tenant.org.id, f"+{PHONE}"))["reply_suggestions"]
+    assert [row["text"] for row in exported] == [ReplySuggestion.objects.get().text]
 
 
 def test_similarity_is_one_for_the_text_as_proposed_and_drops_with_edits():
