@@ -6,9 +6,19 @@ class LeadsConfig(AppConfig):
     label = "leads"
 
     def ready(self) -> None:
-        from ponte.leads.models import Lead, LeadScore
+        from django.db.models import Q
+
+        from ponte.leads.models import Lead, LeadScore, ReplySuggestion
         from ponte.personal_data import holds_personal_data
 
+        # A suggestion may quote the customer's name; it goes before the messages it points at.
+        holds_personal_data(
+            ReplySuggestion, "reply_suggestions", order=8,
+            rows=lambda p: ReplySuggestion.objects.filter(
+                Q(lead__contact__in=p.contact_ids) | Q(conversation__contact__in=p.contact_ids),
+                org_id=p.org_id),
+            export=lambda rows: list(rows.values("conversation_id", "text", "topic", "provider",
+                                                 "created_at", "used_at", "similarity")))
         # The history goes before the lead it points at, so each row is counted.
         holds_personal_data(
             LeadScore, "lead_scores", order=24,

@@ -72,3 +72,33 @@ def score_band(score: int | None) -> str:
     if score is None:
         return ""
     return "hot" if score >= 70 else "warm" if score >= 40 else "cold"
+
+
+class ReplySuggestion(models.Model):
+    """A reply the AI proposes for the customer's latest message; the attendant sends it, or not.
+
+    Never sent by itself: "Enviar agora" only fills the composer. When the attendant's send
+    carries its id, `used_at`, `sent_message` and `similarity` (1 = sent as proposed) say how
+    it was used; a newer one for the same chat sets `superseded_at` on the older ones.
+    """
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="suggestions")
+    conversation = models.ForeignKey("conversations.Conversation", on_delete=models.CASCADE,
+                                     related_name="+")
+    text = models.TextField()
+    topic = models.CharField(max_length=40, blank=True)
+    provider = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    based_on = models.ForeignKey("conversations.Message", on_delete=models.SET_NULL, null=True,
+                                 blank=True, related_name="+")
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    sent_message = models.ForeignKey("conversations.Message", on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="+")
+    similarity = models.FloatField(null=True, blank=True)
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["conversation", "-created_at", "-id"])]

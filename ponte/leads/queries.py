@@ -1,11 +1,12 @@
-"""Leads as the API lists them: hottest first, with their chat and how the score moved."""
+"""Leads as the API and the chat panel read them: the ranking, how a score moved, the reply
+proposed in a chat."""
 
 from django.db.models import F, OuterRef, QuerySet, Subquery
 
-from ponte.conversations.models import Conversation
+from ponte.conversations.models import Conversation, Message
 from ponte.conversations.queries import SCORE_BANDS
 from ponte.db import page_after
-from ponte.leads.models import Lead, LeadScore
+from ponte.leads.models import Lead, LeadScore, ReplySuggestion
 
 # Sort key of a lead in the ranking: (score, id); an unscored lead comes after every scored one.
 RankKey = tuple[int | None, int]
@@ -34,3 +35,23 @@ def ranked(org, *, status: str | None = None, band: str | None = None,
 
 def history(lead: Lead, limit: int = 100) -> list[LeadScore]:
     return list(lead.scores.order_by("-scored_at", "-id")[:limit])
+
+
+def score_trend(lead: Lead | None) -> str:
+    """"up" or "down" against the scoring before the latest; "" with one, or no change."""
+    if lead is None:
+        return ""
+    latest = list(lead.scores.order_by("-scored_at", "-id").values_list("score", flat=True)[:2])
+    if len(latest) < 2 or latest[0] == latest[1]:
+        return ""
+    return "up" if latest[0] > latest[1] else "down"
+
+
+def suggestion_for(chat: Conversation) -> ReplySuggestion | None:
+    """The reply to propose in this chat now: none once the shop has written after the customer."""
+    last = Message.objects.filter(pk=chat.last_message_id).values_list("direction", flat=True)
+    if chat.last_message_id is None or last.first() != Message.Direction.INBOUND:
+        return None
+    return (ReplySuggestion.objects.filter(org_id=chat.org_id, conversation=chat, used_at=None,
+                                           superseded_at=None)
+            .order_by("-created_at", "-id").first())

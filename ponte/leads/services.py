@@ -3,7 +3,8 @@
 The inbox pipeline calls `do_track_inbound` with each run of stored messages: it creates
 the missing leads and marks them due a few seconds ahead (`score_due_at`). The background
 loop "ponte-leads" then scores what is due (`do_score_due_leads`), so a burst of ten
-messages is read once, whole, off the webhook's path.
+messages is read once, whole, off the webhook's path; when the customer spoke last, the
+same pass stores a reply suggestion for the attendant (`suggestions.py`).
 """
 
 from collections.abc import Iterable
@@ -17,11 +18,12 @@ from django.utils.translation import gettext as _
 from ponte import realtime
 from ponte.accounts.models import Member
 from ponte.ai.offline import trained
-from ponte.ai.scoring import ChatLine, Score
+from ponte.ai.scoring import ChatLine, Provider, Score
 from ponte.conversations.models import Conversation, Message
 from ponte.db import serialized_writes
 from ponte.errors import Refused
 from ponte.leads.models import Lead, LeadScore
+from ponte.leads.suggestions import do_suggest_reply
 
 # The offline provider reads the latest lines; older ones barely move its recency weights.
 LINES_READ = 40
@@ -62,7 +64,24 @@ def do_score_due_leads(now: datetime | None = None, limit: int = 50) -> int:
         result = trained().score(chat_lines(org_id, chats))
         if _do_record_score(lead_id, org_id, due_at, chats, result, now):
             scored += 1
+            _suggest_reply(lead_id, org_id, chats)
     return scored
+
+
+def _provider(org_id) -> Provider:
+    """The organization's provider; the offline one until organizations may choose."""
+    return trained()
+
+
+def _style_note(org_id) -> str:
+    """How the organization wants its replies written; nothing yet."""
+    return ""
+
+
+def _suggest_reply(lead_id: int, org_id, chats: list[int]) -> None:
+    """A reply for the attendant to consider, in this background pass, never in a request."""
+    do_suggest_reply(lead_id, org_id, chats, chat_lines(org_id, chats), _provider(org_id),
+                     _style_note(org_id))
 
 
 def chat_lines(org_id, chat_ids: list[int]) -> list[ChatLine]:

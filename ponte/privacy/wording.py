@@ -12,6 +12,8 @@ _KINDS = {
                                   "%(n)d identificadores do WhatsApp", n),
     "leads": lambda n: ngettext("%(n)d lead", "%(n)d leads", n),
     "lead_scores": lambda n: ngettext("%(n)d pontuação de lead", "%(n)d pontuações de lead", n),
+    "reply_suggestions": lambda n: ngettext("%(n)d sugestão de resposta",
+                                            "%(n)d sugestões de resposta", n),
     "early_updates": lambda n: ngettext("%(n)d atualização de status",
                                         "%(n)d atualizações de status", n),
     "webhook_bodies": lambda n: ngettext("%(n)d evento recebido do motor",

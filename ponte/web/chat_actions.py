@@ -20,6 +20,7 @@ from ponte.conversations.outbound import (
     do_retry_message,
 )
 from ponte.conversations.photos import photo_is_stale, refresh_photo
+from ponte.leads.suggestions import do_mark_suggestion_used
 from ponte.web.membership import member_required
 from ponte.web.params import query_id
 
@@ -107,13 +108,17 @@ def _rejected(request: HttpRequest, exc: SendRejected) -> HttpResponse:
 @member_required
 @require_POST
 def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    """Queue the attendant's text; the answer is the message, shown at once as pending."""
+    """Queue the attendant's text; the answer is the message, shown at once as pending.
+
+    A text begun from the panel's suggestion carries its id, and the suggestion is marked used.
+    """
     try:
         chat = check_send_message(request.member.org, text=request.POST.get("text", ""),
                                   conversation_id=conversation_id)
     except SendRejected as exc:
         return _rejected(request, exc)
     queued = do_queue_message(chat, request.POST["text"], user=request.user)
+    do_mark_suggestion_used(chat, query_id(request.POST.get("suggestion")), queued)
     if not request.htmx:
         return redirect("chat", chat.pk)
     return render(request, "web/_message.html", {"m": queued}, status=201)

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 PHONE = "+5531987654321"
 ERASED = ["as mensagens desta conversa", "o contato e os IDs de WhatsApp dele",
-          "o lead e a pontuação", "as mensagens na fila de envio",
+          "o lead, a pontuação e as sugestões de resposta", "as mensagens na fila de envio",
           "as cópias brutas dos webhooks", "Novas mensagens deste número não serão guardadas"]
 
 

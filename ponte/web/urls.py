@@ -11,6 +11,7 @@ urlpatterns = [
     path("conversations/<int:conversation_id>/", views.chat, name="chat"),
     path("conversations/<int:conversation_id>/history/", chat_actions.history, name="history"),
     path("conversations/<int:conversation_id>/photo/", chat_actions.photo, name="contact_photo"),
+    path("conversations/<int:conversation_id>/lead/", views.lead_panel, name="lead_panel"),
     path("conversations/<int:conversation_id>/send/", chat_actions.send, name="send"),
     path("conversations/<int:conversation_id>/read/", chat_actions.mark_read, name="mark_read"),
     path("conversations/<int:conversation_id>/assign/", chat_actions.assign, name="assign"),

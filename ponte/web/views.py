@@ -13,6 +13,7 @@ from ponte.conversations.actions import do_mark_read
 from ponte.conversations.models import Contact, Conversation
 from ponte.conversations.photos import photo_is_stale
 from ponte.identity import canonicalize
+from ponte.leads import queries as lead_queries
 from ponte.privacy.services import is_hidden
 from ponte.text import replace_unstorable
 from ponte.web.chat_actions import chat_or_404
@@ -62,12 +63,28 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
 def chat_context(request: HttpRequest, chat: Conversation | None, contact: Contact | None,
                  phone: str = "") -> dict:
     context = inbox_context(request, chat.pk if chat else None)
-    lead = getattr(contact, "lead", None) if contact else None
-    context.update(conversation=chat, contact=contact, lead=lead,
+    context.update(lead_context(chat, contact))
+    context.update(conversation=chat, contact=contact,
                    phone=contact.e164 if contact and contact.e164 else phone,
                    prefill=request.GET.get("text", "")[:4096],
                    photo_stale=bool(chat and contact and photo_is_stale(contact)))
     return context
+
+
+def lead_context(chat: Conversation | None, contact: Contact | None) -> dict:
+    """The panel's lead section: the score, how it moved, and the reply proposed now."""
+    lead = getattr(contact, "lead", None) if contact else None
+    return {"lead": lead, "trend": lead_queries.score_trend(lead),
+            "suggestion": lead_queries.suggestion_for(chat) if chat else None}
+
+
+@member_required
+@require_GET
+def lead_panel(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The lead section again, when a scoring or a new suggestion reaches the open chat."""
+    chat = chat_or_404(request, conversation_id)
+    return render(request, "web/_lead_panel.html",
+                  {"conversation": chat, **lead_context(chat, chat.contact)})
 
 
 @member_required

@@ -35,20 +35,85 @@
   });
 
   // The box empties at once, like WhatsApp's; a refused text comes back for editing.
+  // The suggestion's id went with this text only: the next one is the attendant's own.
   document.addEventListener("htmx:beforeRequest", (event) => {
     const form = event.detail.elt;
     if (form.id !== "composer") return;
     const textarea = form.querySelector("textarea");
+    const suggestion = form.querySelector("input[name=suggestion]");
     form.dataset.sending = textarea.value;
+    form.dataset.sendingSuggestion = suggestion ? suggestion.value : "";
     textarea.value = "";
+    if (suggestion) suggestion.value = "";
     grow(textarea);
   });
 
   function giveBack(form) {
     const textarea = form.querySelector("textarea");
-    if (!textarea.value) textarea.value = form.dataset.sending || "";
+    const suggestion = form.querySelector("input[name=suggestion]");
+    if (!textarea.value) {
+      textarea.value = form.dataset.sending || "";
+      if (suggestion) suggestion.value = form.dataset.sendingSuggestion || "";
+    }
     grow(textarea);
   }
+
+  // "Enviar agora" only puts the suggestion in the composer: the attendant reads it, edits
+  // it and sends it with the ordinary button. Nothing leaves from here.
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest && event.target.closest(".use-suggestion");
+    if (!button) return;
+    const textarea = document.querySelector("#composer textarea");
+    const source = button.closest(".suggestion").querySelector(".suggestion-text");
+    if (!textarea || textarea.disabled || !source) return;
+    textarea.value = source.textContent;
+    const suggestion = document.querySelector("#composer input[name=suggestion]");
+    if (suggestion) suggestion.value = button.dataset.suggestionId;
+    if (location.hash === "#customer") location.hash = "chat";  // the panel covers a phone's chat
+    grow(textarea);
+    textarea.focus();
+    textarea.setSelectionRange(textarea.value.length, textarea.value.length);
+  });
+
+  // The lead section follows the chat live: a new score, a new suggestion, or a message that
+  // makes the suggestion moot (the shop answered, the customer wrote again). One fetch at a time.
+  const panelState = { busy: false, again: false };
+  async function refreshLeadPanel() {
+    const panel = document.getElementById("lead-panel");
+    if (!panel || !panel.dataset.refreshUrl) return;
+    if (panelState.busy) { panelState.again = true; return; }
+    panelState.busy = true;
+    try {
+      const response = await fetch(panel.dataset.refreshUrl,
+        { headers: { "HX-Request": "true" }, credentials: "same-origin" });
+      const current = document.getElementById("lead-panel");
+      if (response.ok && current && current.dataset.refreshUrl === panel.dataset.refreshUrl) {
+        const template = document.createElement("template");
+        template.innerHTML = (await response.text()).trim();
+        if (template.content.firstElementChild) current.replaceWith(template.content.firstElementChild);
+      }
+    } catch (error) {
+      console.warn("ponte:", error);
+    } finally {
+      panelState.busy = false;
+      if (panelState.again) { panelState.again = false; refreshLeadPanel(); }
+    }
+  }
+
+  function concernsOpenChat(kind, data, chatId) {
+    if (kind === "hello") return true;  // (re)connected: whatever happened meanwhile
+    if (kind === "lead.scored") return (data.conversation_ids || []).map(String).includes(chatId);
+    if (kind === "messages.new") return (data.messages || []).some((m) => String(m.conversation_id) === chatId);
+    if (["reply.suggested", "reply.used", "message.queued"].includes(kind)) {
+      return String(data.conversation_id) === chatId;
+    }
+    return false;
+  }
+
+  document.addEventListener("ponte:event", (event) => {
+    const chatId = window.ponteLive.openChatId();
+    if (chatId && concernsOpenChat(event.detail.kind, event.detail.data, chatId)) refreshLeadPanel();
+  });
 
   // The sent message goes through the same merge as live ones, so an event that
   // arrived first never leaves it on screen twice.
