@@ -1,4 +1,7 @@
-"""Leads as the API lists them: hottest first, with their chat and how the score moved."""
+"""Leads as the API and the Leads page list them: hottest first, with their chat and how
+the score moved."""
+
+from datetime import datetime
 
 from django.db.models import F, OuterRef, QuerySet, Subquery
 
@@ -22,14 +25,34 @@ def leads(org) -> QuerySet:
 
 
 def ranked(org, *, status: str | None = None, band: str | None = None,
+           owner_id: int | None = None, unowned: bool = False,
+           scored_since: datetime | None = None,
            after: RankKey | None = None, limit: int = 50) -> list[Lead]:
-    """Hottest first (then newest), `limit + 1` rows from just after `after`."""
+    """Hottest first (then newest), `limit + 1` rows from just after `after`.
+
+    `owner_id` keeps one member's leads, `unowned` those nobody took; `scored_since` keeps
+    the leads scored from then on (an unscored lead never is).
+    """
     rows = leads(org)
     if status:
         rows = rows.filter(status=status)
     if band:
         rows = rows.filter(score__range=SCORE_BANDS[band])
+    if unowned:
+        rows = rows.filter(owner__isnull=True)
+    elif owner_id is not None:
+        rows = rows.filter(owner_id=owner_id)
+    if scored_since is not None:
+        rows = rows.filter(scored_at__gte=scored_since)
     return page_after(rows, "score", after, limit)
+
+
+def trend(lead: Lead) -> int | None:
+    """How far the latest scoring moved the lead (a lead from `leads`); None before a second."""
+    previous = getattr(lead, "previous_score", None)
+    if lead.score is None or previous is None:
+        return None
+    return lead.score - previous
 
 
 def history(lead: Lead, limit: int = 100) -> list[LeadScore]:
