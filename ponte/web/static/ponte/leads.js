@@ -45,17 +45,30 @@
   document.addEventListener("ponte:event", (event) => {
     if (LIVE_KINDS.has(event.detail.kind)) refreshLeads();
   });
-  document.addEventListener("focusout", (event) => {
-    if (dirty && list() && list().contains(event.target)) setTimeout(() => {
-      if (dirty && !choosing()) { dirty = false; refreshLeads(); }
+  // A refresh held back while someone chose runs once they leave the select, or once their
+  // row came back from the server (a removed select may never report losing focus).
+  function refreshIfHeld() {
+    setTimeout(() => {
+      if (dirty && !busy && !choosing()) { dirty = false; refreshLeads(); }
     }, 0);
+  }
+  document.addEventListener("focusout", (event) => {
+    if (dirty && list() && list().contains(event.target)) refreshIfHeld();
   });
+  document.addEventListener("htmx:afterSettle", () => { if (dirty) refreshIfHeld(); });
 
   // A filter applies as soon as it is picked (the form is boosted: no full reload).
   document.addEventListener("change", (event) => {
     const form = event.target.form;
     if (form && form.id === "leads-filters") form.requestSubmit();
   });
+  // Filters left at "any" stay out of the address, so it reads /leads/?band=hot.
+  document.addEventListener("submit", (event) => {
+    if (event.target.id !== "leads-filters") return;
+    const unset = Array.from(event.target.elements).filter((field) => field.name && !field.value);
+    unset.forEach((field) => { field.disabled = true; });
+    setTimeout(() => unset.forEach((field) => { field.disabled = false; }), 0);
+  }, true);
 
   document.addEventListener("htmx:beforeSwap", (event) => {
     const form = event.detail.elt;
