@@ -4,8 +4,10 @@ import pytest
 
 from tests.test_workspace_browser import (  # noqa: F401 (the module's browser fixture)
     ARTIFACTS,
+    PHONE,
     browser,
     inbound,
+    no_horizontal_scroll,
     running_shop,
     signed_in_page,
 )
@@ -27,7 +29,11 @@ def shop(tmp_path_factory, browser):  # noqa: F811
 
 @pytest.fixture
 def page(shop):
+    """A signed-in tab that also collects what the Content-Security-Policy blocked."""
     with signed_in_page(shop.browser, shop.relay.base, shop.made) as page:
+        page.violations = []
+        page.on("console", lambda message: "Content Security Policy" in message.text
+                and page.violations.append(message.text))
         yield page
 
 
@@ -74,6 +80,7 @@ def test_leads_appear_and_rerank_live_filter_by_band_and_open_the_chat(shop, pag
     page.click(".lead-row a.lead-name:has-text('Rita Calma')")
     page.wait_for_selector(".chat-head:has-text('Rita Calma')")
     page.wait_for_selector(f"#history .msg:has-text('{COOL}')")
+    assert page.violations == []
 
 
 def choose(page, name: str, field: str, value: str) -> None:
@@ -105,3 +112,15 @@ def test_status_and_owner_change_from_the_row_and_reach_other_tabs(shop, page):
     lead = next(item for item in shop.api.get("/api/v1/leads").json()["items"]
                 if item["contact"]["e164"] == "+5531933330004")
     assert (lead["status"], lead["owner"]) == ("won", shop.made["owner_email"])
+
+
+def test_the_page_fits_a_phone(shop, page):
+    inbound(shop, "5531933330005", ASKING + " Qual o prazo de entrega para Belo Horizonte?",
+            "Maria Eduarda Albuquerque de Vasconcelos Largura")
+    page.set_viewport_size(PHONE)
+    page.goto(shop.relay.base + "/leads/")
+    page.locator(".lead-row", has_text="Maria Eduarda").locator(".score").wait_for()
+    assert no_horizontal_scroll(page)
+    assert page.locator(".lead-row select[name=status]").first.is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "leads-phone.png"), full_page=True)
