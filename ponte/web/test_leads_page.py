@@ -7,7 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ponte.accounts.models import Member, Role
@@ -362,3 +364,30 @@ def test_the_page_speaks_english_to_whoever_chose_it(shop, settings):
     assert "Up 45 points since the previous score" in page
     assert "Temperature" in page and "Any time" in page and "Nobody" in page
     assert "No leads match these filters." in page_of(shop, band="cold")
+
+
+def test_a_change_without_the_csrf_token_is_refused(shop):
+    lead = make_lead(shop, "+5531900000001", "Ana", 90)
+    strict = Client(enforce_csrf_checks=True)
+    strict.login(username=shop.owner_email, password=shop.owner_password)
+
+    assert 'name="csrfmiddlewaretoken"' in strict.get("/leads/").content.decode()
+    assert strict.post("/leads/", {"lead": lead.pk, "status": "won"}).status_code == 403
+    lead.refresh_from_db()
+    assert lead.status == "new"
+
+
+def test_the_page_reads_the_same_few_queries_for_five_leads_or_forty(shop):
+    join(shop, "bia@loja.test")
+
+    def queries_for_page() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            page_of(shop)
+        return len(captured)
+
+    for n in range(5):
+        make_lead(shop, f"+55319000003{n:02d}", f"Lead {n}", 40, 50 + n, owner=shop.owner)
+    few = queries_for_page()
+    for n in range(5, 40):
+        make_lead(shop, f"+55319000003{n:02d}", f"Lead {n}", 40, 50 + n, owner=shop.owner)
+    assert queries_for_page() == few

@@ -56,6 +56,8 @@
     if (dirty && list() && list().contains(event.target)) refreshIfHeld();
   });
   document.addEventListener("htmx:afterSettle", () => { if (dirty) refreshIfHeld(); });
+  // Back from a chat restores a snapshot of the list: scores may have moved meanwhile.
+  document.addEventListener("htmx:historyRestore", () => refreshLeads());
 
   // A filter applies as soon as it is picked (the form is boosted: no full reload).
   document.addEventListener("change", (event) => {
