@@ -13,6 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ponte.accounts.models import Member, Role
+from ponte.accounts.services import do_create_instance
+from ponte.conversations.models import Conversation
 from ponte.leads.models import Lead, LeadScore
 from ponte.web import leads_views
 from ponte.web.test_workspace import add_chat, add_message
@@ -109,9 +111,6 @@ def test_a_row_shows_sentiment_reasons_status_owner_time_and_opens_the_latest_ch
 
 def add_chat_for(shop, lead: Lead):
     """A second chat of the same person, on another number of the shop, written to later."""
-    from ponte.accounts.services import do_create_instance
-    from ponte.conversations.models import Conversation
-
     other = do_create_instance(shop.org, "wppconnect", name="Loja 2")
     chat = Conversation.objects.create(org=shop.org, instance=other, contact=lead.contact)
     add_message(chat, "voltei", minutes_ago=-1)
