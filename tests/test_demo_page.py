@@ -49,6 +49,11 @@ def test_demo_serves_an_inbox_with_the_seeded_conversations(tmp_path, chromium_p
                 assert "motor de WhatsApp simulado" in page.locator(".demo-banner").inner_text()
                 ARTIFACTS.mkdir(exist_ok=True)
                 page.screenshot(path=str(ARTIFACTS / "demo-inbox.png"), full_page=True)
+                page.click("nav a:has-text('Leads')")
+                page.wait_for_selector(".lead-row")
+                assert page.locator(".lead-row .lead-name").all_inner_texts() == [
+                    "Carla Mendes", "Ana Souza", "Bruno Lima", "Diego Rocha"]
+                page.screenshot(path=str(ARTIFACTS / "demo-leads.png"), full_page=True)
         finally:
             proc.terminate()
             proc.wait(10)
@@ -76,5 +81,9 @@ def test_hostile_message_text_shows_as_text(tmp_path, chromium_path, hostile):
             page.wait_for_selector(".msg")
             assert page.locator(".msg").first.inner_text().startswith(hostile)
             assert page.locator(".msg img, .msg script").count() == 0
+            page.goto(server.base + "/leads/")
+            page.wait_for_selector(".lead-row")
+            assert page.locator(".lead-name").inner_text() == hostile
+            assert page.locator(".lead-row img, .lead-row script").count() == 0
             page.wait_for_timeout(300)
             assert dialogs == []

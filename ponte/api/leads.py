@@ -25,7 +25,6 @@ def _sentiment(row: Lead | LeadScore) -> dict | None:
 
 def _lead_out(lead: Lead) -> dict:
     contact = lead.contact
-    previous = getattr(lead, "previous_score", None)
     return {
         "id": lead.pk,
         "contact": {"id": contact.pk, "name": contact.display_name, "e164": contact.e164},
@@ -34,8 +33,7 @@ def _lead_out(lead: Lead) -> dict:
         "owner": lead.owner.email if lead.owner else None,
         "score": lead.score, "band": lead.band, "sentiment": _sentiment(lead),
         "intent": lead.intent, "reasons": lead.reasons,
-        "trend": lead.score - previous if lead.score is not None and previous is not None
-        else None,
+        "trend": queries.trend(lead),
         "scored_at": lead.scored_at,
     }
 

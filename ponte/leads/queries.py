@@ -1,5 +1,7 @@
-"""Leads as the API and the chat panel read them: the ranking, how a score moved, the reply
-proposed in a chat."""
+"""Leads as the API, the Leads page and the chat panel read them: the ranking with its
+filters, how a score moved, the reply proposed in a chat."""
+
+from datetime import datetime
 
 from django.db.models import F, OuterRef, QuerySet, Subquery
 
@@ -23,28 +25,46 @@ def leads(org) -> QuerySet:
 
 
 def ranked(org, *, status: str | None = None, band: str | None = None,
+           owner_id: int | None = None, unowned: bool = False,
+           scored_since: datetime | None = None,
            after: RankKey | None = None, limit: int = 50) -> list[Lead]:
-    """Hottest first (then newest), `limit + 1` rows from just after `after`."""
+    """Hottest first (then newest), `limit + 1` rows from just after `after`.
+
+    `owner_id` keeps one member's leads, `unowned` those nobody took; `scored_since` keeps
+    the leads scored from then on (an unscored lead never is).
+    """
     rows = leads(org)
     if status:
         rows = rows.filter(status=status)
     if band:
         rows = rows.filter(score__range=SCORE_BANDS[band])
+    if unowned:
+        rows = rows.filter(owner__isnull=True)
+    elif owner_id is not None:
+        rows = rows.filter(owner_id=owner_id)
+    if scored_since is not None:
+        rows = rows.filter(scored_at__gte=scored_since)
     return page_after(rows, "score", after, limit)
+
+
+def trend(lead: Lead) -> int | None:
+    """How far the latest scoring moved the lead (a lead from `leads`); None before a second."""
+    previous = getattr(lead, "previous_score", None)
+    if lead.score is None or previous is None:
+        return None
+    return lead.score - previous
 
 
 def history(lead: Lead, limit: int = 100) -> list[LeadScore]:
     return list(lead.scores.order_by("-scored_at", "-id")[:limit])
 
 
-def score_trend(lead: Lead | None) -> str:
-    """"up" or "down" against the scoring before the latest; "" with one, or no change."""
-    if lead is None:
-        return ""
-    latest = list(lead.scores.order_by("-scored_at", "-id").values_list("score", flat=True)[:2])
-    if len(latest) < 2 or latest[0] == latest[1]:
-        return ""
-    return "up" if latest[0] > latest[1] else "down"
+def with_previous_score(lead: Lead | None) -> Lead | None:
+    """The lead as `leads` annotates it, for one lead read on its own (the chat panel)."""
+    if lead is not None:
+        lead.previous_score = (lead.scores.order_by("-scored_at", "-id")
+                               .values_list("score", flat=True)[1:2].first())
+    return lead
 
 
 def suggestion_for(chat: Conversation) -> ReplySuggestion | None:

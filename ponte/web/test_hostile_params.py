@@ -9,7 +9,8 @@ pytestmark = pytest.mark.django_db
 
 # "²" and "١٢" pass str.isdigit; int() refuses the first and reads the second.
 ODD_NUMBERS = ["²", "١٢", "9" * 50, "9" * 5000, "-1", "1.5", "0x10", "\x00"]
-PARAMS = ["before", "active", "phone", "text", "q", "band", "instance", "errors", "unread", "mine"]
+PARAMS = ["before", "active", "phone", "text", "q", "band", "instance", "errors", "unread", "mine",
+          "status", "owner", "period", "limit"]
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def test_odd_numbers_in_any_query_parameter_of_any_page_never_give_a_500(signed_
     client, chat = signed_in
     pages = ["/", "/inbox/list/", f"/conversations/{chat.pk}/",
              f"/conversations/{chat.pk}/history/", f"/conversations/{chat.pk}/photo/", "/chat/",
-             "/settings/whatsapp/", "/instance/banner/"]
+             "/settings/whatsapp/", "/instance/banner/", "/leads/", "/leads/list/"]
     for page in pages:
         for query in ({name: value for name in PARAMS}, {"after": value}):
             response = client.get(page, query)

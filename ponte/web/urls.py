@@ -1,12 +1,14 @@
 from django.urls import include, path
 
-from ponte.web import chat_actions, hiding, views
+from ponte.web import chat_actions, hiding, leads_views, views
 
 urlpatterns = [
     path("", include("ponte.web.auth_urls")),
     path("", include("ponte.web.settings_urls")),
     path("", views.inbox, name="inbox"),
     path("inbox/list/", views.inbox_list, name="inbox_list"),
+    path("leads/", leads_views.leads_page, name="leads"),
+    path("leads/list/", leads_views.leads_list, name="leads_list"),
     path("instance/banner/", views.instance_banner, name="instance_banner"),
     path("conversations/<int:conversation_id>/", views.chat, name="chat"),
     path("conversations/<int:conversation_id>/history/", chat_actions.history, name="history"),

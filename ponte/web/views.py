@@ -74,7 +74,7 @@ def chat_context(request: HttpRequest, chat: Conversation | None, contact: Conta
 def lead_context(chat: Conversation | None, contact: Contact | None) -> dict:
     """The panel's lead section: the score, how it moved, and the reply proposed now."""
     lead = getattr(contact, "lead", None) if contact else None
-    return {"lead": lead, "trend": lead_queries.score_trend(lead),
+    return {"lead": lead_queries.with_previous_score(lead),
             "suggestion": lead_queries.suggestion_for(chat) if chat else None}
 
 

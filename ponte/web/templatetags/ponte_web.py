@@ -10,10 +10,12 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from ponte.conversations.models import MessageStatus
+from ponte.leads.access import may_change as may_change_lead
 from ponte.leads.models import score_band
+from ponte.leads.queries import trend as lead_trend
 
 register = template.Library()
 # Lower case, as Portuguese writes them in a date (Django's own names are capitalised).
@@ -106,3 +108,26 @@ def status_label(status: str) -> str:
             MessageStatus.DELIVERED: _("Entregue"), MessageStatus.READ: _("Lida"),
             MessageStatus.PLAYED: _("Reproduzida"), MessageStatus.FAILED: _("Falhou")
             }.get(status, "")
+
+
+@register.filter
+def may_change(member, lead) -> bool:
+    """Whether this member may set the lead's status and owner from its row."""
+    return may_change_lead(member, lead)
+
+
+@register.inclusion_tag("web/_trend.html")
+def trend(lead) -> dict:
+    """↑, ↓ or → for how the latest scoring moved the lead; nothing before its second one."""
+    delta = lead_trend(lead)
+    if delta is None:
+        return {"direction": ""}
+    if delta > 0:
+        return {"direction": "up", "arrow": "↑", "label": ngettext(
+            "Subiu %(n)d ponto desde a pontuação anterior",
+            "Subiu %(n)d pontos desde a pontuação anterior", delta) % {"n": delta}}
+    if delta < 0:
+        return {"direction": "down", "arrow": "↓", "label": ngettext(
+            "Caiu %(n)d ponto desde a pontuação anterior",
+            "Caiu %(n)d pontos desde a pontuação anterior", -delta) % {"n": -delta}}
+    return {"direction": "same", "arrow": "→", "label": _("Igual à pontuação anterior")}
