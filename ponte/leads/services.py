@@ -6,6 +6,7 @@ loop "ponte-leads" then scores what is due (`do_score_due_leads`), so a burst of
 messages is read once, whole, off the webhook's path.
 """
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -16,13 +17,16 @@ from django.utils.translation import gettext as _
 
 from ponte import realtime
 from ponte.accounts.models import Member
-from ponte.ai.offline import trained
+from ponte.ai.choice import provider_for
 from ponte.ai.scoring import ChatLine, Score
 from ponte.conversations.models import Conversation, Message
 from ponte.db import serialized_writes
 from ponte.errors import Refused
 from ponte.leads.models import Lead, LeadScore
 
+log = logging.getLogger(__name__)
+# A lead whose scoring failed unexpectedly is tried again this much later.
+RETRY_AFTER = timedelta(minutes=1)
 # The offline provider reads the latest lines; older ones barely move its recency weights.
 LINES_READ = 40
 
@@ -57,11 +61,17 @@ def do_score_due_leads(now: datetime | None = None, limit: int = 50) -> int:
                .values_list("pk", "org_id", "contact_id", "score_due_at")[:limit])
     scored = 0
     for lead_id, org_id, contact_id, due_at in due:
-        chats = list(Conversation.objects.filter(org_id=org_id, contact_id=contact_id)
-                     .values_list("pk", flat=True))
-        result = trained().score(chat_lines(org_id, chats))
-        if _do_record_score(lead_id, org_id, due_at, chats, result, now):
-            scored += 1
+        try:
+            chats = list(Conversation.objects.filter(org_id=org_id, contact_id=contact_id)
+                         .values_list("pk", flat=True))
+            result = provider_for(org_id).score(chat_lines(org_id, chats))
+            if _do_record_score(lead_id, org_id, due_at, chats, result, now):
+                scored += 1
+        except Exception:  # one lead's surprise must not hold up the others' scores
+            log.exception("scoring lead %s failed; trying again in a minute", lead_id)
+            with serialized_writes():
+                Lead.objects.filter(pk=lead_id, score_due_at=due_at).update(
+                    score_due_at=now + RETRY_AFTER)
     return scored
 
 

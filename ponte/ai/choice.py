@@ -1,0 +1,162 @@
+"""Which provider reads an organization's chats, and what happens when a remote one cannot.
+
+`provider_for(org_id)` is the offline model unless the organization chose Gemini or an
+OpenAI-compatible server. A remote choice comes wrapped (`Budgeted`): each answer first
+takes a call from the day's budget, and when the budget is spent, the key cannot be read
+or the provider fails, the seller still gets the offline answer. Every remote call, and
+the budget running out (once a day), is written to the organization's diagnostic log.
+"""
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import TypeVar
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
+
+from ponte.accounts.crypto import decrypt
+from ponte.ai.models import AISettings
+from ponte.ai.offline import trained
+from ponte.ai.scoring import ChatLine, Provider, Score, Suggestion
+from ponte.ai.services import key_needed, today
+from ponte.db import serialized_writes
+from ponte.diagnostics.models import DiagnosticEntry
+from ponte.diagnostics.services import fold_or_add, prune_unattached, redact_path
+from ponte.text import clip_error
+
+log = logging.getLogger(__name__)
+Answer = TypeVar("Answer", Score, Suggestion)
+
+
+def provider_for(org_id) -> Provider:
+    """The provider the organization chose, or the offline one when a remote one cannot run
+    at all (no key, a key this server cannot decrypt, a budget of 0)."""
+    offline = trained()
+    ai = AISettings.objects.filter(org_id=org_id).first()
+    if ai is None or not ai.remote or ai.daily_budget == 0:
+        return offline
+    if key_needed(ai) and not ai.api_key:
+        return offline
+    try:
+        key = decrypt(ai.api_key) if ai.api_key else ""
+    except ValueError:  # PONTE_ENCRYPTION_KEY or SECRET_KEY changed since it was saved
+        _note(org_id, ai.provider, "key_unreadable")
+        return offline
+    return Budgeted(org_id, _config(ai, key), offline)
+
+
+def style_note_for(org_id) -> str:
+    """The shop's tone for reply drafts ("" when it set none)."""
+    return (AISettings.objects.filter(org_id=org_id).values_list("style_note", flat=True)
+            .first() or "")
+
+
+def _config(ai: AISettings, key: str):
+    from ponte.ai.remote import DEFAULT_MODELS, RemoteConfig
+
+    return RemoteConfig(kind=ai.provider, model=ai.model or DEFAULT_MODELS[ai.provider],
+                        api_key=key, base_url=ai.base_url)
+
+
+class Budgeted:
+    """A remote provider that spends the organization's daily budget and falls back to
+    the offline one: a seller never waits on, or loses a score to, someone else's outage."""
+
+    def __init__(self, org_id, config, offline: Provider) -> None:
+        self.org_id, self.config, self.offline = org_id, config, offline
+        self.name = config.kind
+
+    def score(self, messages: Sequence[ChatLine]) -> Score:
+        return self._ask("score", lambda remote: remote.score(messages),
+                         lambda: self.offline.score(messages))
+
+    def suggest(self, messages: Sequence[ChatLine], customer_name: str | None,
+                style_note: str = "") -> Suggestion:
+        return self._ask("suggest",
+                         lambda remote: remote.suggest(messages, customer_name, style_note),
+                         lambda: self.offline.suggest(messages, customer_name, style_note))
+
+    def _ask(self, operation: str, remote_call: Callable[[Provider], Answer],
+             offline_call: Callable[[], Answer]) -> Answer:
+        from ponte.ai.remote import CallRecord, ProviderFailed, remote_provider
+
+        if not take_call(self.org_id):
+            note_exhausted(self.org_id, self.config.kind)
+            return offline_call()
+        records: list = []
+        try:
+            return remote_call(remote_provider(self.config, on_call=records.append))
+        except ProviderFailed as exc:
+            if all(record.outcome == "ok" for record in records):  # failed after the call
+                records.append(CallRecord(self.config.kind, operation, "", "", exc.status_code,
+                                          0.0, exc.outcome, exc.detail))
+            return offline_call()
+        except Exception as exc:  # a bug of ours must not cost the seller the score
+            log.exception("remote %s %s failed unexpectedly", self.config.kind, operation)
+            records.append(CallRecord(self.config.kind, operation, "", "", None, 0.0, "error",
+                                      f"{type(exc).__name__}: {exc}"))
+            return offline_call()
+        finally:
+            record_calls(self.org_id, records, secret=self.config.api_key)
+
+
+def take_call(org_id) -> bool:
+    """Take one call from today's budget; False when it is spent.
+
+    One UPDATE whose WHERE holds the limit: on PostgreSQL a second worker updating the
+    same row waits for the first and re-reads the count, so the budget is never overspent;
+    on SQLite writers queue. The count starts over on the first call of a new day.
+    """
+    day = today()
+    with serialized_writes():
+        return bool(AISettings.objects.filter(org_id=org_id).filter(
+            Q(calls_day=day, calls_today__lt=F("daily_budget"))
+            | (~Q(calls_day=day) & Q(daily_budget__gt=0))
+        ).update(calls_today=Case(When(calls_day=day, then=F("calls_today") + 1),
+                                  default=Value(1)),
+                 calls_day=day))
+
+
+def note_exhausted(org_id, kind: str) -> None:
+    """One log entry the first time a day's budget turns a call away."""
+    day = today()
+    with serialized_writes(), transaction.atomic():
+        if AISettings.objects.filter(org_id=org_id).exclude(exhausted_day=day).update(
+                exhausted_day=day):
+            DiagnosticEntry.objects.create(
+                org_id=org_id, instance=None, direction=DiagnosticEntry.Direction.OUTBOUND,
+                method="", path=kind, outcome="budget_exhausted")
+
+
+def _note(org_id, kind: str, outcome: str) -> None:
+    """An entry for something that kept a call from leaving; repeats fold into it."""
+    with serialized_writes(), transaction.atomic():
+        fold_or_add(DiagnosticEntry(org_id=org_id, instance=None, method="", path=kind,
+                                    direction=DiagnosticEntry.Direction.OUTBOUND,
+                                    outcome=outcome, last_at=timezone.now()))
+        _prune(org_id)
+
+
+def record_calls(org_id, records: Sequence, *, secret: str = "") -> None:
+    """Each remote call as a diagnostic entry of the organization (no instance): the path
+    named by its provider ("gemini /v1beta/…"), no query string, never the key."""
+    if not records:
+        return
+    with serialized_writes(), transaction.atomic():
+        for record in records:
+            at = timezone.now() - timedelta(milliseconds=record.latency_ms or 0)
+            error = record.error.replace(secret, "***") if secret else record.error
+            fold_or_add(DiagnosticEntry(
+                org_id=org_id, instance=None, direction=DiagnosticEntry.Direction.OUTBOUND,
+                method=record.method[:8], path=redact_path(f"{record.provider} {record.path}"),
+                status_code=record.status_code, latency_ms=round(record.latency_ms, 2),
+                outcome=record.outcome, error=clip_error(error), created_at=at, last_at=at))
+        _prune(org_id)
+
+
+def _prune(org_id) -> None:
+    prune_unattached(org_id, keep=settings.PONTE_DIAGNOSTICS_KEEP,
+                     max_age_days=settings.PONTE_DIAGNOSTICS_MAX_AGE_DAYS)
