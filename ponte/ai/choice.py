@@ -28,6 +28,7 @@ from ponte.diagnostics.services import fold_or_add, prune_unattached, redact_pat
 from ponte.text import clip_error
 
 log = logging.getLogger(__name__)
+LOG_ROWS = 100
 Answer = TypeVar("Answer", Score, Suggestion)
 
 
@@ -52,6 +53,20 @@ def style_note_for(org_id) -> str:
     """The shop's tone for reply drafts ("" when it set none)."""
     return (AISettings.objects.filter(org_id=org_id).values_list("style_note", flat=True)
             .first() or "")
+
+
+def default_models() -> dict[str, str]:
+    """The model each remote provider uses when the organization names none."""
+    from ponte.ai.remote import DEFAULT_MODELS
+
+    return dict(DEFAULT_MODELS)
+
+
+def ai_call_log(org_id):
+    """The organization's AI calls, newest first (entries of no instance, going out)."""
+    return list(DiagnosticEntry.objects.filter(
+        org_id=org_id, instance=None, direction=DiagnosticEntry.Direction.OUTBOUND)
+        .order_by("-id")[:LOG_ROWS])
 
 
 def _config(ai: AISettings, key: str):

@@ -9,6 +9,21 @@ from ponte.accounts.scoping import OrgQuerySet
 
 DEFAULT_DAILY_BUDGET = 500
 STYLE_NOTE_LENGTH = 500
+# What each outcome of a remote call (or of one that never left) means for the shop.
+CALL_OUTCOMES = {
+    "ok": _("respondeu"),
+    "timeout": _("sem resposta a tempo; usado o modelo offline"),
+    "auth": _("chave recusada pelo provedor; usado o modelo offline"),
+    "rate_limited": _("limite de uso do provedor atingido; usado o modelo offline"),
+    "http_error": _("erro do provedor; usado o modelo offline"),
+    "refused": _("provedor inacessível; usado o modelo offline"),
+    "malformed": _("resposta ilegível; usado o modelo offline"),
+    "error": _("falha; usado o modelo offline"),
+    "budget_exhausted": _("limite diário de chamadas atingido; o modelo offline responde até "
+                          "amanhã"),
+    "key_unreadable": _("a chave salva não pode ser lida por este servidor (a chave de "
+                        "criptografia mudou?): salve a chave de novo; usado o modelo offline"),
+}
 
 
 class AISettings(models.Model):
