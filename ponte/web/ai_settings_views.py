@@ -7,6 +7,7 @@ shows only that there is one (and the last four characters of a long one). There
 someone else's server; the log below shows how the real calls went.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -38,7 +39,7 @@ def _page(request: HttpRequest, status: int = 200, **extra) -> HttpResponse:
                "providers": AISettings.Provider.choices, "default_models": default_models(),
                "used_today": calls_today(ai), "style_note_length": STYLE_NOTE_LENGTH,
                "missing_key": ai.remote and key_needed(ai) and not ai.api_key,
-               "entries": entries,
+               "entries": entries, "time_zone": settings.TIME_ZONE,
                "values": {"provider": ai.provider, "model": ai.model, "base_url": ai.base_url,
                           "style_note": ai.style_note, "daily_budget": ai.daily_budget,
                           **extra.pop("typed", {})},
