@@ -88,3 +88,33 @@ def test_two_organizations_budgets_are_their_own(org):
     assert take_call(org.pk)
     assert not take_call(org.pk)
     assert take_call(other.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_racing_for_the_last_calls_never_overspend_the_budget():
+    import threading
+
+    from django.db import connection
+
+    org = Organization.objects.create(name="Loja")
+    do_update_ai_settings(org.pk, {"daily_budget": 5})
+    AISettings.objects.filter(org=org).update(
+        calls_day=timezone.localdate() - timedelta(days=1), calls_today=5)
+    taken: list[bool] = []
+    start = threading.Barrier(4)
+
+    def worker() -> None:
+        try:
+            start.wait()
+            for _ in range(4):
+                taken.append(take_call(org.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert taken.count(True) == 5 and len(taken) == 16
+    assert calls_today(ai_settings_for(org.pk)) == 5

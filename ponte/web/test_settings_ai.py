@@ -1,7 +1,6 @@
 """Settings › IA through Django's test client: the provider, a write-only key, the budget."""
 
 import pytest
-from django.urls import reverse
 
 from ponte.accounts.crypto import decrypt
 from ponte.accounts.models import Role
