@@ -8,6 +8,7 @@ the budget running out (once a day), is written to the organization's diagnostic
 """
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import TypeVar
@@ -29,6 +30,13 @@ from ponte.text import clip_error
 
 log = logging.getLogger(__name__)
 LOG_ROWS = 100
+# After a provider could not be reached, refused the key or asked us to slow down, the
+# organization's answers come from the offline model for a while, without calling: a dead
+# server must not hold the lead worker (and every other shop's scores) for a timeout and
+# its retries per lead. Per process; changed settings start afresh.
+REST_SECONDS = 300.0
+REST_OUTCOMES = frozenset({"timeout", "refused", "auth", "rate_limited", "http_error"})
+_resting: dict[tuple, float] = {}  # (org id, settings' updated_at) -> monotonic end of rest
 Answer = TypeVar("Answer", Score, Suggestion)
 
 
@@ -46,7 +54,7 @@ def provider_for(org_id) -> Provider:
     except ValueError:  # PONTE_ENCRYPTION_KEY or SECRET_KEY changed since it was saved
         _note(org_id, ai.provider, "key_unreadable")
         return offline
-    return Budgeted(org_id, _config(ai, key), offline)
+    return Budgeted(org_id, _config(ai, key), offline, version=ai.updated_at)
 
 
 def style_note_for(org_id) -> str:
@@ -80,9 +88,10 @@ class Budgeted:
     """A remote provider that spends the organization's daily budget and falls back to
     the offline one: a seller never waits on, or loses a score to, someone else's outage."""
 
-    def __init__(self, org_id, config, offline: Provider) -> None:
+    def __init__(self, org_id, config, offline: Provider, version=None) -> None:
         self.org_id, self.config, self.offline = org_id, config, offline
         self.name = config.kind
+        self._rest_key = (org_id, version)
 
     def score(self, messages: Sequence[ChatLine]) -> Score:
         return self._ask("score", lambda remote: remote.score(messages),
@@ -98,6 +107,8 @@ class Budgeted:
              offline_call: Callable[[], Answer]) -> Answer:
         from ponte.ai.remote import CallRecord, ProviderFailed, remote_provider
 
+        if self.resting():
+            return offline_call()
         if not take_call(self.org_id):
             note_exhausted(self.org_id, self.config.kind)
             return offline_call()
@@ -108,6 +119,8 @@ class Budgeted:
             if all(record.outcome == "ok" for record in records):  # failed after the call
                 records.append(CallRecord(self.config.kind, operation, "", "", exc.status_code,
                                           0.0, exc.outcome, exc.detail))
+            if exc.outcome in REST_OUTCOMES:
+                _resting[self._rest_key] = time.monotonic() + REST_SECONDS
             return offline_call()
         except Exception as exc:  # a bug of ours must not cost the seller the score
             log.exception("remote %s %s failed unexpectedly", self.config.kind, operation)
@@ -116,6 +129,16 @@ class Budgeted:
             return offline_call()
         finally:
             record_calls(self.org_id, records, secret=self.config.api_key)
+
+
+    def resting(self) -> bool:
+        until = _resting.get(self._rest_key)
+        if until is None:
+            return False
+        if time.monotonic() < until:
+            return True
+        _resting.pop(self._rest_key, None)
+        return False
 
 
 def take_call(org_id) -> bool:
