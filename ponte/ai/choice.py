@@ -113,12 +113,14 @@ class Budgeted:
             note_exhausted(self.org_id, self.config.kind)
             return offline_call()
         records: list = []
+        remote = None
         try:
-            return remote_call(remote_provider(self.config, on_call=records.append))
+            remote = remote_provider(self.config, on_call=records.append)
+            return remote_call(remote)
         except ProviderFailed as exc:
-            if all(record.outcome == "ok" for record in records):  # failed after the call
+            if all(record.outcome == "ok" for record in records):  # failed before any call
                 records.append(CallRecord(self.config.kind, operation, "", "", exc.status_code,
-                                          0.0, exc.outcome, exc.detail))
+                                          0.0, exc.outcome, exc.error))
             if exc.outcome in REST_OUTCOMES:
                 _resting[self._rest_key] = time.monotonic() + REST_SECONDS
             return offline_call()
@@ -128,6 +130,8 @@ class Budgeted:
                                       f"{type(exc).__name__}: {exc}"))
             return offline_call()
         finally:
+            if remote is not None:
+                remote.close()
             record_calls(self.org_id, records, secret=self.config.api_key)
 
 

@@ -256,7 +256,8 @@ class AISettingsOut(Schema):
     model: str = Field(description="Empty: the provider's default (`default_model`).")
     default_model: str | None = Field(description="The model used when `model` is empty; "
                                       "null for `offline`.")
-    base_url: str = Field(description="An OpenAI-compatible server; empty: OpenAI's own.")
+    base_url: str = Field(description="The provider's server; empty: its own (OpenAI's, "
+                          "Google's). Ollama, vLLM, LM Studio: their `/v1` address.")
     api_key_set: bool = Field(description="Whether a key is saved. The key is never returned.")
     api_key_hint: str = Field(description="The last four characters of a saved key of 16 "
                               "characters or more; empty otherwise.")
@@ -271,7 +272,8 @@ class AISettingsIn(Schema):
                                                                     description=AI_PROVIDER)
     model: str | None = Field(None, max_length=100, description="Empty for the default.")
     base_url: str | None = Field(None, max_length=500, description=(
-        "`http://` or `https://` address of an OpenAI-compatible server; empty for OpenAI."))
+        "`http://` or `https://` address of the provider's server (an OpenAI-compatible "
+        "one's ends in `/v1`); empty for the provider's own."))
     api_key: str | None = Field(None, max_length=500, description=(
         "Write-only: a new key, stored encrypted. Leave out (or empty) to keep the saved one."))
     remove_key: bool = Field(False, description="Forget the saved key.")
