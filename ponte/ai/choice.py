@@ -202,3 +202,66 @@ def record_calls(org_id, records: Sequence, *, secret: str = "") -> None:
 def _prune(org_id) -> None:
     prune_unattached(org_id, keep=settings.PONTE_DIAGNOSTICS_KEEP,
                      max_age_days=settings.PONTE_DIAGNOSTICS_MAX_AGE_DAYS)
+
+
+# What a connection test asks: a one-line chat that holds nothing about anyone.
+TEST_CHAT = (ChatLine(True, "Oi! Quanto custa? Aceita pix?"),)
+TEST_TIMEOUT = 10.0
+
+
+def run_asked_tests(limit: int = 5) -> int:
+    """Run the connection tests owners asked for on Settings › IA; returns how many ran.
+
+    Each is claimed by clearing `test_asked_at` where it still holds the value read, so
+    two workers never run one twice. A test is one real scoring call without retries: it
+    counts in the budget and goes to the log like any other.
+    """
+    asked = list(AISettings.objects.filter(test_asked_at__isnull=False)
+                 .order_by("test_asked_at").values_list("org_id", "test_asked_at")[:limit])
+    ran = 0
+    for org_id, asked_at in asked:
+        with serialized_writes():
+            claimed = AISettings.objects.filter(org_id=org_id, test_asked_at=asked_at).update(
+                test_asked_at=None)
+        if not claimed:
+            continue
+        try:
+            outcome, detail, latency = _test(org_id)
+        except Exception as exc:  # the owner hears of it; the lead worker goes on
+            log.exception("testing the AI provider of %s failed", org_id)
+            outcome, detail, latency = "error", f"{type(exc).__name__}", None
+        with serialized_writes():
+            AISettings.objects.filter(org_id=org_id).update(
+                tested_at=timezone.now(), test_outcome=outcome, test_detail=clip_error(detail),
+                test_latency_ms=latency)
+        ran += 1
+    return ran
+
+
+def _test(org_id) -> tuple[str, str, float | None]:
+    """(outcome, pt-BR detail, latency in ms) of one call with the organization's settings."""
+    from dataclasses import replace
+
+    from ponte.ai.models import CALL_OUTCOMES
+    from ponte.ai.remote import ProviderFailed, remote_provider
+
+    ai = AISettings.objects.get(org_id=org_id)
+    if not ai.remote:
+        return "", "", None
+    try:
+        key = decrypt(ai.api_key) if ai.api_key else ""
+    except ValueError:
+        return "key_unreadable", str(CALL_OUTCOMES["key_unreadable"]), None
+    if not take_call(org_id):
+        return "budget_exhausted", str(CALL_OUTCOMES["budget_exhausted"]), None
+    config = replace(_config(ai, key), timeout=TEST_TIMEOUT, retries=0)
+    records: list = []
+    remote = remote_provider(config, on_call=records.append)
+    try:
+        remote.score(TEST_CHAT)
+        return "ok", "", records[-1].latency_ms if records else None
+    except ProviderFailed as exc:
+        return exc.outcome, exc.detail.replace(key, "***") if key else exc.detail, None
+    finally:
+        remote.close()
+        record_calls(org_id, records, secret=key)

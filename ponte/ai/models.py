@@ -54,6 +54,13 @@ class AISettings(models.Model):
     calls_today = models.PositiveIntegerField(default=0)
     # The day the budget ran out and the log said so: once a day, not once a call.
     exhausted_day = models.DateField(null=True, blank=True)
+    # "Testar conexão": asked from the page, run by the lead worker (never inside a web
+    # request), its result shown on the next load; changed settings clear it.
+    test_asked_at = models.DateTimeField(null=True, blank=True)
+    tested_at = models.DateTimeField(null=True, blank=True)
+    test_outcome = models.CharField(max_length=20, blank=True)
+    test_detail = models.CharField(max_length=500, blank=True)
+    test_latency_ms = models.FloatField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     objects = OrgQuerySet.as_manager()

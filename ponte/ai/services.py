@@ -127,7 +127,9 @@ def do_update_ai_settings(org_id, changes: dict) -> AISettings:
         changes["api_key_hint"] = key[-4:] if len(key) >= HINT_FROM_LENGTH else ""
     if not changes:
         return ai
-    changes["updated_at"] = timezone.now()
+    # A test of the old settings says nothing about the new ones.
+    changes.update(updated_at=timezone.now(), tested_at=None, test_outcome="", test_detail="",
+                   test_latency_ms=None)
     with serialized_writes(), transaction.atomic():
         AISettings.objects.filter(pk=ai.pk).update(**changes)
     ai.refresh_from_db()
@@ -139,3 +141,13 @@ def key_needed(ai: AISettings) -> bool:
     return ai.provider == AISettings.Provider.GEMINI or (
         ai.provider == AISettings.Provider.OPENAI and not ai.base_url)
 
+
+
+def do_ask_for_test(org_id) -> bool:
+    """Queue a test of the remote provider for the lead worker; False when offline."""
+    ai = ai_settings_for(org_id)
+    if not ai.remote:
+        return False
+    with serialized_writes():
+        AISettings.objects.filter(pk=ai.pk).update(test_asked_at=timezone.now())
+    return True

@@ -148,3 +148,21 @@ def test_a_key_that_cannot_be_decrypted_never_reaches_the_provider(org, gemini):
     assert provider_for(org.pk).score(CHAT) == trained().score(CHAT)
     assert gemini.requests == []
     assert [row[5] for row in log(org)] == ["key_unreadable"]
+
+
+def test_a_queued_connection_test_is_run_once_and_logged(org, openai):
+    from ponte.ai.choice import run_asked_tests
+    from ponte.ai.services import do_ask_for_test
+
+    choose(org, openai, kind="openai", key="sk-test")
+    assert do_ask_for_test(org.pk)
+    assert run_asked_tests() == 1
+    ai = AISettings.objects.get(org=org)
+    assert (ai.test_asked_at, ai.test_outcome, ai.test_detail) == (None, "ok", "")
+    assert ai.test_latency_ms > 0 and len(openai.requests) == 1
+    openai.stop()
+    do_ask_for_test(org.pk)
+    assert run_asked_tests() == 1
+    ai.refresh_from_db()
+    assert ai.test_outcome == "refused" and "Não foi possível conectar" in ai.test_detail
+    assert [row[5] for row in log(org)] == ["ok", "refused"]

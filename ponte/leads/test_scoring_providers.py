@@ -49,3 +49,18 @@ def test_one_leads_unexpected_failure_is_retried_later_and_the_others_are_scored
     assert score_due(after=LATER) == 0, "not again at once"
     assert score_due(after=LATER + services.RETRY_AFTER) == 1, "but a minute later"
     assert Lead.objects.get(org=broken.org).score is not None
+
+
+def test_the_lead_worker_runs_the_connection_tests_owners_asked_for(make_tenant):
+    from emulators.openai_api import Emulator as OpenAI
+    from ponte.ai.services import do_ask_for_test
+    from ponte.leads.worker import LeadScoring
+
+    tenant = make_tenant()
+    with OpenAI(keys=None) as server:  # a local server that checks no key, like Ollama
+        do_update_ai_settings(tenant.org.pk, {"provider": "openai",
+                                              "base_url": server.base_url + "/v1"})
+        do_ask_for_test(tenant.org.pk)
+        LeadScoring().run_pass()
+        assert len(server.requests) == 1
+    assert AISettings.objects.get(org=tenant.org).test_outcome == "ok"

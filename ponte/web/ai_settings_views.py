@@ -2,9 +2,9 @@
 its daily budget, and the log of its calls.
 
 Owners and admins, like the rest of Settings. The key is write-only: once saved, the page
-shows only that there is one (and the last four characters of a long one). There is no
-"test the connection" button: a call from inside the request would hold a web worker on
-someone else's server; the log below shows how the real calls went.
+shows only that there is one (and the last four characters of a long one). "Testar
+conexão" only queues the test: the lead worker runs it (a call from inside the request
+would hold a web worker on someone else's server), and the page shows the result on reload.
 """
 
 from django.conf import settings
@@ -22,6 +22,7 @@ from ponte.ai.services import (
     ai_settings_for,
     calls_today,
     check_ai_changes,
+    do_ask_for_test,
     do_update_ai_settings,
     key_needed,
 )
@@ -35,11 +36,13 @@ def _page(request: HttpRequest, status: int = 200, **extra) -> HttpResponse:
     entries = ai_call_log(request.member.org_id)
     for entry in entries:
         entry.explained = CALL_OUTCOMES.get(entry.outcome, "")
+    test_explained = CALL_OUTCOMES.get(ai.test_outcome, "") if ai.test_outcome != "ok" else ""
     context = {"org": request.member.org, "member": request.member, "ai": ai,
                "providers": AISettings.Provider.choices, "default_models": default_models(),
                "used_today": calls_today(ai), "style_note_length": STYLE_NOTE_LENGTH,
                "missing_key": ai.remote and key_needed(ai) and not ai.api_key,
                "entries": entries, "time_zone": settings.TIME_ZONE,
+               "test_explained": test_explained,
                "values": {"provider": ai.provider, "model": ai.model, "base_url": ai.base_url,
                           "style_note": ai.style_note, "daily_budget": ai.daily_budget,
                           **extra.pop("typed", {})},
@@ -67,4 +70,17 @@ def save(request: HttpRequest) -> HttpResponse:
     do_update_ai_settings(request.member.org_id, changes)
     messages.success(request, _("Chave removida. Configurações da IA salvas.")
                      if raw["remove_key"] else _("Configurações da IA salvas."))
+    return redirect("settings_ai")
+
+
+@member_required(manage=True)
+@require_POST
+def test(request: HttpRequest) -> HttpResponse:
+    """Queue a test call; the lead worker makes it within seconds."""
+    if do_ask_for_test(request.member.org_id):
+        messages.info(request, _("Teste pedido: o resultado aparece aqui em alguns segundos. "
+                                 "Recarregue a página."))
+    else:
+        messages.info(request, _("O modelo offline roda no próprio Ponte: não há conexão "
+                                 "para testar."))
     return redirect("settings_ai")

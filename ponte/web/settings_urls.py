@@ -24,6 +24,7 @@ urlpatterns = [
          name="settings_whatsapp_engine"),
     path("settings/ai/", ai_settings_views.ai_settings, name="settings_ai"),
     path("settings/ai/save/", ai_settings_views.save, name="settings_ai_save"),
+    path("settings/ai/test/", ai_settings_views.test, name="settings_ai_test"),
     path("settings/privacy/", privacy_views.privacy, name="settings_privacy"),
     path("settings/privacy/hidden/", privacy_views.hide, name="settings_privacy_hide"),
     path("settings/privacy/hidden/<int:hidden_id>/unhide/", privacy_views.unhide,

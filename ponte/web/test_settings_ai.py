@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 
 PAGE = "/settings/ai/"
 SAVE = "/settings/ai/save/"
+TEST = "/settings/ai/test/"
 KEY = "AIzaSyD-teste-0123456789-abcdefWXYZ"
 FORM = {"provider": "gemini", "model": "", "base_url": "", "style_note": "",
         "daily_budget": "500"}
@@ -142,3 +143,42 @@ def test_another_organizations_settings_and_calls_stay_out_of_sight(make_tenant)
     page = owner_of(mine).get(PAGE).content.decode()
     assert "tom da outra loja" not in page and "/v1/chat/completions" not in page
     assert 'value="offline" checked' in page
+
+
+def test_testing_the_connection_is_queued_and_its_result_shown_on_reload(make_tenant):
+    from emulators.gemini import Emulator as Gemini
+    from ponte.ai.choice import run_asked_tests
+
+    tenant = make_tenant()
+    owner = owner_of(tenant)
+    with Gemini(keys=["test-key"]) as gemini:
+        owner.post(SAVE, {**FORM, "base_url": gemini.base_url, "api_key": "test-key"})
+        page = owner.post(TEST, follow=True).content.decode()
+        assert "Teste na fila" in section(page, "test")
+        assert gemini.requests == [], "nothing is called from the web request"
+
+        assert run_asked_tests() == 1 and len(gemini.requests) == 1
+        assert run_asked_tests() == 0, "a test runs once"
+        page = owner.get(PAGE).content.decode()
+        assert "Conexão funcionando: o provedor respondeu em" in section(page, "test")
+        assert "1 de 500 chamadas hoje" in page
+        assert "POST gemini /v1beta/models/gemini-2.5-flash:generateContent" in page
+
+        owner.post(SAVE, {**FORM, "base_url": gemini.base_url, "api_key": "AIza-errada-000"})
+        page = owner.get(PAGE).content.decode()
+        assert "Nenhum teste feito com estas configurações." in section(page, "test")
+        owner.post(TEST)
+        run_asked_tests()
+        result = section(owner.get(PAGE).content.decode(), "test")
+        assert "O teste falhou:" in result and "recusou a chave" in result
+        assert "AIza-errada" not in result
+
+
+def test_there_is_no_connection_to_test_offline(make_tenant):
+    tenant = make_tenant()
+    owner = owner_of(tenant)
+    response = owner.post(TEST, follow=True)
+    assert "não há conexão para testar" in notices(response)
+    assert 'id="test"' not in response.content.decode()
+    assert not AISettings.objects.filter(org=tenant.org, test_asked_at__isnull=False).exists()
+    assert add_member(tenant, Role.AGENT).post(TEST).status_code == 403
