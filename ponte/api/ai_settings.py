@@ -4,7 +4,8 @@ The same checks as Settings › IA (`ponte.ai.services`); the key is write-only.
 """
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
+from ninja.errors import HttpError
 
 from ponte.ai.choice import default_models
 from ponte.ai.models import AISettings
@@ -12,6 +13,7 @@ from ponte.ai.services import (
     ai_settings_for,
     calls_today,
     check_ai_changes,
+    do_ask_for_test,
     do_update_ai_settings,
 )
 from ponte.api import cursors, schemas
@@ -27,7 +29,10 @@ def _settings_out(ai: AISettings) -> dict:
             "default_model": default_models().get(ai.provider), "base_url": ai.base_url,
             "api_key_set": bool(ai.api_key), "api_key_hint": ai.api_key_hint,
             "style_note": ai.style_note, "daily_budget": ai.daily_budget,
-            "calls_today": calls_today(ai)}
+            "calls_today": calls_today(ai),
+            "last_test": {"queued": ai.test_asked_at is not None, "tested_at": ai.tested_at,
+                          "outcome": ai.test_outcome, "detail": ai.test_detail,
+                          "latency_ms": ai.test_latency_ms}}
 
 
 @router.get("/settings/ai", response=answers({200: schemas.AISettingsOut}))
@@ -48,6 +53,16 @@ def update_ai_settings(request: HttpRequest, payload: schemas.AISettingsIn):
     if raw.get("daily_budget") is None:
         raw.pop("daily_budget", None)
     return _settings_out(do_update_ai_settings(request.auth.pk, check_ai_changes(raw)))
+
+
+@router.post("/settings/ai/test", response=answers({202: schemas.AISettingsOut}, 409))
+def test_ai_connection(request: HttpRequest):
+    """Queue one test call to the remote provider with the saved settings; the worker makes
+    it within seconds (a sample message, no retries, counted in the budget) and
+    `last_test` says how it went. 409 when the provider is `offline`."""
+    if not do_ask_for_test(request.auth.pk):
+        raise HttpError(409, "The offline provider runs inside Ponte: nothing to test.")
+    return Status(202, _settings_out(ai_settings_for(request.auth.pk)))
 
 
 @router.get("/settings/ai/calls", response=answers({200: schemas.DiagnosticPage}, 400))

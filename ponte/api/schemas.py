@@ -251,6 +251,16 @@ AI_PROVIDER = ("`offline` (built in, sends nothing anywhere), `gemini`, or `open
                "or a compatible server: Ollama, vLLM, LM Studio).")
 
 
+class AITestOut(Schema):
+    queued: bool = Field(description="A test is waiting for the worker (within seconds).")
+    tested_at: datetime | None
+    outcome: str = Field(description="`ok`, a failure (`timeout`, `auth`, `rate_limited`, "
+                         "`http_error`, `refused`, `malformed`, `error`), `budget_exhausted` "
+                         "or `key_unreadable`; empty before any test.")
+    detail: str = Field(description="What went wrong, for a person (pt-BR).")
+    latency_ms: float | None
+
+
 class AISettingsOut(Schema):
     provider: str = Field(description=AI_PROVIDER)
     model: str = Field(description="Empty: the provider's default (`default_model`).")
@@ -265,6 +275,8 @@ class AISettingsOut(Schema):
     daily_budget: int = Field(description="Remote calls allowed a day; 0 turns them off.")
     calls_today: int = Field(description="Remote calls taken today (the day in the server's "
                              "time zone, America/Sao_Paulo by default).")
+    last_test: AITestOut = Field(description=(
+        "The connection test (`POST /settings/ai/test`) of the current settings."))
 
 
 class AISettingsIn(Schema):

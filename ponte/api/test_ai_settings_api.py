@@ -20,7 +20,8 @@ def test_an_organization_starts_offline_with_the_default_budget(make_tenant):
     assert response.json() == {
         "provider": "offline", "model": "", "default_model": None, "base_url": "",
         "api_key_set": False, "api_key_hint": "", "style_note": "", "daily_budget": 500,
-        "calls_today": 0}
+        "calls_today": 0, "last_test": {"queued": False, "tested_at": None, "outcome": "",
+                                        "detail": "", "latency_ms": None}}
 
 
 def test_a_key_sent_once_is_stored_encrypted_and_never_returned(make_tenant):
@@ -89,3 +90,22 @@ def test_the_settings_are_in_the_openapi_document():
     assert {"get", "patch"} <= set(operations)
     assert "api_key" not in document["components"]["schemas"]["AISettingsOut"]["properties"]
     assert "/api/v1/settings/ai/calls" in document["paths"]
+
+
+def test_a_connection_test_is_queued_and_its_result_read_back(make_tenant):
+    from emulators.gemini import Emulator as Gemini
+    from ponte.ai.choice import run_asked_tests
+
+    tenant = make_tenant()
+    api = Api(tenant)
+    assert api.post("/settings/ai/test", {}).status_code == 409, "offline: nothing to test"
+    with Gemini(keys=["test-key"]) as gemini:
+        api.patch("/settings/ai", {"provider": "gemini", "api_key": "test-key",
+                                   "base_url": gemini.base_url})
+        queued = api.post("/settings/ai/test", {})
+        assert queued.status_code == 202 and queued.json()["last_test"]["queued"] is True
+        assert gemini.requests == []
+        run_asked_tests()
+    test = api.get("/settings/ai").json()["last_test"]
+    assert (test["queued"], test["outcome"], test["detail"]) == (False, "ok", "")
+    assert test["latency_ms"] > 0 and test["tested_at"]
