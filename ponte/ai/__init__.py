@@ -1,1 +1,2 @@
-"""Lead scoring and reply suggestions: the provider contract, the offline model, its evaluation."""
+"""Lead scoring and reply suggestions: the provider contract, the offline model, its
+evaluation, the remote providers and each organization's choice among them."""

@@ -28,6 +28,8 @@ from ponte.diagnostics.models import DiagnosticEntry
 from ponte.diagnostics.services import fold_or_add, prune_unattached, redact_path
 from ponte.text import clip_error
 
+# `ponte.ai.remote` is imported inside the functions that call out: it loads the Gemini and
+# OpenAI SDKs, which every process importing the lead services would otherwise pay for.
 log = logging.getLogger(__name__)
 LOG_ROWS = 100
 # After a provider could not be reached, refused the key or asked us to slow down, the
@@ -134,7 +136,6 @@ class Budgeted:
                 remote.close()
             record_calls(self.org_id, records, secret=self.config.api_key)
 
-
     def resting(self) -> bool:
         until = _resting.get(self._rest_key)
         if until is None:
@@ -190,13 +191,19 @@ def record_calls(org_id, records: Sequence, *, secret: str = "") -> None:
     with serialized_writes(), transaction.atomic():
         for record in records:
             at = timezone.now() - timedelta(milliseconds=record.latency_ms or 0)
-            error = record.error.replace(secret, "***") if secret else record.error
+            error = blank(record.error, secret)
             fold_or_add(DiagnosticEntry(
                 org_id=org_id, instance=None, direction=DiagnosticEntry.Direction.OUTBOUND,
                 method=record.method[:8], path=redact_path(f"{record.provider} {record.path}"),
                 status_code=record.status_code, latency_ms=round(record.latency_ms, 2),
                 outcome=record.outcome, error=clip_error(error), created_at=at, last_at=at))
         _prune(org_id)
+
+
+def blank(text: str, secret: str) -> str:
+    """`text` without the key, should a provider ever echo it (a short one could be any word,
+    so only a real key's length is looked for)."""
+    return text.replace(secret, "***") if len(secret) >= 8 else text
 
 
 def _prune(org_id) -> None:
@@ -261,7 +268,7 @@ def _test(org_id) -> tuple[str, str, float | None]:
         remote.score(TEST_CHAT)
         return "ok", "", records[-1].latency_ms if records else None
     except ProviderFailed as exc:
-        return exc.outcome, exc.detail.replace(key, "***") if key else exc.detail, None
+        return exc.outcome, blank(exc.detail, key), None
     finally:
         remote.close()
         record_calls(org_id, records, secret=key)
