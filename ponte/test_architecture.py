@@ -134,8 +134,9 @@ def test_a_forbidden_import_is_caught(tmp_path, module, line, why):
     assert [(v.path, v.why) for v in found] == [(module, why)]
 
 
-def test_importing_the_engines_loads_no_emulator(tmp_path):
-    probe = ("import sys, ponte.engines, ponte.engines.calls\n"
+@pytest.mark.parametrize("modules", ["ponte.engines, ponte.engines.calls", "ponte.ai.remote"])
+def test_importing_the_engines_or_the_remote_models_loads_no_emulator(tmp_path, modules):
+    probe = (f"import sys, {modules}\n"
              "print(sorted(m for m in sys.modules if m.split('.')[0] == 'emulators'))")
     env = {"DJANGO_SETTINGS_MODULE": "ponte.settings", "PONTE_DATA_DIR": str(tmp_path)}
     shown = subprocess.run([sys.executable, "-c", "import django; django.setup()\n" + probe],

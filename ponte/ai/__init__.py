@@ -1,2 +1,2 @@
-"""Lead scoring and reply suggestions: the provider contract, the offline model, its
-evaluation, the remote providers and each organization's choice among them."""
+"""Lead scoring and reply suggestions: the provider contract, the offline model, its evaluation,
+the remote providers (Gemini, OpenAI-compatible) and each organization's choice among them."""

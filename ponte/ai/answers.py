@@ -81,12 +81,12 @@ def read_suggestion(text: str | None, instruction: str) -> Suggestion:
     """The Suggestion in a model's answer, as plain text, or AnswerRejected."""
     answer: _SuggestionAnswer = _validated(text, _SuggestionAnswer)
     reply = plain_text(answer.text)
+    if echoes(reply, instruction):
+        raise AnswerRejected("answer repeats the instructions", "echo")
     if not reply:
         raise AnswerRejected("schema: text: empty")
     if len(reply) > MAX_REPLY_CHARS:
         raise AnswerRejected("schema: text: too_long")
-    if echoes(reply, instruction):
-        raise AnswerRejected("answer repeats the instructions", "echo")
     return Suggestion(text=reply, intent_topic=answer.topic)
 
 
@@ -98,7 +98,7 @@ def _short(reason: str) -> str:
     return cut.rstrip(" ,;.") + "…"
 
 
-_CODE_FENCE = re.compile(r"^\s*```[\w-]*\s*$", re.M)
+_CODE_FENCE = re.compile(r"^[ \t]*```[\w-]*[ \t]*(?:\n|\Z)", re.M)
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.M)
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1", re.S)
 _INLINE_CODE = re.compile(r"`([^`]*)`")

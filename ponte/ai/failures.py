@@ -8,6 +8,7 @@ holds the API key, the customer's words or the provider's own error message (Ope
 
 import re
 
+from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
 OUTCOMES = ("timeout", "auth", "rate_limited", "http_error", "refused", "malformed", "error")
@@ -77,7 +78,7 @@ def http_failed(provider: str, status: int, code: str, model: str) -> ProviderFa
 def timed_out(provider: str, seconds: float, error: str) -> ProviderFailed:
     detail = _("O provedor %(provider)s não respondeu em %(seconds)s segundos: tente mais "
                "tarde; se continuar, escolha um modelo mais rápido.") % {
-        "provider": provider, "seconds": f"{seconds:g}"}
+        "provider": provider, "seconds": localize(seconds)}
     return ProviderFailed("timeout", detail, None, error=error, retryable=True)
 
 

@@ -9,6 +9,7 @@ prompt comes back as a 200 with no candidates and a `promptFeedback.blockReason`
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from google import genai
 from google.genai import errors, types
 
@@ -36,7 +37,9 @@ class GeminiProvider(RemoteProvider):
 
     @property
     def label(self) -> str:
-        return f"Gemini em {where(self.config.base_url)}" if self.config.base_url else "Gemini"
+        if not self.config.base_url:
+            return "Gemini"
+        return _("Gemini em %(where)s") % {"where": where(self.config.base_url)}
 
     @property
     def path(self) -> str:
@@ -56,9 +59,8 @@ class GeminiProvider(RemoteProvider):
             system_instruction=request.instruction,
             response_mime_type="application/json",
             response_json_schema=request.schema,
-            temperature=request.temperature,
             candidate_count=1,
-        )
+        )  # no temperature: each model's own (Gemini 3 asks for it to be left alone)
         contents = [types.Content(role="user", parts=[types.Part(text=request.data)])]
         try:
             response = self._client.models.generate_content(

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import openai
+from django.utils.translation import gettext as _
 from openai.types.chat import ChatCompletion
 
 from ponte.ai import failures
@@ -39,7 +40,7 @@ class OpenAICompatibleProvider(RemoteProvider):
     def label(self) -> str:
         if self._base_url == OPENAI_BASE_URL:
             return "OpenAI"
-        return f"compatível com OpenAI em {where(self._base_url)}"
+        return _("compatível com OpenAI em %(where)s") % {"where": where(self._base_url)}
 
     @property
     def path(self) -> str:
@@ -60,8 +61,7 @@ class OpenAICompatibleProvider(RemoteProvider):
                           {"role": "user", "content": request.data}],
                 response_format={"type": "json_schema", "json_schema": {
                     "name": request.schema_name, "strict": True, "schema": request.schema}},
-                n=1,
-            )
+            )  # no temperature: reasoning models refuse any but their default
         except openai.APIStatusError as exc:
             raise self._status_failure(exc) from None
         except openai.APITimeoutError as exc:

@@ -29,7 +29,8 @@ _CPF = re.compile(r"(?<!\d)\d{3}\.\d{3}\.\d{3}-\d{2}(?!\d)")
 # dates and times fall apart into short runs; `\d` also matches full-width digits.
 _DIGIT_RUN = re.compile(r"\+?\(?\d(?:[ .\-()]{1,3}\d|\d)*")
 _DIGIT_GROUP = re.compile(r"\d+")
-_PHONE_DIGITS = range(8, 14)  # 4002-8922 .. +55 (11) 98765-4321
+# 4002-8922 and longer. Longer than a phone (two numbers in a row, a card) is masked too.
+_PHONE_DIGITS = 8
 _NOT_A_PHONE = re.compile(r"\d{5}-\d{3}"  # CEP
                           r"|\d{1,2}[.\-]\d{1,2}[.\-]\d{2,4}")  # 07.12.2026
 PHONE, EMAIL, CPF = "[telefone]", "[email]", "[cpf]"
@@ -46,7 +47,7 @@ def _mask_digit_run(found: re.Match[str]) -> str:
     run = found.group(0)
     groups = _DIGIT_GROUP.findall(run)
     # Sizes in a row ("36 38 40 42") have as many digits as a phone, but no long group.
-    if (sum(map(len, groups)) not in _PHONE_DIGITS or max(map(len, groups)) < 4
+    if (sum(map(len, groups)) < _PHONE_DIGITS or max(map(len, groups)) < 4
             or _NOT_A_PHONE.fullmatch(run)):
         return run
     return PHONE
@@ -125,7 +126,6 @@ class ModelRequest:
     data: str  # JSON: the masked conversation (and, to suggest, the first name)
     schema_name: str
     schema: dict[str, Any]
-    temperature: float
 
 
 def conversation_data(messages: Sequence[ChatLine]) -> list[dict[str, str]]:
@@ -137,7 +137,7 @@ def conversation_data(messages: Sequence[ChatLine]) -> list[dict[str, str]]:
 
 def score_request(messages: Sequence[ChatLine]) -> ModelRequest:
     data = json.dumps({"conversa": conversation_data(messages)}, ensure_ascii=False)
-    return ModelRequest("score", SCORE_INSTRUCTION, data, "lead_score", SCORE_SCHEMA, 0.0)
+    return ModelRequest("score", SCORE_INSTRUCTION, data, "lead_score", SCORE_SCHEMA)
 
 
 def suggest_request(messages: Sequence[ChatLine], customer_name: str | None,
@@ -148,5 +148,4 @@ def suggest_request(messages: Sequence[ChatLine], customer_name: str | None,
         instruction += _STYLE_PREFIX + style
     data = json.dumps({"cliente": first_name(customer_name),
                        "conversa": conversation_data(messages)}, ensure_ascii=False)
-    return ModelRequest("suggest", instruction, data, "reply_suggestion", SUGGESTION_SCHEMA,
-                        0.7)
+    return ModelRequest("suggest", instruction, data, "reply_suggestion", SUGGESTION_SCHEMA)
