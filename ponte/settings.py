@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "channels",
     "ponte.accounts",
     "ponte.diagnostics",
+    "ponte.ai",
     "ponte.conversations",
     "ponte.leads",
     "ponte.inbox",

@@ -1,2 +1,2 @@
 """Lead scoring and reply suggestions: the provider contract, the offline model, its evaluation,
-and the remote providers (Gemini, OpenAI-compatible)."""
+the remote providers (Gemini, OpenAI-compatible) and each organization's choice among them."""

@@ -21,6 +21,10 @@ OWNER_422 = ("`invalid_owner`: the e-mail is not a member of your organization (
              "so, for a person); or `invalid`: a parameter or body field is invalid (`detail` "
              "lists each).")
 
+AI_422 = ("`invalid_base_url`, `invalid_model`, `invalid_api_key`, `invalid_style_note` or "
+          "`invalid_daily_budget`: a setting that cannot be stored (`detail` says why, for a "
+          "person); or `invalid`: a body field is invalid (`detail` lists each).")
+
 
 def answers(ok: dict[int, type], *errors: int) -> dict[int, type]:
     """An operation's success plus the errors every operation can give and its own."""
@@ -40,6 +44,8 @@ class PonteAPI(NinjaAPI):
                         response["description"] = PHONE_422
                     if int(status) == 422 and "InvalidOwnerOrFieldsOut" in str(response):
                         response["description"] = OWNER_422
+                    if int(status) == 422 and "InvalidAISettingOrFieldsOut" in str(response):
+                        response["description"] = AI_422
         return schema
 
 

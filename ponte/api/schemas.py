@@ -245,3 +245,57 @@ class InvalidOwnerOrFieldsOut(Schema):
         "`invalid_owner` (then `detail` says, for a person, that the e-mail is not a "
         "member's) or `invalid` (then `detail` lists each field that failed)."))
     detail: str | list[FieldErrorOut]
+
+
+AI_PROVIDER = ("`offline` (built in, sends nothing anywhere), `gemini`, or `openai` (OpenAI "
+               "or a compatible server: Ollama, vLLM, LM Studio).")
+
+
+class AITestOut(Schema):
+    queued: bool = Field(description="A test is waiting for the worker (within seconds).")
+    tested_at: datetime | None
+    outcome: str = Field(description="`ok`, a failure (`timeout`, `auth`, `rate_limited`, "
+                         "`http_error`, `refused`, `malformed`, `error`), `budget_exhausted` "
+                         "or `key_unreadable`; empty before any test.")
+    detail: str = Field(description="What went wrong, for a person (pt-BR).")
+    latency_ms: float | None
+
+
+class AISettingsOut(Schema):
+    provider: str = Field(description=AI_PROVIDER)
+    model: str = Field(description="Empty: the provider's default (`default_model`).")
+    default_model: str | None = Field(description="The model used when `model` is empty; "
+                                      "null for `offline`.")
+    base_url: str = Field(description="The provider's server; empty: its own (OpenAI's, "
+                          "Google's). Ollama, vLLM, LM Studio: their `/v1` address.")
+    api_key_set: bool = Field(description="Whether a key is saved. The key is never returned.")
+    api_key_hint: str = Field(description="The last four characters of a saved key of 16 "
+                              "characters or more; empty otherwise.")
+    style_note: str = Field(description="The shop's tone for reply suggestions.")
+    daily_budget: int = Field(description="Remote calls allowed a day; 0 turns them off.")
+    calls_today: int = Field(description="Remote calls taken today (the day in the server's "
+                             "time zone, America/Sao_Paulo by default).")
+    last_test: AITestOut = Field(description=(
+        "The connection test (`POST /settings/ai/test`) of the current settings."))
+
+
+class AISettingsIn(Schema):
+    provider: Literal["offline", "gemini", "openai"] | None = Field(None,
+                                                                    description=AI_PROVIDER)
+    model: str | None = Field(None, max_length=100, description="Empty for the default.")
+    base_url: str | None = Field(None, max_length=500, description=(
+        "`http://` or `https://` address of the provider's server (an OpenAI-compatible "
+        "one's ends in `/v1`); empty for the provider's own."))
+    api_key: str | None = Field(None, max_length=500, description=(
+        "Write-only: a new key, stored encrypted. Leave out (or empty) to keep the saved one."))
+    remove_key: bool = Field(False, description="Forget the saved key.")
+    style_note: str | None = Field(None, max_length=500)
+    daily_budget: int | None = Field(None, ge=0, le=100_000)
+
+
+class InvalidAISettingOrFieldsOut(Schema):
+    error: str = Field(description=(
+        "`invalid_base_url`, `invalid_model`, `invalid_api_key`, `invalid_style_note`, "
+        "`invalid_daily_budget` (then `detail` says why, for a person) or `invalid` "
+        "(then `detail` lists each field that failed)."))
+    detail: str | list[FieldErrorOut]

@@ -8,7 +8,9 @@ from ponte.text import ERROR_LENGTH
 
 
 class DiagnosticEntry(models.Model):
-    """One exchange with an engine. Never holds message content or a secret."""
+    """One exchange with an engine, or one call to an organization's AI provider (no
+    instance; the path starts with the provider's name). Never holds message content or a
+    secret."""
 
     class Direction(models.TextChoices):
         INBOUND = "in", "webhook"

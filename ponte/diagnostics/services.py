@@ -53,7 +53,8 @@ def fold_or_add(entry: DiagnosticEntry) -> DiagnosticEntry:
     Call inside a transaction.
     """
     previous = (DiagnosticEntry.objects
-                .filter(instance_id=entry.instance_id, direction=entry.direction,
+                .filter(org_id=entry.org_id, instance_id=entry.instance_id,
+                        direction=entry.direction,
                         method=entry.method, path=entry.path)
                 .order_by("-id").first())
     if previous is not None and _same_outcome(previous, entry) \
@@ -71,7 +72,16 @@ def _same_outcome(a: DiagnosticEntry, b: DiagnosticEntry) -> bool:
 
 def prune(instance, *, keep: int, max_age_days: int) -> int:
     """Retention: at most `keep` entries per instance, none older than `max_age_days`."""
-    entries = DiagnosticEntry.objects.filter(instance=instance)
+    return _prune(DiagnosticEntry.objects.filter(instance=instance), keep, max_age_days)
+
+
+def prune_unattached(org_id, *, keep: int, max_age_days: int) -> int:
+    """The same retention for an organization's entries of no instance (its AI calls)."""
+    return _prune(DiagnosticEntry.objects.filter(org_id=org_id, instance=None), keep,
+                  max_age_days)
+
+
+def _prune(entries, keep: int, max_age_days: int) -> int:
     cutoff_at = timezone.now() - timedelta(days=max_age_days)
     # A folded entry lives as long as its latest occurrence is recent.
     removed = entries.filter(Q(last_at__lt=cutoff_at)

@@ -7,6 +7,7 @@ messages is read once, whole, off the webhook's path; when the customer spoke la
 same pass stores a reply suggestion for the attendant (`suggestions.py`).
 """
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -17,14 +18,17 @@ from django.utils.translation import gettext as _
 
 from ponte import realtime
 from ponte.accounts.models import Member
-from ponte.ai.offline import trained
-from ponte.ai.scoring import ChatLine, Provider, Score
+from ponte.ai.choice import provider_for, style_note_for
+from ponte.ai.scoring import ChatLine, Score
 from ponte.conversations.models import Conversation, Message
 from ponte.db import serialized_writes
 from ponte.errors import Refused
 from ponte.leads.models import Lead, LeadScore
 from ponte.leads.suggestions import do_suggest_reply
 
+log = logging.getLogger(__name__)
+# A lead whose scoring failed unexpectedly is tried again this much later.
+RETRY_AFTER = timedelta(minutes=1)
 # The offline provider reads the latest lines; older ones barely move its recency weights.
 LINES_READ = 40
 
@@ -59,29 +63,22 @@ def do_score_due_leads(now: datetime | None = None, limit: int = 50) -> int:
                .values_list("pk", "org_id", "contact_id", "score_due_at")[:limit])
     scored = 0
     for lead_id, org_id, contact_id, due_at in due:
-        chats = list(Conversation.objects.filter(org_id=org_id, contact_id=contact_id)
-                     .values_list("pk", flat=True))
-        result = trained().score(chat_lines(org_id, chats))
-        if _do_record_score(lead_id, org_id, due_at, chats, result, now):
-            scored += 1
-            _suggest_reply(lead_id, org_id, chats)
+        try:
+            chats = list(Conversation.objects.filter(org_id=org_id, contact_id=contact_id)
+                         .values_list("pk", flat=True))
+            provider = provider_for(org_id)
+            lines = chat_lines(org_id, chats)
+            if _do_record_score(lead_id, org_id, due_at, chats, provider.score(lines), now):
+                scored += 1
+                # A draft for the attendant, in this background pass, never in a request.
+                do_suggest_reply(lead_id, org_id, chats, lines, provider,
+                                 style_note_for(org_id))
+        except Exception:  # one lead's surprise must not hold up the others' scores
+            log.exception("scoring lead %s failed; trying again in a minute", lead_id)
+            with serialized_writes():
+                Lead.objects.filter(pk=lead_id, score_due_at=due_at).update(
+                    score_due_at=now + RETRY_AFTER)
     return scored
-
-
-def _provider(org_id) -> Provider:
-    """The organization's provider; the offline one until organizations may choose."""
-    return trained()
-
-
-def _style_note(org_id) -> str:
-    """How the organization wants its replies written; nothing yet."""
-    return ""
-
-
-def _suggest_reply(lead_id: int, org_id, chats: list[int]) -> None:
-    """A reply for the attendant to consider, in this background pass, never in a request."""
-    do_suggest_reply(lead_id, org_id, chats, chat_lines(org_id, chats), _provider(org_id),
-                     _style_note(org_id))
 
 
 def chat_lines(org_id, chat_ids: list[int]) -> list[ChatLine]:

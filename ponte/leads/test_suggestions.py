@@ -1,10 +1,12 @@
 """The scoring pass proposes a reply when the customer spoke last, and never sends it."""
 
+import json
+
 import pytest
 
-from ponte.ai.scoring import Suggestion
+from emulators.openai_api import Emulator as OpenAI
+from ponte.ai.services import do_update_ai_settings
 from ponte.conversations.models import Conversation, Message
-from ponte.leads import services
 from ponte.leads.models import Lead, ReplySuggestion
 from ponte.leads.queries import suggestion_for
 from ponte.leads.suggestions import similarity
@@ -67,37 +69,23 @@ def test_a_newer_message_supersedes_the_unused_suggestion(make_tenant):
     assert suggestion_for(Conversation.objects.get()) == newest
 
 
-def test_a_failing_provider_costs_the_suggestion_not_the_score(make_tenant, monkeypatch):
-    class Broken:
-        name = "broken"
-
-        def suggest(self, messages, customer_name, style_note=""):
-            raise TimeoutError("provider down")
-
-    monkeypatch.setattr(services, "_provider", lambda org_id: Broken())
+def test_the_chosen_provider_drafts_the_suggestion_in_the_shops_tone(make_tenant):
     tenant = make_tenant()
-    receive(tenant, customer("Quanto custa?", "F1"))
-    assert score_due() == 1
-    assert ReplySuggestion.objects.count() == 0
-
-
-def test_the_style_note_reaches_the_provider(make_tenant, monkeypatch):
-    asked = []
-
-    class Recording:
-        name = "recording"
-
-        def suggest(self, messages, customer_name, style_note=""):
-            asked.append((messages[-1].text, customer_name, style_note))
-            return Suggestion("Olá! Já te respondo.", "other")
-
-    monkeypatch.setattr(services, "_provider", lambda org_id: Recording())
-    monkeypatch.setattr(services, "_style_note", lambda org_id: "sem emojis")
-    tenant = make_tenant()
-    receive(tenant, customer("Oi!", "T1"))
-    score_due()
-    assert asked == [("Oi!", "Maria", "sem emojis")]
-    assert ReplySuggestion.objects.get().provider == "recording"
+    with OpenAI(keys=["sk-test"]) as server:
+        do_update_ai_settings(tenant.org.pk, {
+            "provider": "openai", "api_key": "sk-test", "base_url": server.base_url + "/v1",
+            "style_note": "Seja breve e sem emojis."})
+        server.answer_next({"score": 80, "sentiment": {"label": "neutral", "value": 0.1},
+                            "intent": 0.8, "reasons": ["quer o vestido"]})
+        server.answer_next({"text": "Oi, Maria! Tem sim, te mando as fotos.", "topic": "stock"})
+        receive(tenant, customer("Oi! Tem o vestido preto?", "T1"))
+        score_due()
+        asked = json.dumps(server.last.json, ensure_ascii=False)
+    suggestion = ReplySuggestion.objects.get()
+    assert (suggestion.provider, suggestion.text) == ("openai",
+                                                      "Oi, Maria! Tem sim, te mando as fotos.")
+    assert "Seja breve e sem emojis." in asked and "Tem o vestido preto?" in asked
+    assert Lead.objects.get().reasons == ["quer o vestido"]
 
 
 def test_hiding_a_number_removes_its_suggestions(make_tenant):

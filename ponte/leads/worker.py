@@ -1,5 +1,6 @@
 """The background scorer of leads: every second, the leads whose burst of messages is over."""
 
+from ponte.ai.choice import run_asked_tests
 from ponte.background import BackgroundLoop
 from ponte.leads.services import do_score_due_leads
 
@@ -11,6 +12,7 @@ class LeadScoring:
     """Scores due leads; a full batch means more may be waiting, so the next pass follows."""
 
     def run_pass(self) -> float | None:
+        run_asked_tests()  # Settings › IA's "Testar conexão", kept out of web requests
         return 0 if do_score_due_leads(limit=BATCH_SIZE) >= BATCH_SIZE else None
 
     def close(self) -> None:

@@ -1,6 +1,12 @@
 from django.urls import path
 
-from ponte.web import engine_settings_views, privacy_views, settings_views, signing_views
+from ponte.web import (
+    ai_settings_views,
+    engine_settings_views,
+    privacy_views,
+    settings_views,
+    signing_views,
+)
 
 urlpatterns = [
     path("settings/whatsapp/", settings_views.whatsapp, name="settings_whatsapp"),
@@ -16,6 +22,9 @@ urlpatterns = [
          name="settings_whatsapp_app_secret"),
     path("settings/whatsapp/<uuid:instance_id>/engine/", engine_settings_views.engine,
          name="settings_whatsapp_engine"),
+    path("settings/ai/", ai_settings_views.ai_settings, name="settings_ai"),
+    path("settings/ai/save/", ai_settings_views.save, name="settings_ai_save"),
+    path("settings/ai/test/", ai_settings_views.test, name="settings_ai_test"),
     path("settings/privacy/", privacy_views.privacy, name="settings_privacy"),
     path("settings/privacy/hidden/", privacy_views.hide, name="settings_privacy_hide"),
     path("settings/privacy/hidden/<int:hidden_id>/unhide/", privacy_views.unhide,

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AIConfig(AppConfig):
+    name = "ponte.ai"
+    label = "ai"

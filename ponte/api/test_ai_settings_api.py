@@ -1,0 +1,111 @@
+"""AI settings through the REST API: the same checks as the page, the key write-only."""
+
+import pytest
+from django.test import Client
+
+from ponte.accounts.crypto import decrypt
+from ponte.ai.choice import take_call
+from ponte.ai.models import AISettings
+from ponte.api.test_privacy_api import Api
+from ponte.diagnostics.models import DiagnosticEntry
+
+pytestmark = pytest.mark.django_db
+
+KEY = "sk-teste-0123456789abcdefghijKLMN"
+
+
+def test_an_organization_starts_offline_with_the_default_budget(make_tenant):
+    response = Api(make_tenant()).get("/settings/ai")
+    assert response.status_code == 200
+    assert response.json() == {
+        "provider": "offline", "model": "", "default_model": None, "base_url": "",
+        "api_key_set": False, "api_key_hint": "", "style_note": "", "daily_budget": 500,
+        "calls_today": 0, "last_test": {"queued": False, "tested_at": None, "outcome": "",
+                                        "detail": "", "latency_ms": None}}
+
+
+def test_a_key_sent_once_is_stored_encrypted_and_never_returned(make_tenant):
+    tenant = make_tenant()
+    api = Api(tenant)
+    response = api.patch("/settings/ai", {"provider": "openai", "api_key": KEY,
+                                          "style_note": "Seja breve.", "daily_budget": 2})
+    assert response.status_code == 200
+    body = response.json()
+    assert KEY not in response.content.decode()
+    assert (body["provider"], body["default_model"], body["api_key_set"], body["api_key_hint"],
+            body["daily_budget"]) == ("openai", "gpt-4o-mini", True, "KLMN", 2)
+    stored = AISettings.objects.get(org=tenant.org).api_key
+    assert stored != KEY and decrypt(stored) == KEY
+
+    take_call(tenant.org.pk)
+    after = api.patch("/settings/ai", {"model": "gpt-4.1-mini"}).json()
+    assert (after["model"], after["api_key_set"], after["calls_today"]) == (
+        "gpt-4.1-mini", True, 1)
+    removed = api.patch("/settings/ai", {"remove_key": True}).json()
+    assert (removed["api_key_set"], removed["api_key_hint"]) == (False, "")
+
+
+@pytest.mark.parametrize(("body", "code"), [
+    ({"base_url": "ftp://ollama:11434"}, "invalid_base_url"),
+    ({"model": "gpt 4"}, "invalid_model"),
+    ({"api_key": "chave com espaços"}, "invalid_api_key"),
+])
+def test_a_setting_that_cannot_be_stored_is_a_422_with_its_code(make_tenant, body, code):
+    tenant = make_tenant()
+    response = Api(tenant).patch("/settings/ai", body)
+    assert response.status_code == 422
+    assert response.json()["error"] == code and response.json()["detail"]
+    assert not AISettings.objects.filter(org=tenant.org).exclude(provider="offline").exists()
+
+
+@pytest.mark.parametrize("body", [{"provider": "claude"}, {"daily_budget": -1},
+                                  {"style_note": "x" * 501}])
+def test_an_invalid_field_is_a_422_listing_it(make_tenant, body):
+    response = Api(make_tenant()).patch("/settings/ai", body)
+    assert response.status_code == 422 and response.json()["error"] == "invalid"
+    assert [e["field"] for e in response.json()["detail"]] == list(body)
+
+
+def test_the_ai_call_log_lists_only_this_organizations_calls_newest_first(make_tenant):
+    mine, theirs = make_tenant(), make_tenant(name="Outra")
+    for n, org in enumerate((mine.org, theirs.org, mine.org)):
+        DiagnosticEntry.objects.create(org=org, instance=None, direction="out", method="POST",
+                                       path=f"gemini /v1beta/models/m{n}:generateContent",
+                                       status_code=500, outcome="http_error")
+    DiagnosticEntry.objects.create(org=mine.org, instance=mine.instance, direction="out",
+                                   method="GET", path="/api/status", outcome="ok")
+    response = Api(mine).get("/settings/ai/calls", {"limit": 1})
+    first = response.json()
+    assert [item["path"] for item in first["items"]] == [
+        "gemini /v1beta/models/m2:generateContent"]
+    second = Api(mine).get("/settings/ai/calls", {"before": first["next_before"]}).json()
+    assert [item["path"] for item in second["items"]] == [
+        "gemini /v1beta/models/m0:generateContent"]
+    assert second["next_before"] is None
+
+
+def test_the_settings_are_in_the_openapi_document():
+    document = Client().get("/api/v1/openapi.json").json()
+    operations = document["paths"]["/api/v1/settings/ai"]
+    assert {"get", "patch"} <= set(operations)
+    assert "api_key" not in document["components"]["schemas"]["AISettingsOut"]["properties"]
+    assert "/api/v1/settings/ai/calls" in document["paths"]
+
+
+def test_a_connection_test_is_queued_and_its_result_read_back(make_tenant):
+    from emulators.gemini import Emulator as Gemini
+    from ponte.ai.choice import run_asked_tests
+
+    tenant = make_tenant()
+    api = Api(tenant)
+    assert api.post("/settings/ai/test", {}).status_code == 409, "offline: nothing to test"
+    with Gemini(keys=["test-key"]) as gemini:
+        api.patch("/settings/ai", {"provider": "gemini", "api_key": "test-key",
+                                   "base_url": gemini.base_url})
+        queued = api.post("/settings/ai/test", {})
+        assert queued.status_code == 202 and queued.json()["last_test"]["queued"] is True
+        assert gemini.requests == []
+        run_asked_tests()
+    test = api.get("/settings/ai").json()["last_test"]
+    assert (test["queued"], test["outcome"], test["detail"]) == (False, "ok", "")
+    assert test["latency_ms"] > 0 and test["tested_at"]
