@@ -39,7 +39,7 @@ CUSTOMERS = [
 CHATS = [
     [(50, False, "Oi! Vocês ainda têm o tênis azul no 42?"),
      (48, True, "Oi, Ana! Temos sim, sai por R$ 249,90."),
-     (45, False, "Aceita pix? Se der eu já pago hoje e vc manda amanhã?")],
+     (45, False, "Aceita pix? Se der eu fecho hoje e vc manda amanhã?")],
     [(40, False, "Bom dia, qual o prazo de entrega para BH?"),
      (38, True, "Bom dia, Bruno! Para BH são 2 dias úteis, frete R$ 15."),
      (30, False, "Hmm achei meio caro o frete, vou pensar")],

@@ -50,7 +50,10 @@ def test_demo_serves_an_inbox_with_the_seeded_conversations(tmp_path, chromium_p
                 ARTIFACTS.mkdir(exist_ok=True)
                 page.screenshot(path=str(ARTIFACTS / "demo-inbox.png"), full_page=True)
                 page.click("nav a:has-text('Leads')")
-                page.wait_for_selector(".lead-row")
+                page.wait_for_function(  # the worker scores the seeded chats after start
+                    "() => document.querySelectorAll('.lead-row:not([data-score=\"\"])')"
+                    ".length == 4",
+                    timeout=30000)
                 assert page.locator(".lead-row .lead-name").all_inner_texts() == [
                     "Carla Mendes", "Ana Souza", "Bruno Lima", "Diego Rocha"]
                 page.screenshot(path=str(ARTIFACTS / "demo-leads.png"), full_page=True)

@@ -13,9 +13,9 @@ from tests.test_workspace_browser import (  # noqa: F401 (the module's browser f
 )
 
 pytestmark = pytest.mark.slow
-# How the built-in model reads them: about 4 (cold), 75 (hot), 100 after COOL, 1 (cold).
+# How the built-in model reads them: about 4 (cold), 83 (hot), 100 after COOL, 1 (cold).
 COOL = "Obrigada, boa noite"
-ASKING = "Tem a bolsa preta?"
+ASKING = "Tem a bolsa preta? Aceita pix?"
 BUYING = "Fechado! Vou pagar no pix agora, segue o comprovante"
 COMPLAINT = "Meu pedido chegou com defeito, estou muito chateada"
 
