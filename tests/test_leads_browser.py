@@ -124,3 +124,12 @@ def test_the_page_fits_a_phone(shop, page):
     assert page.locator(".lead-row select[name=status]").first.is_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "leads-phone.png"), full_page=True)
+
+
+def test_the_inbox_badge_shows_the_score_once_the_worker_has_scored_the_chat(shop, page):
+    page.evaluate("window.stillTheSamePage = true")
+    inbound(shop, "5531933330006", BUYING, "Iara Inbox")
+    row = page.locator(".chat-row", has_text="Iara Inbox")
+    row.locator(".score.hot").wait_for()  # scored a moment after the message showed
+    assert row.locator(".score").inner_text() == str(scored(shop, "+5531933330006"))
+    assert page.evaluate("window.stillTheSamePage") is True

@@ -198,7 +198,8 @@
     } else if (kind === "conversation.hidden") {
       dropHiddenChat(String(data.conversation_id));
       refreshInbox();
-    } else if (kind.startsWith("conversation.") || kind === "contact.photo") {
+    } else if (kind.startsWith("conversation.") || kind === "contact.photo" ||
+               kind === "lead.scored") {
       refreshInbox();
     } else if (kind === "instance.state") {
       document.dispatchEvent(new CustomEvent("ponte:instance-state", { detail: data }));
