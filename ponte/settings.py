@@ -202,6 +202,8 @@ PONTE_RECONCILE_CHECKS = int(os.environ.get("PONTE_RECONCILE_CHECKS", 3))
 PONTE_RECONCILE_DELAY_SECONDS = float(os.environ.get("PONTE_RECONCILE_DELAY_SECONDS", 5.0))
 # A lead is scored this long after its latest inbound message: a burst is read once, whole.
 PONTE_LEAD_SCORE_DEBOUNCE_SECONDS = float(os.environ.get("PONTE_LEAD_SCORE_DEBOUNCE_SECONDS", 3))
+# The latest scorings of each lead kept as its history; older ones are deleted as new ones come.
+PONTE_LEAD_SCORES_KEPT = int(os.environ.get("PONTE_LEAD_SCORES_KEPT", 100))
 # Session supervision.
 PONTE_SUPERVISOR_PERIOD_SECONDS = float(os.environ.get("PONTE_SUPERVISOR_PERIOD_SECONDS", 30))
 PONTE_RECONNECT_ATTEMPTS = 3

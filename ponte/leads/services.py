@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -103,9 +104,21 @@ def _do_record_score(lead_id: int, org_id, due_at: datetime, chats: list[int], r
             lead_id=lead_id, org_id=org_id, score=result.score, reasons=result.reasons,
             sentiment_label=result.sentiment.label, sentiment_value=result.sentiment.value,
             intent=result.intent, scored_at=now)
+        _forget_old_scores(lead_id)
         realtime.publish_on_commit(org_id, "lead.scored", {
             "lead_id": lead_id, "conversation_ids": chats, "score": result.score})
     return True
+
+
+def _forget_old_scores(lead_id: int) -> None:
+    """Keep the history a seller reads (the trend, the last weeks), not every burst ever."""
+    kept = settings.PONTE_LEAD_SCORES_KEPT
+    oldest_kept = (LeadScore.objects.filter(lead_id=lead_id).order_by("-scored_at", "-id")
+                   .values_list("scored_at", "id")[kept - 1:kept].first())
+    if oldest_kept is not None:
+        at, pk = oldest_kept
+        LeadScore.objects.filter(lead_id=lead_id).filter(
+            Q(scored_at__lt=at) | Q(scored_at=at, id__lt=pk)).delete()
 
 
 class LeadRefused(Refused):

@@ -106,6 +106,19 @@ def test_score_history_keeps_each_scoring(make_tenant):
     assert history[1].reasons == lead.reasons and history[1].org_id == tenant.org.id
 
 
+def test_the_history_keeps_the_latest_scorings_only(make_tenant, settings):
+    settings.PONTE_LEAD_SCORES_KEPT = 3
+    tenant = make_tenant()
+    texts = ["Oi", "Tem a bolsa?", "Quanto custa?", "Aceita pix?", "Segue o comprovante"]
+    for turn, text in enumerate(texts, start=1):
+        receive(tenant, customer(text, f"K{turn}"))
+        score_due(turn * LATER)
+    lead = Lead.objects.get()
+    kept = list(lead.scores.order_by("scored_at").values_list("scored_at", flat=True))
+    assert len(kept) == 3 and kept[-1] == lead.scored_at
+    assert kept[0] > lead.created_at + 2 * LATER, "the two oldest scorings are gone"
+
+
 def test_a_hidden_numbers_message_creates_no_lead(make_tenant):
     tenant = make_tenant()
     do_hide_number(tenant.org.id, f"+{PHONE}", Actor(None, "x"))
