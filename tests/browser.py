@@ -19,3 +19,12 @@ def chromium(executable_path: str):
             yield browser
         finally:
             browser.close()
+
+
+def sign_in(page, base: str, email: str, password: str) -> None:
+    """Through the login form, as a person does; returns once the workspace's top bar shows."""
+    page.goto(base + "/login/")
+    page.fill("input[name=username]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_selector(".topbar nav")

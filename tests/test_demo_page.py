@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.browser import chromium
+from tests.browser import chromium, sign_in
 from tests.procs import PONTE, Server, free_port, isolated_env, ponte_init
 
 pytestmark = pytest.mark.slow
@@ -28,12 +28,6 @@ def start_demo(env: dict, port: int) -> subprocess.Popen:
     proc.kill()
     raise RuntimeError("ponte demo did not start")
 
-
-def sign_in(page, base: str, email: str, password: str) -> None:
-    page.goto(base + "/")
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
 
 
 def test_demo_serves_an_inbox_with_the_seeded_conversations(tmp_path, chromium_path):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import chromium
+from tests.browser import chromium, sign_in
 from tests.procs import Server, isolated_env, ponte_init
 
 pytestmark = pytest.mark.slow
@@ -19,11 +19,7 @@ def test_the_owner_chooses_gemini_saves_a_key_and_sees_only_its_end(tmp_path, ch
         made = ponte_init(env, "wppconnect", "Loja")
         with Server(env) as server, chromium(chromium_path) as browser:
             page = browser.new_context(viewport=DESKTOP).new_page()
-            page.goto(server.base + "/login/")
-            page.fill("input[name=username]", made["owner_email"])
-            page.fill("input[name=password]", made["owner_password"])
-            page.click("button[type=submit]")
-            page.wait_for_selector(".topbar nav")
+            sign_in(page, server.base, made["owner_email"], made["owner_password"])
             page.goto(server.base + "/settings/whatsapp/")
             page.click(".settings-nav a:has-text('IA')")
             page.wait_for_selector("h1:has-text('Configurações › IA')")

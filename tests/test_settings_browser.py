@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from emulators.wppconnect import Emulator
-from tests.browser import chromium
+from tests.browser import chromium, sign_in
 from tests.procs import Server, isolated_env, ponte_init, wait_for
 
 pytestmark = pytest.mark.slow
@@ -33,13 +33,6 @@ def add_agent(env: dict, org_id: str) -> None:
     subprocess.run([sys.executable, "-c", ADD_AGENT, org_id, *AGENT], check=True, timeout=60,
                    env=env | {"DJANGO_SETTINGS_MODULE": "ponte.settings"})
 
-
-def sign_in(page, base: str, email: str, password: str) -> None:
-    page.goto(base + "/login/")
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_selector(".topbar nav")
 
 
 def shown_qr(page) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.browser import chromium
+from tests.browser import chromium, sign_in
 from tests.procs import Server, isolated_env, ponte_init, wait_for
 from tests.support import wppconnect_text
 
@@ -37,11 +37,7 @@ def test_a_number_is_hidden_from_the_page_and_shown_again_after_a_warning(
             wait_for(lambda: stored_chat(api, "+5531987654321"), timeout=30)
 
             page = browser.new_context(viewport=DESKTOP).new_page()
-            page.goto(server.base + "/login/")
-            page.fill("input[name=username]", made["owner_email"])
-            page.fill("input[name=password]", made["owner_password"])
-            page.click("button[type=submit]")
-            page.wait_for_selector(".topbar nav")
+            sign_in(page, server.base, made["owner_email"], made["owner_password"])
             page.goto(server.base + "/settings/whatsapp/")
             page.click(".settings-nav a:has-text('Privacidade')")
             page.wait_for_selector("h1:has-text('Configurações › Privacidade')")

@@ -17,6 +17,7 @@ from ponte.ai.services import (
     do_update_ai_settings,
 )
 from ponte.api import cursors, schemas
+from ponte.api.call_log import diagnostic_item
 from ponte.api.openapi import answers
 from ponte.api.paging import BEFORE, page
 from ponte.diagnostics.models import DiagnosticEntry
@@ -76,9 +77,4 @@ def list_ai_calls(request: HttpRequest, before: str | None = BEFORE,
         entries = entries.filter(id__lt=cursors.decode(before, (int,))[0])
     shown, next_before = page(list(entries.order_by("-id")[: limit + 1]), limit,
                               lambda e: (e.pk,))
-    return {"items": [{
-        "id": e.pk, "created_at": e.created_at, "direction": e.direction, "method": e.method,
-        "path": e.path, "status_code": e.status_code, "latency_ms": e.latency_ms,
-        "outcome": e.outcome, "error": e.error, "count": e.count,
-        "last_at": e.last_at or e.created_at,
-    } for e in shown], "next_before": next_before}
+    return {"items": [diagnostic_item(e) for e in shown], "next_before": next_before}

@@ -9,6 +9,7 @@ from ninja.errors import HttpError
 from ponte.accounts.models import Instance
 from ponte.api import ai_settings, cursors, errors, leads, privacy, schemas
 from ponte.api.auth import ApiKeyAuth
+from ponte.api.call_log import diagnostic_item
 from ponte.api.openapi import PonteAPI, answers, docs
 from ponte.api.paging import BEFORE, LIMIT
 from ponte.api.paging import page as _page
@@ -189,12 +190,8 @@ def list_diagnostics(request: HttpRequest,
             id__lt=legacy if legacy is not None else cursors.decode(before, (int,))[0])
     page, next_before = _page(list(entries.order_by("-id")[: limit + 1]), limit,
                               lambda e: (e.pk,))
-    return {"items": [{
-        "id": e.pk, "created_at": e.created_at, "direction": e.direction, "method": e.method,
-        "path": e.path, "status_code": e.status_code, "latency_ms": e.latency_ms,
-        "outcome": e.outcome, "error": e.error, "count": e.count,
-        "last_at": e.last_at or e.created_at,
-    } for e in page], "next_before": next_before}
+    return {"items": [diagnostic_item(e) for e in page], "next_before": next_before}
+
 
 
 def _supervised(request: HttpRequest, action: str):
