@@ -267,7 +267,7 @@ def cmd_ai_eval(args: argparse.Namespace) -> None:
 
     from ponte.ai.evaluate import evaluate
     from ponte.ai.labelled import NotLabelledData, read_files, shipped
-    from ponte.ai.offline import trained
+    from ponte.ai.remote import ProviderFailed
     from ponte.ai.report import evaluation_table
 
     try:
@@ -283,7 +283,37 @@ def cmd_ai_eval(args: argparse.Namespace) -> None:
         result = cross_validate(messages, conversations, args.folds)
         print(cross_validation_report(result, args.folds, misses=args.misses))
         return
-    print(evaluation_table(evaluate(trained(), messages, conversations), args.provider))
+    provider = _provider_to_evaluate(args)
+    try:
+        results = evaluate(provider, messages, conversations)
+    except ProviderFailed as exc:
+        sys.exit(f"{provider.name}: {exc.detail}")
+    print(evaluation_table(results, provider.name))
+
+
+def _provider_to_evaluate(args: argparse.Namespace):
+    """The built-in model; a remote one named on the command line (its key from
+    PONTE_AI_API_KEY, never an argument that `ps` would show); or an organization's choice
+    in Settings › IA, called directly: no budget and no fallback, so the figures are its own."""
+    from ponte.ai.offline import trained
+    from ponte.ai.remote import RemoteConfig, remote_provider
+
+    if args.org:
+        _setup()
+        from ponte.accounts.models import Organization
+        from ponte.ai.choice import remote_config_for
+
+        org = Organization.objects.filter(name=args.org).first()
+        if org is None:
+            sys.exit(f"organização não encontrada: {args.org}")
+        config = remote_config_for(org.pk)
+        return trained() if config is None else remote_provider(config)
+    if args.provider == "offline":
+        return trained()
+    _setup()  # the providers' failures are told in the configured language
+    return remote_provider(RemoteConfig(kind=args.provider, model=args.model,
+                                        api_key=os.environ.get("PONTE_AI_API_KEY", ""),
+                                        base_url=args.base_url))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -332,7 +362,15 @@ def build_parser() -> argparse.ArgumentParser:
     ai_eval.add_argument("files", nargs="*", metavar="FILE",
                          help="labelled .jsonl files (messages and/or conversations); "
                               "the shipped ones if none")
-    ai_eval.add_argument("--provider", choices=["offline"], default="offline")
+    ai_eval.add_argument("--provider", choices=["offline", "gemini", "openai"],
+                         default="offline",
+                         help="gemini or openai (any compatible server): key in "
+                              "PONTE_AI_API_KEY")
+    ai_eval.add_argument("--model", default="", help="the remote provider's model")
+    ai_eval.add_argument("--base-url", default="",
+                         help="the remote provider's address (an OpenAI-compatible /v1)")
+    ai_eval.add_argument("--org", help="the provider this organization chose in "
+                                       "Settings › IA (its saved key)")
     ai_eval.add_argument("--cross-validate", action="store_true",
                          help="k-fold figures inside the train split only (for tuning)")
     ai_eval.add_argument("--folds", type=int, default=5)

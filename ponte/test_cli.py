@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from emulators.openai_api import Emulator as OpenAI
 from ponte.accounts.models import Instance, Organization
+from ponte.ai.services import do_update_ai_settings
 from ponte.cli import main
 from tests.support import fixtures_dir
 
@@ -109,3 +111,47 @@ def test_ai_eval_cross_validate_reads_only_the_train_rows(tmp_path, capsys):
     assert printed.startswith("validação cruzada em 2 partes, só o treino (2 mensagens, "
                               "0 conversas)")
     assert "qto custa o short jeans?" not in printed and "Amei!!" not in printed
+
+
+def labelled_files(tmp_path) -> list[Path]:
+    files = [tmp_path / "conversas.jsonl", tmp_path / "mensagens.jsonl"]
+    for path, rows in zip(files, (AI_CONVERSATIONS, AI_MESSAGES), strict=True):
+        path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+    return files
+
+
+def test_ai_eval_measures_an_openai_compatible_server_with_the_key_from_the_environment(
+        tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PONTE_AI_API_KEY", "sk-eval")
+    with OpenAI(keys=["sk-eval"]) as server:
+        main(["ai", "eval", "--provider", "openai", "--base-url", server.base_url + "/v1",
+              *map(str, labelled_files(tmp_path))])
+        asked = [request.headers["authorization"] for request in server.requests]
+    printed = capsys.readouterr().out
+    assert printed.startswith("provedor: openai")
+    assert asked == ["Bearer sk-eval"] * (len(AI_MESSAGES) + len(AI_CONVERSATIONS))
+    assert "AUC de lead quente" in printed
+
+
+def test_ai_eval_stops_with_the_providers_words_when_the_key_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("PONTE_AI_API_KEY", "sk-wrong")
+    with OpenAI(keys=["sk-eval"]) as server, pytest.raises(SystemExit) as stopped:
+        main(["ai", "eval", "--provider", "openai", "--base-url", server.base_url + "/v1",
+              *map(str, labelled_files(tmp_path))])
+    said = str(stopped.value)
+    assert said.startswith("openai: ") and "recusou a chave" in said and "sk-wrong" not in said
+
+
+def test_ai_eval_of_an_organization_calls_its_chosen_provider_without_the_budget(
+        tmp_path, capsys):
+    org = Organization.objects.create(name="Loja Avaliada")
+    with OpenAI(keys=["sk-org"]) as server:
+        do_update_ai_settings(org.pk, {"provider": "openai", "api_key": "sk-org",
+                                       "base_url": server.base_url + "/v1", "daily_budget": 1})
+        main(["ai", "eval", "--org", "Loja Avaliada", *map(str, labelled_files(tmp_path))])
+        calls = len(server.requests)
+    assert capsys.readouterr().out.startswith("provedor: openai")
+    assert calls == len(AI_MESSAGES) + len(AI_CONVERSATIONS) > 1
+    Organization.objects.create(name="Loja Offline")
+    main(["ai", "eval", "--org", "Loja Offline", *map(str, labelled_files(tmp_path))])
+    assert capsys.readouterr().out.startswith("provedor: offline")

@@ -45,18 +45,27 @@ Answer = TypeVar("Answer", Score, Suggestion)
 def provider_for(org_id) -> Provider:
     """The provider the organization chose, or the offline one when a remote one cannot run
     at all (no key, a key this server cannot decrypt, a budget of 0)."""
-    offline = trained()
     ai = AISettings.objects.filter(org_id=org_id).first()
-    if ai is None or not ai.remote or ai.daily_budget == 0:
-        return offline
-    if key_needed(ai) and not ai.api_key:
-        return offline
+    if ai is None or ai.daily_budget == 0:
+        return trained()
+    config = remote_config_for(org_id, ai)
+    if config is None:
+        return trained()
+    return Budgeted(org_id, config, trained(), version=ai.updated_at)
+
+
+def remote_config_for(org_id, ai: AISettings | None = None):
+    """The remote provider the organization chose, ready to call; None when it chose the
+    offline one, or a remote one cannot run (no key it needs, a key that cannot be read)."""
+    ai = ai or AISettings.objects.filter(org_id=org_id).first()
+    if ai is None or not ai.remote or (key_needed(ai) and not ai.api_key):
+        return None
     try:
         key = decrypt(ai.api_key) if ai.api_key else ""
     except ValueError:  # PONTE_ENCRYPTION_KEY or SECRET_KEY changed since it was saved
         _note(org_id, ai.provider, "key_unreadable")
-        return offline
-    return Budgeted(org_id, _config(ai, key), offline, version=ai.updated_at)
+        return None
+    return _config(ai, key)
 
 
 def style_note_for(org_id) -> str:
