@@ -10,6 +10,7 @@ import pytest
 from tests.browser import chromium
 from tests.procs import wait_for
 from tests.test_workspace_browser import (
+    ARTIFACTS,
     PHONE,
     inbound,
     open_chat,
@@ -85,6 +86,8 @@ def test_enviar_agora_fills_the_composer_and_only_the_attendants_send_reaches_wh
         one_line = composer.bounding_box()["height"]
 
         page.click("text=Enviar agora")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "suggestion-desktop.png"))
 
         assert composer.input_value() == text
         assert composer.evaluate("t => document.activeElement === t")

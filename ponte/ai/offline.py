@@ -187,13 +187,24 @@ class OfflineProvider:
 
         readings = [self.read(line.text) for line in (ChatLine(*m) for m in messages)
                     if line.from_customer]
-        topic = next((main_topic(r.cues) for r in reversed(readings)
-                      if main_topic(r.cues) != "other"), "other")
+        topic = next((reply_topic(r.cues) for r in reversed(readings)
+                      if reply_topic(r.cues) != "other"), "other")
         if readings and readings[-1].cues.spam:
             topic = "other"
         elif readings and readings[-1].cues.refusal:
             topic = "undecided"
         return Suggestion(reply_for(topic, customer_name), topic)
+
+
+def reply_topic(cues: Cues) -> str:
+    """What a reply should answer: the main topic, both halves of "how much, and Pix?", and
+    a request to set the item aside (which the scores count as a stage, not a topic)."""
+    topic = main_topic(cues)
+    if topic in ("payment", "price") and {"price", "payment"} <= cues.topics:
+        return "price_payment"
+    if topic in ("stock", "size", "colour", "other") and "order" in cues.topics:
+        return "order"  # "separa o M pra mim": the size is chosen, the sale is asked for
+    return topic
 
 
 def _recency(count: int) -> list[float]:

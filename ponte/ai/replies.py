@@ -9,6 +9,10 @@ import re
 TEMPLATES = {
     "price": "Oi{name}! Já te passo o valor certinho. Quer que eu mande também as formas de "
              "pagamento e o frete para o seu CEP?",
+    "price_payment": "Oi{name}! Já te passo o valor certinho. Aceitamos Pix, cartão de crédito e "
+                     "débito: no Pix eu te mando a chave, no cartão o link. Como prefere pagar?",
+    "order": "Oi{name}! Combinado, já separo para você. Te mando o total com o frete e as formas "
+             "de pagamento para fechar.",
     "stock": "Oi{name}! Vou conferir no estoque agora e já te falo se temos. Me diz o tamanho "
              "e a cor que você prefere?",
     "size": "Oi{name}! Te mando as medidas de cada tamanho para você escolher com segurança. "

@@ -135,6 +135,8 @@ def test_suggestion_never_echoes_the_customer_instructions(provider):
     ("O pedido não chegou até agora, absurdo 😡", "complaint", "sinto muito"),
     ("Muito obrigada!", "thanks", "agradecemos"),
     ("Bom dia!", "greeting", "ajudar"),
+    ("qual o preço do vestido? aceita pix?", "price_payment", "valor"),
+    ("Pode separar o M pra mim?", "order", "separo"),
 ])
 def test_each_topic_gets_its_own_reply(provider, said, topic, word):
     suggestion = provider.suggest(chat(said), None)
