@@ -126,7 +126,8 @@ def inactivity(org_id, settings: RecallSettings, *, bucket: int | None = None,
     for c in rows[:limit + 1]:
         days = (today - c.last_sale.astimezone(SHOP_TZ).date()).days
         found.append(Opportunity(
-            Kind.INACTIVITY, c, c.e164, wording.inactivity_reason(days), c.spent,
+            Kind.INACTIVITY, c, c.e164, wording.inactivity_reason(days),
+            Decimal(c.spent or 0).quantize(Decimal("0.01")),
             _message(template, c, today),
             ((c.last_sale - EPOCH) // timedelta(microseconds=1), c.pk),
             bucket=max(b for b in buckets if b <= days) if days >= buckets[0] else low))

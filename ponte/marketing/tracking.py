@@ -29,7 +29,8 @@ def do_open_recall(org_id, opportunity: Opportunity, user=None) -> Recall:
 def do_mark_recall_sent(recall_id: int | None, message: Message) -> bool:
     """The composer's first text that carried this reminder's id: it was sent, as this message.
 
-    Only a reminder of the same organization, to the chat's own number, not sent before.
+    Its time is the message's, the clock replies are compared against. Only a reminder
+    of the same organization, to the chat's own number, not sent before.
     """
     if recall_id is None:
         return False
@@ -37,7 +38,8 @@ def do_mark_recall_sent(recall_id: int | None, message: Message) -> bool:
     return bool(Recall.objects.filter(
         pk=recall_id, org_id=message.org_id, sent_at__isnull=True,
         e164=chat.contact.e164 or "-").update(
-        sent_at=message.created_at or timezone.now(), sent_message=message, conversation=chat))
+        sent_at=message.engine_timestamp or timezone.now(), sent_message=message,
+        conversation=chat))
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,9 @@ def results(org_id, *, days: int = RESULTS_DAYS, limit: int = 200) -> Results:
                       purchases=Subquery(sales.annotate(n=Count("pk")).values("n")[:1]),
                       sales_total=Subquery(sales.annotate(t=Sum("total")).values("t")[:1]))
             .order_by("-sent_at", "-pk")[:limit])
-    outcomes = [Outcome(r, r.replied_at, r.purchases or 0, r.sales_total or Decimal(0))
-                for r in rows]
+    cents = Decimal("0.01")  # SQLite's sum through a subquery loses the decimal places
+    outcomes = [Outcome(r, r.replied_at, r.purchases or 0,
+                        Decimal(r.sales_total or 0).quantize(cents)) for r in rows]
     return Results(outcomes, len(outcomes), sum(1 for o in outcomes if o.replied_at),
                    sum(1 for o in outcomes if o.purchases),
-                   sum((o.sales_total for o in outcomes), Decimal(0)))
+                   sum((o.sales_total for o in outcomes), Decimal("0.00")))

@@ -55,7 +55,7 @@ def _sections(request: HttpRequest, settings: RecallSettings, kind: str,
         more = ""
         if len(rows) > PAGE:
             more = urlencode({"kind": each, "bucket": bucket or "",
-                              "after": "%d-%d" % rows[PAGE - 1].sort})
+                              "after": "{}-{}".format(*rows[PAGE - 1].sort)})
         sections.append({"kind": each, "title": KIND_TITLES[each], "empty": KIND_EMPTY[each],
                          "cards": rows[:PAGE], "more": more})
     return sections
