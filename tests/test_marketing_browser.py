@@ -3,11 +3,7 @@ a cashback card's "Abrir no CRM" opens a virtual chat with the personalized remi
 composer and nothing sent; the attendant's send is recorded, and the customer's reply and a
 later sale show in the page's results."""
 
-import json
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -16,19 +12,8 @@ from tests.procs import wait_for
 from tests.test_workspace_browser import ARTIFACTS, inbound, running_shop, signed_in_page
 
 pytestmark = pytest.mark.slow
-REPO = Path(__file__).resolve().parent.parent
 # Chromium reports every blocked script, style or eval as a console error with this text.
 VIOLATION = "Content Security Policy"
-LOAD = """
-import json, sys, django
-django.setup()
-from ponte.accounts.models import Organization
-from ponte.erp.services import do_upsert_customers, do_upsert_sales
-org = Organization.objects.get()
-data = json.loads(sys.argv[1])
-results = do_upsert_customers(org.pk, data["customers"]) + do_upsert_sales(org.pk, data["sales"])
-print(json.dumps([r.outcome for r in results]))
-"""
 
 
 @pytest.fixture(scope="module")
@@ -43,14 +28,10 @@ def shop(tmp_path_factory, browser):
         yield shop
 
 
-def load_erp(shop, customers: list[dict] = (), sales: list[dict] = ()) -> list[str]:
-    """The ERP's data, through the same services its API and importer use."""
-    env = shop.server.env | {"DJANGO_SETTINGS_MODULE": "ponte.settings"}
-    out = subprocess.run([sys.executable, "-c", LOAD,
-                          json.dumps({"customers": list(customers), "sales": list(sales)})],
-                         env=env, cwd=REPO, check=True, capture_output=True, text=True,
-                         timeout=60)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def put(shop, path: str, body: dict) -> None:
+    """The ERP's data, as its integration sends it."""
+    response = shop.api.put(path, json=body)
+    assert response.status_code == 201, response.text
 
 
 def sends(shop) -> list:
@@ -59,9 +40,9 @@ def sends(shop) -> list:
 
 def test_a_cashback_card_opens_the_chat_with_the_reminder_and_recall_shows_what_it_earned(shop):
     soon = (datetime.now(UTC) + timedelta(days=3)).date()
-    assert load_erp(shop, customers=[
-        {"external_id": "C-77", "name": "Marina Duarte", "phones": ["(31) 9 7777-0042"],
-         "cashback_balance": "45.90", "cashback_expires_on": soon.isoformat()}]) == ["created"]
+    put(shop, "/api/v1/customers/C-77", {
+        "name": "Marina Duarte", "phones": ["(31) 9 7777-0042"], "cashback_balance": "45.90",
+        "cashback_expires_on": soon.isoformat()})
     with signed_in_page(shop.browser, shop.relay.base, shop.made) as page:
         violations: list[str] = []
         page.on("console", lambda message: VIOLATION in message.text
@@ -90,8 +71,8 @@ def test_a_cashback_card_opens_the_chat_with_the_reminder_and_recall_shows_what_
 
         inbound(shop, "5531977770042", "Oba! Passo aí amanhã", "Marina")
         later = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()
-        assert load_erp(shop, sales=[{"external_id": "V-9", "customer_external_id": "C-77",
-                                      "date": later, "total": "320.00"}]) == ["created"]
+        put(shop, "/api/v1/sales/V-9", {"customer_external_id": "C-77", "date": later,
+                                        "total": "320.00"})
         wait_for(lambda: shop.api.get("/api/v1/recall/results").json()["replied"] == 1)
 
         page.goto(shop.relay.base + "/marketing/")

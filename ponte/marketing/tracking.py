@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ponte.conversations.models import Message
@@ -63,11 +64,16 @@ def results(org_id, *, days: int = RESULTS_DAYS, limit: int = 200) -> Results:
     """Reminders sent in the last `days`, newest first, each with its reply and later sales.
 
     One query: the first inbound message in the reminder's chat after the send, and the
-    sum of the customer's sales dated after it.
+    count and sum of the customer's sales dated after it.
     """
+    # WhatsApp dates a message to the second, so a reply in the second of the send would look
+    # older than it: a reply is stored after the sent message and dated no earlier than its
+    # second (an old message synced late is not a reply).
     replies = Message.objects.filter(
         conversation=OuterRef("conversation"), direction=Message.Direction.INBOUND,
-        engine_timestamp__gt=OuterRef("sent_at")).order_by("engine_timestamp")
+        pk__gt=Coalesce(OuterRef("sent_message"), 0),
+        engine_timestamp__gte=OuterRef("sent_at") - timedelta(seconds=1)
+    ).order_by("engine_timestamp", "pk")
     sales = Sale.objects.filter(customer=OuterRef("customer"), date__gt=OuterRef("sent_at")
                                 ).values("customer")
     rows = (Recall.objects.filter(org_id=org_id, sent_at__isnull=False,
