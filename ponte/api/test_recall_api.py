@@ -71,3 +71,11 @@ def test_results_show_the_reply_and_the_sales_after_the_reminder(tenant):
 def test_recall_is_in_the_openapi_document(tenant):
     paths = Api(tenant).client.get("/api/v1/openapi.json").json()["paths"]
     assert "/api/v1/recall" in paths and "/api/v1/recall/results" in paths
+
+
+@pytest.mark.parametrize("kind", ["cashback", "inactivity", "birthday"])
+def test_a_forged_cursor_far_in_the_future_is_an_empty_page(tenant, kind):
+    from ponte.api import cursors
+    forged = cursors.encode(2**62, 1)
+    answer = Api(tenant).get("/recall", {"kind": kind, "before": forged})
+    assert answer.status_code == 200 and answer.json()["items"] == []

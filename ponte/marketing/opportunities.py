@@ -22,6 +22,7 @@ from ponte.privacy.models import HiddenNumber
 
 SHOP_TZ = ZoneInfo("America/Sao_Paulo")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_MICROSECONDS = (datetime(9999, 1, 1, tzinfo=UTC) - EPOCH) // timedelta(microseconds=1)
 SortKey = tuple[int, int]
 
 
@@ -88,6 +89,8 @@ def cashback(org_id, settings: RecallSettings, *, after: SortKey | None = None,
     if customer_id is not None:
         rows = rows.filter(pk=customer_id)
     if after:
+        if after[0] > date.max.toordinal():  # a forged cursor: past every date
+            return []
         day = date.fromordinal(after[0])
         rows = rows.filter(Q(cashback_expires_on__gt=day)
                            | Q(cashback_expires_on=day, pk__gt=after[1]))
@@ -116,6 +119,8 @@ def inactivity(org_id, settings: RecallSettings, *, bucket: int | None = None,
     if customer_id is not None:
         rows = rows.filter(pk=customer_id)
     if after:
+        if after[0] > MAX_MICROSECONDS:  # a forged cursor: past every date
+            return []
         moment = EPOCH + timedelta(microseconds=after[0])
         rows = rows.filter(Q(last_sale__lt=moment) | Q(last_sale=moment, pk__gt=after[1]))
     total = Sale.objects.filter(customer=OuterRef("pk")).values("customer").annotate(

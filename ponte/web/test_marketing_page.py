@@ -60,6 +60,9 @@ def test_filter_by_kind_shows_only_that_kind(shop, client):
     page = client.get("/marketing/?kind=inactivity").content.decode()
     assert "Clientes sem comprar" in page and "Cashback a vencer</h2>" not in page
     assert client.get("/marketing/?kind=nonsense&bucket=abc").status_code == 200
+    for kind in ("cashback", "inactivity", "birthday"):
+        forged = client.get(f"/marketing/?kind={kind}&after=999999999999999999-1")
+        assert forged.status_code == 200
 
 
 def test_open_records_the_recall_and_lands_in_a_virtual_chat_with_the_text(shop, client):
