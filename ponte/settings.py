@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "ponte.erp",
     "ponte.leads",
     "ponte.inbox",
+    "ponte.marketing",
     "ponte.privacy",
     "ponte.sessions",
     "ponte.web",

@@ -24,6 +24,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("application", ("asgi", "urls", "settings", "demo")),
     ("interfaces", ("web", "api", "ops")),
     ("ingest", ("inbox",)),
+    ("recall", ("marketing",)),
     ("features", ("privacy", "leads")),
     ("language", ("ai",)),
     ("core", ("conversations", "sessions", "erp")),

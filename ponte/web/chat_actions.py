@@ -21,6 +21,7 @@ from ponte.conversations.outbound import (
 )
 from ponte.conversations.photos import photo_is_stale, refresh_photo
 from ponte.leads.suggestions import do_mark_suggestion_used
+from ponte.marketing.tracking import do_mark_recall_sent
 from ponte.web.membership import member_required
 from ponte.web.params import query_id
 
@@ -119,6 +120,7 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
         return _rejected(request, exc)
     queued = do_queue_message(chat, request.POST["text"], user=request.user)
     do_mark_suggestion_used(chat, query_id(request.POST.get("suggestion")), queued)
+    do_mark_recall_sent(query_id(request.POST.get("recall")), queued)
     if not request.htmx:
         return redirect("chat", chat.pk)
     return render(request, "web/_message.html", {"m": queued}, status=201)
@@ -133,7 +135,8 @@ def send_to_phone(request: HttpRequest) -> HttpResponse:
                                   to=request.POST.get("phone", ""))
     except SendRejected as exc:
         return _rejected(request, exc)
-    do_queue_message(chat, request.POST["text"], user=request.user)
+    queued = do_queue_message(chat, request.POST["text"], user=request.user)
+    do_mark_recall_sent(query_id(request.POST.get("recall")), queued)
     url = reverse("chat", args=[chat.pk])
     if request.htmx:
         return HttpResponse(status=204, headers={"HX-Location": url})

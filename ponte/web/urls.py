@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from ponte.web import chat_actions, hiding, leads_views, views
+from ponte.web import chat_actions, hiding, leads_views, marketing_views, views
 
 urlpatterns = [
     path("", include("ponte.web.auth_urls")),
@@ -9,6 +9,10 @@ urlpatterns = [
     path("inbox/list/", views.inbox_list, name="inbox_list"),
     path("leads/", leads_views.leads_page, name="leads"),
     path("leads/list/", leads_views.leads_list, name="leads_list"),
+    path("marketing/", marketing_views.marketing_page, name="marketing"),
+    path("marketing/settings/", marketing_views.save_settings, name="marketing_settings"),
+    path("marketing/open/<str:kind>/<int:customer_id>/", marketing_views.open_recall,
+         name="open_recall"),
     path("instance/banner/", views.instance_banner, name="instance_banner"),
     path("conversations/<int:conversation_id>/", views.chat, name="chat"),
     path("conversations/<int:conversation_id>/history/", chat_actions.history, name="history"),

@@ -67,6 +67,7 @@ def chat_context(request: HttpRequest, chat: Conversation | None, contact: Conta
     context.update(conversation=chat, contact=contact,
                    phone=contact.e164 if contact and contact.e164 else phone,
                    prefill=request.GET.get("text", "")[:4096],
+                   recall=query_id(request.GET.get("recall")),
                    photo_stale=bool(chat and contact and photo_is_stale(contact)))
     return context
 
@@ -114,7 +115,8 @@ def deep_link(request: HttpRequest) -> HttpResponse:
             "org": org, "member": request.member, "phone": identity.e164}, status=409)
     chat = queries.conversation_for_phone(org, identity.e164)
     if chat is not None:
-        query = urlencode({"text": request.GET["text"]}) if request.GET.get("text") else ""
+        query = urlencode({name: request.GET[name] for name in ("text", "recall")
+                           if request.GET.get(name)})
         url = reverse("chat", args=[chat.pk])
         return redirect(f"{url}?{query}" if query else url)
     contact = Contact.objects.for_org(org).filter(e164=identity.e164).first()

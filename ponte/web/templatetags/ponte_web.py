@@ -16,6 +16,7 @@ from ponte.conversations.models import MessageStatus
 from ponte.leads.access import may_change as may_change_lead
 from ponte.leads.models import score_band
 from ponte.leads.queries import trend as lead_trend
+from ponte.marketing.wording import format_money
 
 register = template.Library()
 # Lower case, as Portuguese writes them in a date (Django's own names are capitalised).
@@ -131,3 +132,9 @@ def trend(lead) -> dict:
             "Caiu %(n)d ponto desde a pontuação anterior",
             "Caiu %(n)d pontos desde a pontuação anterior", -delta) % {"n": -delta}}
     return {"direction": "same", "arrow": "→", "label": _("Igual à pontuação anterior")}
+
+
+@register.filter
+def brl(value) -> str:
+    """Money the Brazilian way: R$ 1.234,56; nothing for no value."""
+    return format_money(value) if value is not None else ""

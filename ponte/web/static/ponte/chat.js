@@ -35,25 +35,31 @@
   });
 
   // The box empties at once, like WhatsApp's; a refused text comes back for editing.
-  // The suggestion's id went with this text only: the next one is the attendant's own.
+  // The suggestion's (or the marketing reminder's) id went with this text only: the next
+  // one is the attendant's own.
   document.addEventListener("htmx:beforeRequest", (event) => {
     const form = event.detail.elt;
     if (form.id !== "composer") return;
     const textarea = form.querySelector("textarea");
     const suggestion = form.querySelector("input[name=suggestion]");
+    const recall = form.querySelector("input[name=recall]");
     form.dataset.sending = textarea.value;
     form.dataset.sendingSuggestion = suggestion ? suggestion.value : "";
+    form.dataset.sendingRecall = recall ? recall.value : "";
     textarea.value = "";
     if (suggestion) suggestion.value = "";
+    if (recall) recall.value = "";
     grow(textarea);
   });
 
   function giveBack(form) {
     const textarea = form.querySelector("textarea");
     const suggestion = form.querySelector("input[name=suggestion]");
+    const recall = form.querySelector("input[name=recall]");
     if (!textarea.value) {
       textarea.value = form.dataset.sending || "";
       if (suggestion) suggestion.value = form.dataset.sendingSuggestion || "";
+      if (recall) recall.value = form.dataset.sendingRecall || "";
     }
     grow(textarea);
   }
