@@ -10,19 +10,17 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from django.utils.translation import gettext as _
 
 from ponte.erp.csv_reading import Record, Table, UnreadableFile
-from ponte.erp.parsing import parse_date, parse_money, split_phones
+from ponte.erp.parsing import parse_date, parse_moment, parse_money, split_phones
 from ponte.erp.services import do_upsert_customers, do_upsert_sales
 
 CHUNK_ROWS = 2000
 
 TRUE_WORDS = {"sim", "s", "1", "true", "verdadeiro", "v", "yes", "y", "x"}
 FALSE_WORDS = {"não", "nao", "n", "0", "false", "falso", "f", "no", ""}
-DATE_TIME = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
 def _text(cell: str) -> str:
@@ -42,23 +40,9 @@ def _date(cell: str) -> str:
 
 
 def _moment(cell: str) -> str:
-    """A sale's date: a day (`31/12/2026`, `2026-12-31`), a Brazilian `31/12/2026 14:30`, or
-    ISO with a time, which the service reads; a time without zone is São Paulo's."""
-    cell = cell.strip()
-    found = DATE_TIME.match(cell)
-    if found:
-        day, month, year, hour, minute, second = (int(part or 0) for part in found.groups())
-        try:
-            return datetime(year, month, day, hour, minute, second).isoformat()
-        except ValueError as exc:
-            raise ValueError(_("data e hora inválidas: %(value)s") % {"value": cell}) from exc
-    if "T" in cell or ":" in cell:
-        try:
-            datetime.fromisoformat(cell)
-        except ValueError as exc:
-            raise ValueError(_("data e hora inválidas: %(value)s") % {"value": cell}) from exc
-        return cell
-    return _date(cell)
+    """A sale's date: a day (`31/12/2026`, `2026-12-31`), `31/12/2026 14:30`, or ISO with a
+    time; without a zone it is São Paulo's time."""
+    return parse_moment(cell, brazilian=True).isoformat()
 
 
 def _flag(cell: str) -> bool:

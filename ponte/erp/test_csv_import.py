@@ -111,7 +111,7 @@ def test_quotes_and_newlines_inside_quoted_cells_stay_in_the_record(org):
                        'segunda linha"\n2;Bia;\n3;;\n')
     assert Customer.objects.get(external_id="1").name == "Silva; Ana"
     assert Customer.objects.get(external_id="1").notes == 'mora na "casa azul"\nsegunda linha'
-    assert problems(report) == ["linha 5, coluna name"]  # the spreadsheet's row, not the text's
+    assert problems(report) == ["linha 4, coluna name"]  # the spreadsheet's row, not the text's
 
 
 def test_hostile_text_is_stored_as_written_and_refused_only_when_too_long(org):

@@ -30,7 +30,7 @@ def test_rows_are_numbered_as_the_spreadsheet_shows_them_even_with_newlines_in_q
 
 
 def test_a_quoted_newline_in_the_header_does_not_fool_the_separator_guess():
-    table = read_table('"nome\ncompleto";telefone,fixo\nAna;1\n'.encode())
+    table = read_table(b'"nome\ncompleto";telefone,fixo\nAna;1\n')
     assert table.delimiter == ";"
 
 
