@@ -28,6 +28,11 @@ MAPPING = ["codigo=external_id", "nome=name", "telefone=phones", "nascimento=bir
            "validade_cashback=cashback_expires_on", "observacoes=notes",
            "nao_quer_marketing=marketing_opt_out"]
 NAMES = ["Ana", "João", "Conceição", "Luís", "Márcia", "Zé", "Iracema", "Otávio"]
+# Area codes in use (ANATEL); the others are not phone numbers and would be refused.
+DDDS = [11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 22, 24, 27, 28, 31, 32, 33, 34, 35, 37, 38,
+        41, 42, 43, 44, 45, 46, 47, 48, 49, 51, 53, 54, 55, 61, 62, 63, 64, 65, 66, 67, 68,
+        69, 71, 73, 74, 75, 77, 79, 81, 82, 83, 84, 85, 86, 87, 88, 89, 91, 92, 93, 94, 95,
+        96, 97, 98, 99]
 BAD = [("nascimento", "31/02/1990"), ("saldo_cashback", "quarenta reais"), ("nome", "")]
 
 
@@ -37,7 +42,7 @@ def money(cents: int) -> str:
 
 
 def row(n: int, bad_every: int) -> dict[str, str]:
-    ddd = 11 + n % 80
+    ddd = DDDS[n % len(DDDS)]
     phone = (f"({ddd}) 9{n % 10000:04d}-{n // 10000 % 10000:04d}" if n % 3
              else f"+55 {ddd} 8{n % 1000:03d} {n % 10000:04d}")
     if n % 7 == 0:
