@@ -325,7 +325,7 @@ def cmd_import(args: argparse.Namespace) -> None:
     from pathlib import Path
 
     _setup()
-    from ponte.erp.csv_import import KINDS, import_table, parse_mapping, report_lines
+    from ponte.erp.csv_import import KINDS, import_table, parse_mapping, printable, report_lines
     from ponte.erp.csv_reading import UnreadableFile, read_table
 
     org = _organization_for_import(args.org)
@@ -340,7 +340,7 @@ def cmd_import(args: argparse.Namespace) -> None:
     except OSError as exc:
         _stop_import(f"{args.file}: {exc.strerror or exc}")
     except UnreadableFile as exc:
-        _stop_import(f"{args.file}: {exc.detail}")
+        _stop_import(f"{args.file}: {printable(exc.detail)}")
     progress.finish()
     for line in report_lines(report, kind, time.perf_counter() - started):
         print(line)

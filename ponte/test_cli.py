@@ -233,3 +233,14 @@ def test_import_help_tells_the_exit_statuses(capsys):
     with pytest.raises(SystemExit):
         main(["import", "--help"])
     assert "1 some rows were refused" in " ".join(capsys.readouterr().out.split())
+
+
+def test_import_report_cannot_drive_the_operators_terminal(tmp_path, capsys):
+    Organization.objects.create(name="Loja")
+    path = import_file(tmp_path, 'external_id,name,birthday,"\x1b]0;x\x07cor"\n'
+                                 '1,Ana,"\x1b[2J\u202e01/13/1990\nlinha",azul\n')
+    assert exit_status(["import", "customers", path]) == 1
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out
+    assert "linha 2, coluna birthday: " in out and "\\x1b[2J\\u202e01/13/1990\\nlinha" in out
+    assert "\\x1b]0;x\\x07cor" in out  # the ignored column's name, escaped too

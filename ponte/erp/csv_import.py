@@ -244,6 +244,16 @@ def _column_of(api_field: str, columns: Columns) -> str:
     return columns.named.get(base, api_field or "—")
 
 
+# C0/C1 controls (a terminal's escape sequences among them) and the bidirectional overrides
+# that reorder what a terminal shows: a hostile cell quoted in the report must not act.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """The text with what a terminal would act on written out as escapes (`\\x1b`)."""
+    return _UNPRINTABLE.sub(lambda found: found[0].encode("unicode_escape").decode(), text)
+
+
 def report_lines(report: ImportReport, kind: Kind, seconds: float) -> list[str]:
     """The summary an operator reads after the bar: the counts, then every refused row."""
     what = _("Clientes") if kind is CUSTOMERS else _("Vendas")
@@ -256,11 +266,11 @@ def report_lines(report: ImportReport, kind: Kind, seconds: float) -> list[str]:
              % {"seconds": seconds, "storing": report.storing_seconds}]
     if report.ignored_columns:
         lines.append(_("Colunas ignoradas (não são campos; use --map para lê-las): %(names)s")
-                     % {"names": ", ".join(report.ignored_columns)})
+                     % {"names": printable(", ".join(report.ignored_columns))})
     if report.rejections:
         lines.append(_("Linhas recusadas (as demais foram carregadas):"))
         lines.extend(_("linha %(line)d, coluna %(column)s: %(detail)s")
-                     % {"line": rejection.line, "column": rejection.column,
-                        "detail": rejection.detail}
+                     % {"line": rejection.line, "column": printable(rejection.column),
+                        "detail": printable(rejection.detail)}
                      for rejection in report.rejections)
     return lines

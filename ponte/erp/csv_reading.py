@@ -69,6 +69,16 @@ def _first_line(text: str) -> str:
     return text
 
 
+def _without_sep_line(text: str) -> tuple[str, str]:
+    """Excel writes `sep=;` above the header when asked for a separator, and shows the sheet
+    without it: the separator is taken and the line dropped, so the header stays line 1."""
+    first = _first_line(text)
+    if len(first) == 5 and first.lower().startswith("sep="):
+        rest = text[len(first):]
+        return rest[2:] if rest.startswith("\r\n") else rest[1:], first[4]
+    return text, ""
+
+
 def read_table(raw: bytes, *, delimiter: str | None = None,
                encoding: str | None = None) -> Table:
     """Every non-blank row after the header, with its spreadsheet line number (a quoted cell
@@ -76,8 +86,9 @@ def read_table(raw: bytes, *, delimiter: str | None = None,
     text, used = decode(raw, encoding)
     if not text.strip():
         raise UnreadableFile(_("O arquivo está vazio."))
-    delimiter = delimiter or guess_delimiter(_first_line(text))
-    if delimiter == "\\t":
+    text, declared = _without_sep_line(text)
+    delimiter = delimiter or declared or guess_delimiter(_first_line(text))
+    if delimiter.lower() in ("\\t", "tab"):
         delimiter = "\t"
     if len(delimiter) != 1:
         raise UnreadableFile(_("O separador deve ser um único caractere."))

@@ -48,3 +48,10 @@ def test_an_empty_file_is_refused_with_words_saying_so(raw):
 def test_a_wrong_encoding_given_is_told_not_guessed():
     with pytest.raises(UnreadableFile, match="utf-8"):
         read_table("nome\nJoão\n".encode("latin-1"), encoding="utf-8")
+
+
+def test_excels_sep_line_sets_the_separator_and_is_not_a_row():
+    table = read_table(b"sep=,\r\nnome;apelido,telefone\r\nAna;Aninha,31 98765-4321\r\n")
+    assert table.header == ["nome;apelido", "telefone"]
+    assert [(record.line, record.cells) for record in table.records] == [
+        (2, ["Ana;Aninha", "31 98765-4321"])]
