@@ -151,3 +151,10 @@ def test_sales_with_brazilian_dates_and_money_link_to_their_customer(org):
     assert first.total == Decimal("1299.90") and first.customer.name == "Ana"
     assert (first.items, first.store, first.status) == ("2 blusas", "Centro", "pago")
     assert Sale.objects.get(external_id="V2").date.hour in (14, 17)  # São Paulo, as UTC or not
+
+
+def test_two_columns_for_one_field_stop_the_run_instead_of_one_silently_winning(org):
+    with pytest.raises(UnreadableFile, match="fone"):
+        load(org, "external_id;name;phones;fone\n1;Ana;31 98765-4321;31 3222-1100\n",
+             mapping=["fone=phones"])
+    assert not Customer.objects.exists()
