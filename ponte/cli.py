@@ -341,6 +341,12 @@ def cmd_import(args: argparse.Namespace) -> None:
         _stop_import(f"{args.file}: {exc.strerror or exc}")
     except UnreadableFile as exc:
         _stop_import(f"{args.file}: {printable(exc.detail)}")
+    except KeyboardInterrupt:
+        from django.utils.translation import gettext as _
+
+        print("\n" + _("Importação interrompida: as linhas já gravadas ficam; rodar de novo "
+                       "completa o resto sem repetir nada."), file=sys.stderr, flush=True)
+        sys.exit(130)
     progress.finish()
     for line in report_lines(report, kind, time.perf_counter() - started):
         print(line)
