@@ -72,14 +72,14 @@ CUSTOMERS = Kind(
      "birthday": _date, "photo_url": _text, "cashback_balance": _money,
      "cashback_expires_on": _date, "notes": _text, "marketing_opt_out": _flag},
     ("external_id", "name"),
-    lambda org_id, items: do_upsert_customers(org_id, items),
+    do_upsert_customers,
 )
 SALES = Kind(
     "sales",
     {"external_id": _text, "customer_external_id": _text, "date": _moment, "total": _money,
      "items": _text, "store": _text, "status": _text},
     ("external_id", "customer_external_id", "date", "total"),
-    lambda org_id, items: do_upsert_sales(org_id, items),
+    do_upsert_sales,
 )
 KINDS = {kind.name: kind for kind in (CUSTOMERS, SALES)}
 
