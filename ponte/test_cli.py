@@ -244,3 +244,25 @@ def test_import_report_cannot_drive_the_operators_terminal(tmp_path, capsys):
     assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out
     assert "linha 2, coluna birthday: " in out and "\\x1b[2J\\u202e01/13/1990\\nlinha" in out
     assert "\\x1b]0;x\\x07cor" in out  # the ignored column's name, escaped too
+
+
+def test_the_benchmarks_shop_export_loads_its_good_rows_and_lists_each_bad_one(tmp_path,
+                                                                              capsys):
+    """The 50,000-row acceptance file of benchmarks/erp_import.py, at 600 rows."""
+    from benchmarks.erp_import import MAPPING, write_csv
+    from ponte.erp.models import Customer
+
+    Organization.objects.create(name="Loja")
+    path = tmp_path / "clientes.csv"
+    bad_lines = write_csv(path, 600, 100)
+    argv = ["import", "customers", str(path), *[arg for pair in MAPPING
+                                                for arg in ("--map", pair)]]
+    assert exit_status(argv) == 1
+    out = capsys.readouterr().out
+    listed = sorted({int(line.split()[1].rstrip(",")) for line in out.splitlines()
+                     if line.startswith("linha ")})
+    assert listed == bad_lines
+    assert Customer.objects.count() == 600 - len(bad_lines)
+    assert exit_status(argv) == 1
+    assert f"0 criados, 0 atualizados, {600 - len(bad_lines)} sem mudança" in (
+        capsys.readouterr().out)
