@@ -35,13 +35,16 @@ class Table:
 def decode(raw: bytes, encoding: str | None = None) -> tuple[str, str]:
     """The text and the encoding it was read in. UTF-8 is tried strictly first, because a
     Latin-1 file almost never happens to be valid UTF-8; then cp1252 (Excel's "CSV" on
-    Windows, a superset of Latin-1's printable letters), then Latin-1, which never fails."""
+    Windows, a superset of Latin-1's printable letters), then Latin-1, which never fails.
+    A UTF-16 byte order mark is believed."""
     if encoding:
         try:
             return raw.decode(encoding).removeprefix("\ufeff"), encoding
         except (LookupError, UnicodeDecodeError) as exc:
             raise UnreadableFile(_("O arquivo não pode ser lido como %(encoding)s: %(why)s")
                                  % {"encoding": encoding, "why": exc}) from exc
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text": UTF-16, tabs
+        return decode(raw, "utf-16")
     for guess in ("utf-8", "cp1252", "latin-1"):
         try:
             return raw.decode(guess).removeprefix("\ufeff"), guess

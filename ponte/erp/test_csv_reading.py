@@ -55,3 +55,9 @@ def test_excels_sep_line_sets_the_separator_and_is_not_a_row():
     assert table.header == ["nome;apelido", "telefone"]
     assert [(record.line, record.cells) for record in table.records] == [
         (2, ["Ana;Aninha", "31 98765-4321"])]
+
+
+def test_excels_unicode_text_utf16_with_tabs_is_recognised_by_its_mark():
+    table = read_table("external_id\tname\r\n1\tJoão\r\n".encode("utf-16"))
+    assert (table.encoding, table.delimiter) == ("utf-16", "\t")
+    assert table.records[0].cells == ["1", "João"]
