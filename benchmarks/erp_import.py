@@ -12,6 +12,7 @@ every bad one by line, the second must change nothing.
 import argparse
 import csv
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -76,12 +77,21 @@ def write_csv(path: Path, rows: int, bad_every: int) -> list[int]:
     return bad_lines
 
 
-def run_import(env: dict, path: Path) -> tuple[float, int, str]:
+def run_import(env: dict, path: Path) -> tuple[float, float, int, str]:
+    """Wall seconds, CPU seconds (user + system: on a shared machine they say more than the
+    clock), exit status, and the printed summary of one `ponte import` process."""
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     done = subprocess.run([*PONTE, "import", "customers", str(path),
                            *[arg for pair in MAPPING for arg in ("--map", pair)]],
                           env=env, capture_output=True, text=True, timeout=600)
-    return time.perf_counter() - started, done.returncode, done.stdout
+    return (time.perf_counter() - started, _children_cpu() - cpu_before, done.returncode,
+            done.stdout)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def figure(summary: str, label: str) -> int:
@@ -106,13 +116,15 @@ def main() -> None:
 
     good = args.rows - len(bad_lines)
     print(f"rows={args.rows} bad rows={len(bad_lines)} file={size_mb:.1f} MB")
-    for label, (seconds, code, summary) in zip(("first run ", "second run"), runs, strict=True):
+    for label, (seconds, cpu, code, summary) in zip(("first run ", "second run"), runs,
+                                                   strict=True):
         storing = re.search(r"([\d.]+) s gravando", summary)
-        print(f"{label}: {seconds:5.1f} s end to end ({storing.group(1) if storing else '?'} s "
-              f"in the upsert)  exit {code}  created {figure(summary, 'criados')}  "
+        print(f"{label}: {seconds:5.1f} s end to end, {cpu:5.1f} s CPU "
+              f"({storing.group(1) if storing else '?'} s in the upsert)  exit {code}  "
+              f"created {figure(summary, 'criados')}  "
               f"updated {figure(summary, 'atualizados')}  unchanged "
               f"{figure(summary, 'sem mudança')}  refused {figure(summary, 'recusados')}")
-    first, second = runs[0][2], runs[1][2]
+    first, second = runs[0][3], runs[1][3]
     reported = sorted({int(line) for line in re.findall(r"^linha (\d+),", first, re.M)})
     print(f"every bad row reported by line : {reported == bad_lines}")
     print(f"first run created every good row: {figure(first, 'criados') == good}")
