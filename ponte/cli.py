@@ -1,4 +1,4 @@
-"""The `ponte` command: serve, web, worker, init, engine set, demo, migrate, ai eval."""
+"""The `ponte` command: serve, web, worker, init, engine set, demo, migrate, ai eval, import."""
 
 import argparse
 import contextlib
@@ -316,6 +316,99 @@ def _provider_to_evaluate(args: argparse.Namespace):
                                         base_url=args.base_url))
 
 
+IMPORT_UNUSABLE = 2  # exit status: nothing loaded (1 is "some rows refused")
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    """A CSV of customers or sales into an organization's ERP data; see `ponte import -h`."""
+    import time
+    from pathlib import Path
+
+    _setup()
+    from ponte.erp.csv_import import KINDS, import_table, parse_mapping, printable, report_lines
+    from ponte.erp.csv_reading import UnreadableFile, read_table
+
+    org = _organization_for_import(args.org)
+    kind = KINDS[args.kind]
+    started = time.perf_counter()
+    try:
+        mapping = parse_mapping(args.map or [], kind)
+        table = read_table(Path(args.file).read_bytes(), delimiter=args.delimiter,
+                           encoding=args.encoding)
+        progress = _Progress(sys.stderr)
+        report = import_table(org.pk, table, kind, mapping, on_progress=progress.show)
+    except OSError as exc:
+        _stop_import(f"{args.file}: {exc.strerror or exc}")
+    except UnreadableFile as exc:
+        _stop_import(f"{args.file}: {printable(exc.detail)}")
+    except KeyboardInterrupt:
+        from django.utils.translation import gettext as _
+
+        print("\n" + _("Importação interrompida: as linhas já gravadas ficam; rodar de novo "
+                       "completa o resto sem repetir nada."), file=sys.stderr, flush=True)
+        sys.exit(130)
+    progress.finish()
+    for line in report_lines(report, kind, time.perf_counter() - started):
+        print(line)
+    sys.exit(1 if report.rejected_rows else 0)
+
+
+def _stop_import(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+    sys.exit(IMPORT_UNUSABLE)
+
+
+def _organization_for_import(name: str | None):
+    """The one organization, or the one named: an import into the wrong shop is costly."""
+    from django.utils.translation import gettext as _
+
+    from ponte.accounts.models import Organization
+
+    if name:
+        found = list(Organization.objects.filter(name=name)[:2])
+        if len(found) != 1:
+            _stop_import(_("organização não encontrada: %(name)s") % {"name": name}
+                         if not found else
+                         _("há mais de uma organização chamada %(name)s") % {"name": name})
+        return found[0]
+    found = list(Organization.objects.order_by("name")[:21])
+    if not found:
+        _stop_import(_("nenhuma organização ainda: crie uma com `ponte init`"))
+    if len(found) > 1:
+        _stop_import(_("há várias organizações; escolha uma com --org NOME: %(names)s")
+                     % {"names": ", ".join(org.name for org in found[:20])})
+    return found[0]
+
+
+class _Progress:
+    """A bar redrawn with \\r on a terminal; elsewhere (a log, CI) a line every tenth."""
+
+    WIDTH = 30
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.shown_tenth = -1
+        self.drawn = False
+
+    def show(self, done: int, total: int) -> None:
+        share = done / total if total else 1.0
+        if self.tty:
+            filled = int(share * self.WIDTH)
+            self.stream.write(f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] "
+                              f"{done}/{total} ({share:.0%})")
+            self.drawn = True
+        elif int(share * 10) > self.shown_tenth:
+            self.shown_tenth = int(share * 10)
+            self.stream.write(f"{done}/{total} ({share:.0%})\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ponte", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -377,6 +470,27 @@ def build_parser() -> argparse.ArgumentParser:
     ai_eval.add_argument("--misses", action="store_true",
                          help="with --cross-validate: list the training rows it got wrong")
     ai_eval.set_defaults(func=cmd_ai_eval)
+    imports = commands.add_parser(
+        "import", help="load ERP customers or sales from a CSV file",
+        description="Load ERP customers or sales from a CSV file (upsert by external_id: "
+                    "running it again changes nothing). Columns are the API's field names "
+                    "unless renamed with --map; several phones in one cell are separated by |. "
+                    "Brazilian formats are read: ; separator, 1.234,56 and R$ money, "
+                    "dd/mm/aaaa dates, sim/não, UTF-8 or Latin-1.",
+        epilog="Exit status: 0 every row loaded; 1 some rows were refused (each is listed "
+               "as line and column, the other rows were loaded); 2 the file or the options "
+               "cannot be used, nothing was loaded.")
+    imports.add_argument("kind", choices=["customers", "sales"])
+    imports.add_argument("file", metavar="FILE.csv")
+    imports.add_argument("--org", help="organization name (needed when there are several)")
+    imports.add_argument("--map", action="append", metavar="COLUMN=FIELD",
+                         help="read the file's COLUMN as FIELD, e.g. --map telefone=phones "
+                              "(repeatable)")
+    imports.add_argument("--delimiter", help="cell separator (guessed from the header: ; , "
+                                             "tab or |)")
+    imports.add_argument("--encoding", help="the file's encoding (guessed: UTF-8, else "
+                                            "cp1252/Latin-1)")
+    imports.set_defaults(func=cmd_import)
     return parser
 
 

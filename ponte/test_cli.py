@@ -155,3 +155,114 @@ def test_ai_eval_of_an_organization_calls_its_chosen_provider_without_the_budget
     Organization.objects.create(name="Loja Offline")
     main(["ai", "eval", "--org", "Loja Offline", *map(str, labelled_files(tmp_path))])
     assert capsys.readouterr().out.startswith("provedor: offline")
+
+
+def import_file(tmp_path, text: str, name: str = "clientes.csv", encoding="utf-8") -> str:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return str(path)
+
+
+def exit_status(argv: list[str]) -> int:
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    return stopped.value.code
+
+
+def test_import_of_good_rows_exits_zero_and_a_second_run_reports_them_unchanged(tmp_path,
+                                                                                capsys):
+    from ponte.erp.models import Customer
+
+    Organization.objects.create(name="Loja")
+    path = import_file(tmp_path, "codigo;nome;telefone;cidade\r\n"
+                                 "1;João;(31) 98765-4321 | 31 3222-1100;BH\r\n2;Ana;;BH\r\n",
+                       encoding="cp1252")
+    assert exit_status(["import", "customers", path, "--map", "codigo=external_id",
+                        "--map", "nome=name", "--map", "telefone=phones"]) == 0
+    first = capsys.readouterr()
+    assert "2 criados" in first.out and "cidade" in first.out  # the ignored column, told
+    assert "2/2" in first.err  # the progress, on stderr only
+    assert Customer.objects.get(external_id="1").phones.count() == 2
+    assert exit_status(["import", "customers", path, "--map", "codigo=external_id",
+                        "--map", "nome=name", "--map", "telefone=phones"]) == 0
+    assert "0 criados, 0 atualizados, 2 sem mudança, 0 recusados" in capsys.readouterr().out
+
+
+def test_import_lists_every_refused_row_and_exits_one(tmp_path, capsys):
+    Organization.objects.create(name="Loja")
+    path = import_file(tmp_path, "external_id,name,birthday\n1,Ana,31/02/1990\n2,Bia,\n"
+                                 "3,,01/01/1990\n")
+    assert exit_status(["import", "customers", path]) == 1
+    out = capsys.readouterr().out
+    assert "1 criados" in out and "2 recusados" in out
+    assert "linha 2, coluna birthday: data inválida" in out
+    assert "linha 4, coluna name: obrigatório" in out
+
+
+def test_import_of_unusable_input_exits_two_and_loads_nothing(tmp_path, capsys):
+    from ponte.erp.models import Customer
+
+    Organization.objects.create(name="Loja")
+    missing = import_file(tmp_path, "codigo;nome\n1;Ana\n")
+    assert exit_status(["import", "customers", missing]) == 2
+    assert "external_id" in capsys.readouterr().err
+    assert exit_status(["import", "customers", import_file(tmp_path, "", "vazio.csv")]) == 2
+    assert "vazio" in capsys.readouterr().err
+    assert exit_status(["import", "sales", str(tmp_path / "nao-existe.csv")]) == 2
+    assert exit_status(["import", "customers", missing, "--map", "nome=nomes"]) == 2
+    assert not Customer.objects.exists()
+
+
+def test_import_needs_org_only_when_there_are_several(tmp_path, capsys):
+    from ponte.erp.models import Sale
+
+    Organization.objects.create(name="Loja Centro")
+    path = import_file(tmp_path, "external_id;customer_external_id;date;total\n"
+                                 "V1;C1;05/11/2026;R$ 1.299,90\n", "vendas.csv")
+    assert exit_status(["import", "sales", path]) == 0
+    Organization.objects.create(name="Loja Savassi")
+    assert exit_status(["import", "sales", path]) == 2
+    assert "--org" in capsys.readouterr().err
+    assert exit_status(["import", "sales", path, "--org", "Loja Savassi"]) == 0
+    assert exit_status(["import", "sales", path, "--org", "Loja Nenhuma"]) == 2
+    assert sorted(Sale.objects.values_list("org__name", flat=True)) == ["Loja Centro",
+                                                                       "Loja Savassi"]
+
+
+def test_import_help_tells_the_exit_statuses(capsys):
+    with pytest.raises(SystemExit):
+        main(["import", "--help"])
+    assert "1 some rows were refused" in " ".join(capsys.readouterr().out.split())
+
+
+def test_import_report_cannot_drive_the_operators_terminal(tmp_path, capsys):
+    Organization.objects.create(name="Loja")
+    path = import_file(tmp_path, 'external_id,name,birthday,"\x1b]0;x\x07cor"\n'
+                                 '1,Ana,"\x1b[2J\u202e01/13/1990\nlinha",azul\n')
+    assert exit_status(["import", "customers", path]) == 1
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out
+    assert "linha 2, coluna birthday: " in out and "\\x1b[2J\\u202e01/13/1990\\nlinha" in out
+    assert "\\x1b]0;x\\x07cor" in out  # the ignored column's name, escaped too
+
+
+def test_the_benchmarks_shop_export_loads_its_good_rows_and_lists_each_bad_one(tmp_path,
+                                                                              capsys):
+    """The 50,000-row acceptance file of benchmarks/erp_import.py, at 600 rows."""
+    from benchmarks.erp_import import MAPPING, write_csv
+    from ponte.erp.models import Customer
+
+    Organization.objects.create(name="Loja")
+    path = tmp_path / "clientes.csv"
+    bad_lines = write_csv(path, 600, 100)
+    argv = ["import", "customers", str(path), *[arg for pair in MAPPING
+                                                for arg in ("--map", pair)]]
+    assert exit_status(argv) == 1
+    out = capsys.readouterr().out
+    listed = sorted({int(line.split()[1].rstrip(",")) for line in out.splitlines()
+                     if line.startswith("linha ")})
+    assert listed == bad_lines
+    assert Customer.objects.count() == 600 - len(bad_lines)
+    assert exit_status(argv) == 1
+    assert f"0 criados, 0 atualizados, {600 - len(bad_lines)} sem mudança" in (
+        capsys.readouterr().out)
