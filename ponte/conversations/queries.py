@@ -5,7 +5,7 @@ from datetime import datetime
 from django.db.models import F, Q
 
 from ponte.accounts.models import Organization
-from ponte.conversations.models import Conversation, Message
+from ponte.conversations.models import Contact, ContactHandle, Conversation, Message
 from ponte.db import page_after
 from ponte.identity import canonicalize
 
@@ -98,3 +98,22 @@ def messages_after(chat: Conversation, after: int) -> list[Message]:
 def conversation_for_phone(org: Organization, e164: str) -> Conversation | None:
     return (Conversation.objects.for_org(org).filter(contact__e164=e164)
             .select_related("contact").order_by("-last_message_at").first())
+
+
+def contact_phones(contact: Contact | None) -> list[str]:
+    """Every canonical phone the person is known by: the contact's and its phone JIDs'.
+
+    A chat from the legacy 8-digit JID and one from the 9-digit JID are one e164 already;
+    a phone handle canonicalizing elsewhere still counts, so the ERP finds it too.
+    """
+    if contact is None:
+        return []
+    phones = [contact.e164] if contact.e164 else []
+    if contact.pk is None:
+        return phones
+    for value in (ContactHandle.objects.for_org(contact.org_id).filter(
+            contact=contact, kind=ContactHandle.Kind.PHONE).values_list("value", flat=True)):
+        identity = canonicalize(f"{value}@c.us")
+        if identity.kind == "user" and identity.e164 and identity.e164 not in phones:
+            phones.append(identity.e164)
+    return phones
