@@ -48,6 +48,9 @@ class Holder:
     # Work still queued about the person, brought up to date before the rows go
     # (webhooks not yet processed that also carry other people's messages).
     settle: Callable[[Person], None] | None = None
+    # The shop's own records (the ERP's customers and sales): an LGPD erasure deletes
+    # them, hiding a number in the CRM does not (it removes only the WhatsApp side).
+    kept_when_hidden: bool = False
 
 
 @dataclass

@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("ingest", ("inbox",)),
     ("features", ("privacy", "leads")),
     ("language", ("ai",)),
-    ("core", ("conversations", "sessions")),
+    ("core", ("conversations", "sessions", "erp")),
     ("engines", ("engines",)),
     ("log", ("diagnostics",)),
     ("foundations", ("accounts", "identity")),
