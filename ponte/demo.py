@@ -63,7 +63,8 @@ SIMULATED = [
 
 
 # The shop's ERP: the four chat customers (Ana stored with her old 8-digit number, Bruno's
-# phone shared with his wife's record) and a few hundred others, drawn from a fixed seed.
+# phone shared with his wife's record), one who never wrote, and a few hundred others drawn
+# from a fixed seed.
 ERP_SEED = 12
 ERP_CUSTOMERS = 300
 DEMO_ERP = [
@@ -74,6 +75,8 @@ DEMO_ERP = [
     ("C-0004", "Carla Mendes", ["(21) 99123-4567", "21 3333-4444"], "120.00", 6,
      [("1234.56", 3), ("79.90", 33), ("199.90", 64)]),
     ("C-0005", "Diego Rocha", ["048 99999-0001"], "0.00", None, [("349.00", 10)]),
+    # Never wrote on WhatsApp: her deep link opens a virtual chat with her ERP data.
+    ("C-0006", "Fernanda Alves", ["(31) 99555-1234"], "80.00", 5, [("459.90", 45)]),
 ]
 FIRST_NAMES = ("Ana", "Beatriz", "Camila", "Daniela", "Eduarda", "Fernanda", "Gabriela", "Helena",
                "Isabela", "Juliana", "Larissa", "Mariana", "Natália", "Patrícia", "Rafaela",
