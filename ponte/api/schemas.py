@@ -203,6 +203,11 @@ class PersonExportOut(Schema):
     handles: list[dict] = Field([], description="Every WhatsApp id the person was known by.")
     leads: list[dict] = []
     lead_scores: list[dict] = Field([], description="Each scoring of the lead, kept as history.")
+    reply_suggestions: list[dict] = []
+    erp_customers: list[dict] = Field([], description=(
+        "The ERP's customers holding this phone (kept when the number is hidden)."))
+    erp_customer_phones: list[dict] = Field([], description="Those customers' phones.")
+    erp_sales: list[dict] = Field([], description="Those customers' sales.")
 
 
 class ErasedOut(Schema):

@@ -7,7 +7,7 @@ from ninja import Query, Status
 from ninja.errors import HttpError
 
 from ponte.accounts.models import Instance
-from ponte.api import ai_settings, cursors, errors, leads, privacy, schemas
+from ponte.api import ai_settings, cursors, erp, errors, leads, privacy, schemas
 from ponte.api.auth import ApiKeyAuth
 from ponte.api.call_log import diagnostic_item
 from ponte.api.openapi import PonteAPI, answers, docs
@@ -38,6 +38,7 @@ errors.install(api)
 api.add_router("", privacy.router)
 api.add_router("", leads.router)
 api.add_router("", ai_settings.router)
+api.add_router("", erp.router)
 
 def _message_out(message: Message) -> dict:
     # An inbound row keeps the model's default status; to an integrator it was received.

@@ -37,12 +37,17 @@ def export_person(person: Person) -> dict[str, list[dict]]:
             for holder in holders() if holder.export is not None}
 
 
-def erase_person(person: Person) -> dict[str, int]:
+def erase_person(person: Person, *, hiding: bool = False) -> dict[str, int]:
     """Delete every registered row about the person; counts by kind. Runs in the caller's
     transaction; once it commits, files go, the deleted bytes leave the database's files
-    and open tabs drop the chats."""
+    and open tabs drop the chats.
+
+    `hiding`: a hide removes the WhatsApp side only; the shop's own records (the ERP's
+    customers and sales, `kept_when_hidden`) stay. An LGPD erasure takes them too.
+    """
     purge_alone()
-    for holder in holders():
+    erased = [holder for holder in holders() if not (hiding and holder.kept_when_hidden)]
+    for holder in erased:
         if holder.settle is not None:
             holder.settle(person)
     chats = list(Conversation.objects.filter(org_id=person.org_id, contact__in=person.contact_ids)
@@ -50,7 +55,7 @@ def erase_person(person: Person) -> dict[str, int]:
     counts: Counter = Counter()
     touched: set[str] = set()
     files: list[str] = []
-    for holder in holders():
+    for holder in erased:
         rows = holder.rows(person)
         if holder.files is not None:
             files += holder.files(rows)

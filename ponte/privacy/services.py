@@ -61,7 +61,7 @@ def do_hide_number(org_id, e164: str, actor: Actor, note: str = "") -> tuple[Hid
             defaults={"note": note[:200], "created_by": actor.user, "created_by_name": actor.name})
         person = person_for(org_id, e164)
         _keep_handles(hidden, set(phone_handles(e164)) | person.handles)
-        counts = erase_person(person)
+        counts = erase_person(person, hiding=True)
         if created or counts:
             _record(org_id, PrivacyRecord.Action.HIDE, e164, actor, counts)
         transaction.on_commit(lambda: forget_cached(org_id))

@@ -32,7 +32,7 @@ def erase_hidden_leftovers() -> dict[object, dict[str, int]]:
         counts: Counter = Counter()
         with serialized_writes(), transaction.atomic():
             for e164 in numbers:
-                counts.update(erase_person(person_for(org_id, e164)))
+                counts.update(erase_person(person_for(org_id, e164), hiding=True))
             if counts:
                 do_record_sweep(org_id, dict(counts))
         if counts:
