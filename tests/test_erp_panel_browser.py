@@ -20,7 +20,8 @@ def test_the_chat_shows_the_erp_customer_and_a_virtual_chat_shows_one_at_once(tm
         proc = start_demo(env, port)
         try:
             with chromium(chromium_path) as browser:
-                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                context = browser.new_context(viewport={"width": 1280, "height": 900})
+                page = context.new_page()
                 sign_in(page, base, "demo@ponte.local", "demo-ponte")
                 page.click(".chat-row:has-text('Ana Souza')")
                 card = page.locator(".erp-customer")
@@ -34,10 +35,15 @@ def test_the_chat_shows_the_erp_customer_and_a_virtual_chat_shows_one_at_once(tm
                 page.click(".chat-row:has-text('Bruno Lima')")  # his wife's record shares it
                 page.wait_for_selector(".erp-shared")
                 assert page.locator(".erp-customer").count() == 2
+                other_tab = context.new_page()  # the same attendant, a second tab
+                other_tab.goto(page.url)
+                other_tab.wait_for_selector("#live-state[data-live=live]")
                 page.click("button.choose-customer:has-text('Marina Lima')")
                 page.wait_for_selector(".erp-customer.chosen:has-text('Marina Lima')")
                 assert "Esta conversa é sobre: Marina Lima." in page.locator(
                     ".erp-shared").inner_text()
+                other_tab.wait_for_selector(".erp-customer.chosen:has-text('Marina Lima')")
+                other_tab.close()
 
                 page.goto(base + "/chat/?phone=31995551234&text=Oi%2C%20Fernanda!")
                 assert page.locator(".customer-panel h2").inner_text() == "Fernanda Alves"

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+
+from ponte import realtime
 from ponte.erp.models import ChatCustomer, Customer, CustomerPhone
 from ponte.erp.queries import PurchaseSummary, customers_for_phones, purchase_summary
 
@@ -63,8 +65,11 @@ def check_choose_customer(org_id: int, e164s: Iterable[str], external_id: str) -
 
 @transaction.atomic
 def do_choose_customer(org_id: int, conversation_id: int, customer: Customer) -> None:
+    """Store the pick; the chat's other open tabs redraw its panel and inbox row on commit."""
     ChatCustomer.objects.update_or_create(org_id=org_id, conversation_id=conversation_id,
                                           defaults={"customer": customer})
+    realtime.publish_on_commit(org_id, "conversation.customer_chosen",
+                               {"conversation_id": conversation_id})
 
 
 def names_for_phones(org_id: int, e164s: Iterable[str],

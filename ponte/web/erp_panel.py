@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from ponte.conversations.models import Contact, Conversation
 from ponte.conversations.queries import contact_phones
@@ -38,6 +38,15 @@ def with_erp_names(org_id: int, chats: list[Conversation]) -> list[Conversation]
     for chat in chats:
         chat.erp_name = names.get(chat.contact.e164 or "", "")
     return chats
+
+
+@member_required
+@require_GET
+def erp_panel(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The ERP section again, when another tab picked whom the chat is about."""
+    chat = chat_or_404(request, conversation_id)
+    return render(request, "web/_erp_panel.html", {
+        "conversation": chat, **erp_context(request.member.org.pk, chat, chat.contact)})
 
 
 @member_required

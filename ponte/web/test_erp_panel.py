@@ -213,3 +213,16 @@ def test_a_virtual_chat_with_a_customer_shows_name_initials_and_sales_at_once(sh
     assert "R$ 249,90" in page and "Tênis azul 42" in page and "R$ 45,90" in page
     assert "Oi, Ana!</textarea>" in page
     assert 'class="choose-customer"' not in page  # nothing to pick on a chat not stored yet
+
+
+def test_the_erp_section_is_served_alone_for_a_live_refresh_and_never_to_another_shop(
+        shop, client, make_tenant):
+    customer(shop.org.pk, "C1", "Ana Souza", ["(31) 98765-4321"])
+    chat = add_chat(shop, "+5531987654321")
+    assert "Ana Souza" in client.get(f"/conversations/{chat.pk}/erp/").content.decode()
+
+    other = make_tenant(name="Outra")
+    client.login(username=other.owner_email, password=other.owner_password)
+    assert client.get(f"/conversations/{chat.pk}/erp/").status_code == 404
+    assert client.post(f"/conversations/{chat.pk}/customer/",
+                       {"external_id": "C1"}).status_code == 404

@@ -16,6 +16,7 @@ urlpatterns = [
     path("conversations/<int:conversation_id>/lead/", views.lead_panel, name="lead_panel"),
     path("conversations/<int:conversation_id>/customer/", erp_panel.choose_customer,
          name="choose_customer"),
+    path("conversations/<int:conversation_id>/erp/", erp_panel.erp_panel, name="erp_panel"),
     path("conversations/<int:conversation_id>/send/", chat_actions.send, name="send"),
     path("conversations/<int:conversation_id>/read/", chat_actions.mark_read, name="mark_read"),
     path("conversations/<int:conversation_id>/assign/", chat_actions.assign, name="assign"),
