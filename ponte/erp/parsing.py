@@ -74,7 +74,7 @@ def parse_date(text: str, *, brazilian: bool = False) -> date:
             return date.fromisoformat(value)
     except ValueError:
         pass
-    example = '"10/12/2026" ou "2026-12-10"' if brazilian else '"2026-12-10"'
+    example = '"10/12/2026" / "2026-12-10"' if brazilian else '"2026-12-10"'
     raise ValueError(_("data inválida: %(value)s; escreva como %(example)s")
                      % {"value": _quoted(text), "example": example})
 
@@ -102,7 +102,7 @@ def parse_moment(text: str, *, brazilian: bool = False) -> datetime:
     if moment is None:
         raise ValueError(_("data inválida: %(value)s; escreva como %(example)s")
                          % {"value": _quoted(text),
-                            "example": '"2026-12-10" ou "2026-12-10T15:30:00-03:00"'})
+                            "example": '"2026-12-10" / "2026-12-10T15:30:00-03:00"'})
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=SHOP_ZONE)
     return moment

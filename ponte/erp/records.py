@@ -6,6 +6,7 @@ empty. Every problem names its field and says why in pt-BR, so a shop's develope
 """
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -68,7 +69,10 @@ def item_external_id(item: object) -> str:
     return value[:ID_LENGTH] if isinstance(value, str) else ""
 
 
-def check_customer(item: object) -> CleanCustomer | list[FieldProblem]:
+def check_customer(item: object, known_phones: Mapping[str, str] | None = None
+                   ) -> CleanCustomer | list[FieldProblem]:
+    """`known_phones`: written form -> e164 already stored, so a re-sent customer's
+    phones need not be read again (reading one costs more than the rest of the item)."""
     problems = _Problems()
     if not isinstance(item, dict):
         problems.add("", _("cada item deve ser um objeto JSON"))
@@ -85,7 +89,7 @@ def check_customer(item: object) -> CleanCustomer | list[FieldProblem]:
         "notes": _text(item, "notes", TEXT_LENGTH, problems),
         "marketing_opt_out": _flag(item, "marketing_opt_out", problems),
     }
-    phones = _phones(item, problems)
+    phones = _phones(item, problems, known_phones or {})
     if problems:
         return problems
     return CleanCustomer(external_id, values, phones)
@@ -226,7 +230,8 @@ def _flag(item: dict, field: str, problems: _Problems) -> bool:
     return False
 
 
-def _phones(item: dict, problems: _Problems) -> tuple[tuple[str, str], ...]:
+def _phones(item: dict, problems: _Problems, known: Mapping[str, str]
+            ) -> tuple[tuple[str, str], ...]:
     value = item.get("phones")
     if value is None:
         return ()
@@ -244,6 +249,9 @@ def _phones(item: dict, problems: _Problems) -> tuple[tuple[str, str], ...]:
         if len(written) > PHONE_WRITTEN_LENGTH:
             problems.add("phones", _("telefone longo demais: %(value)s")
                          % {"value": written[:PHONE_WRITTEN_LENGTH] + "…"})
+            continue
+        if written in known:  # canonicalize is a pure function of the text
+            phones.setdefault(known[written], written)
             continue
         identity = canonicalize(written)
         if identity.kind != "user" or not identity.e164:

@@ -1,7 +1,7 @@
 """Upserting the ERP's customers and sales: idempotent, by external id, in bulk.
 
 Each batch is read in chunks by external id, compared in Python, and written with
-bulk_create / bulk_update, so 50,000 customers cost a few hundred queries, not
+bulk_create and one executemany of UPDATEs, so 50,000 customers cost a few hundred queries, not
 100,000. An item the same as what is stored is "unchanged" and writes nothing; a
 bad item is "rejected" with its problems and never stops the good ones.
 """
@@ -9,8 +9,8 @@ bad item is "rejected" with its problems and never stops the good ones.
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Model, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,38 +42,42 @@ class ItemResult:
 
 
 def do_upsert_customers(org_id, items: list[dict]) -> list[ItemResult]:
-    """Create or replace each customer (PUT semantics); results in the items' order."""
-    results, clean = _checked(items, check_customer)
-    for chunk in _chunks(clean):
-        _retrying(lambda chunk=chunk: _upsert_customer_chunk(org_id, chunk, results))
+    """Create or replace each customer (PUT semantics); results in the items' order.
+
+    Items are checked chunk by chunk beside what is stored, so a phone already stored
+    in the same written form is not parsed again: a re-sent catalogue costs reads only.
+    """
+    results = _repeated(items)
+    pending = [index for index, result in enumerate(results) if result is None]
+    for chunk in _chunks(pending):
+        _retrying(lambda chunk=chunk: _upsert_customer_chunk(org_id, items, chunk, results))
     return results
 
 
 def do_upsert_sales(org_id, items: list[dict]) -> list[ItemResult]:
     """Create or replace each sale, linked to its customer when the ERP sent that one already."""
-    results, clean = _checked(items, check_sale)
-    for chunk in _chunks(clean):
-        _retrying(lambda chunk=chunk: _upsert_sale_chunk(org_id, chunk, results))
+    results = _repeated(items)
+    pending = [index for index, result in enumerate(results) if result is None]
+    for chunk in _chunks(pending):
+        _retrying(lambda chunk=chunk: _upsert_sale_chunk(org_id, items, chunk, results))
     return results
 
 
-def _checked(items: list[dict], check) -> tuple[list[ItemResult], list[tuple[int, object]]]:
-    results: list[ItemResult] = []
-    clean: list[tuple[int, object]] = []
+def _repeated(items: list[dict]) -> list[ItemResult | None]:
+    """Rejections of an external id repeated in one batch (the first one counts); None else."""
     first_at: dict[str, int] = {}
+    results: list[ItemResult | None] = []
     for index, item in enumerate(items):
-        record = check(item)
-        if isinstance(record, list):
-            results.append(ItemResult(item_external_id(item), REJECTED, record))
-        elif record.external_id in first_at:
-            results.append(ItemResult(record.external_id, REJECTED, [FieldProblem(
+        external_id = item.get("external_id") if isinstance(item, dict) else None
+        if isinstance(external_id, str) and external_id in first_at:
+            results.append(ItemResult(external_id[:100], REJECTED, [FieldProblem(
                 "external_id", _("repetido neste lote (já veio no item %(n)d)")
-                % {"n": first_at[record.external_id] + 1})]))
-        else:
-            first_at[record.external_id] = index
-            results.append(ItemResult(record.external_id, ""))
-            clean.append((index, record))
-    return results, clean
+                % {"n": first_at[external_id] + 1})]))
+            continue
+        if isinstance(external_id, str):
+            first_at[external_id] = index
+        results.append(None)
+    return results
 
 
 def _chunks(clean: list) -> Iterable[list]:
@@ -93,25 +97,35 @@ def _retrying(write) -> None:
                 raise
 
 
-def _upsert_customer_chunk(org_id, chunk: list[tuple[int, CleanCustomer]],
-                           results: list[ItemResult]) -> None:
+def _upsert_customer_chunk(org_id, items: list[dict], chunk: list[int],
+                           results: list) -> None:
     now = timezone.now()
+    wanted = [items[i]["external_id"] for i in chunk
+              if isinstance(items[i], dict) and isinstance(items[i].get("external_id"), str)]
     existing = {c.external_id: c for c in Customer.objects.filter(
-        org_id=org_id, external_id__in=[r.external_id for _, r in chunk])}
+        org_id=org_id, external_id__in=wanted)}
     stored_phones: dict[int, set[tuple[str, str]]] = {}
+    known: dict[str, str] = {}
     for customer_id, e164, written in CustomerPhone.objects.filter(
             customer__in=[c.pk for c in existing.values()]).values_list(
                 "customer_id", "e164", "written"):
         stored_phones.setdefault(customer_id, set()).add((e164, written))
-    to_create: list[tuple[Customer, CleanCustomer]] = []
+        known[written] = e164
+    checked = []
+    for index in chunk:
+        record = check_customer(items[index], known)
+        if isinstance(record, list):
+            results[index] = ItemResult(item_external_id(items[index]), REJECTED, record)
+        else:
+            results[index] = ItemResult(record.external_id, "")
+            checked.append((index, record))
+    to_create: list[CleanCustomer] = []
     to_update: list[Customer] = []
-    phones_replaced: list[tuple[Customer, CleanCustomer]] = []
-    for index, record in chunk:
+    phones_replaced: list[tuple[int, CleanCustomer]] = []
+    for index, record in checked:
         customer = existing.get(record.external_id)
         if customer is None:
-            customer = Customer(org_id=org_id, external_id=record.external_id, created_at=now,
-                                updated_at=now, **record.values)
-            to_create.append((customer, record))
+            to_create.append(record)
             results[index].outcome = CREATED
             continue
         fields_changed = any(getattr(customer, name) != value
@@ -125,19 +139,63 @@ def _upsert_customer_chunk(org_id, chunk: list[tuple[int, CleanCustomer]],
         customer.updated_at = now
         to_update.append(customer)
         if phones_changed:
-            phones_replaced.append((customer, record))
+            phones_replaced.append((customer.pk, record))
         results[index].outcome = UPDATED
-    Customer.objects.bulk_create([customer for customer, _ in to_create])
     if to_update:
-        Customer.objects.bulk_update(to_update, [*CUSTOMER_VALUES, "updated_at"])
+        _update_rows(to_update, [*CUSTOMER_VALUES, "updated_at"])
     if phones_replaced:
-        CustomerPhone.objects.filter(customer__in=[c.pk for c, _ in phones_replaced]).delete()
-    CustomerPhone.objects.bulk_create([
-        CustomerPhone(org_id=org_id, customer=customer, e164=e164, written=written)
-        for customer, record in [*to_create, *phones_replaced]
+        CustomerPhone.objects.filter(customer__in=[pk for pk, _ in phones_replaced]).delete()
+    created = _create_customers(org_id, to_create, now)
+    _insert_rows(CustomerPhone, ["org", "customer", "e164", "written"], [
+        (org_id, customer_id, e164, written)
+        for customer_id, record in [*created, *phones_replaced]
         for e164, written in record.phones])
     if to_create:
-        _link_waiting_sales(org_id, [customer.external_id for customer, _ in to_create])
+        _link_waiting_sales(org_id, [record.external_id for record in to_create])
+
+
+def _create_customers(org_id, records: list[CleanCustomer], now) -> list[tuple[int, CleanCustomer]]:
+    """Insert the new customers; (id, record) of each, read back by external id."""
+    if not records:
+        return []
+    _insert_rows(Customer, ["org", "external_id", *CUSTOMER_VALUES, "created_at", "updated_at"], [
+        (org_id, record.external_id, *(record.values[name] for name in CUSTOMER_VALUES), now, now)
+        for record in records])
+    ids = dict(Customer.objects.filter(
+        org_id=org_id, external_id__in=[r.external_id for r in records]).values_list(
+            "external_id", "pk"))
+    return [(ids[record.external_id], record) for record in records]
+
+
+def _insert_rows(model: type[Model], names: list[str], rows: list[tuple]) -> None:
+    """Plain INSERTs through executemany: the rows are checked already, and Django's
+    bulk_create spends more time building model instances than the database writing them."""
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    sql = (f"INSERT INTO {quote(model._meta.db_table)} "
+           f"({', '.join(quote(f.column) for f in fields)}) "
+           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [[f.get_db_prep_save(value, connection)
+                                  for f, value in zip(fields, row, strict=True)]
+                                 for row in rows])
+
+
+def _update_rows(rows: list[Model], names: list[str]) -> None:
+    """One UPDATE per row through executemany: linear, where bulk_update's CASE over every
+    row of a batch grows with the square of the batch (13 s for 5,000 customers)."""
+    model = type(rows[0])
+    fields = [model._meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    sql = (f"UPDATE {quote(model._meta.db_table)} SET "
+           + ", ".join(f"{quote(f.column)} = %s" for f in fields)
+           + f" WHERE {quote(model._meta.pk.column)} = %s")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [
+            [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk]
+            for row in rows])
 
 
 def _link_waiting_sales(org_id, external_ids: list[str]) -> None:
@@ -148,18 +206,25 @@ def _link_waiting_sales(org_id, external_ids: list[str]) -> None:
             org_id=org_id, external_id=OuterRef("customer_external_id")).values("pk")[:1]))
 
 
-def _upsert_sale_chunk(org_id, chunk: list[tuple[int, CleanSale]],
-                       results: list[ItemResult]) -> None:
+def _upsert_sale_chunk(org_id, items: list[dict], chunk: list[int], results: list) -> None:
     now = timezone.now()
+    checked: list[tuple[int, CleanSale]] = []
+    for index in chunk:
+        record = check_sale(items[index])
+        if isinstance(record, list):
+            results[index] = ItemResult(item_external_id(items[index]), REJECTED, record)
+        else:
+            results[index] = ItemResult(record.external_id, "")
+            checked.append((index, record))
     existing = {s.external_id: s for s in Sale.objects.filter(
-        org_id=org_id, external_id__in=[r.external_id for _, r in chunk])}
+        org_id=org_id, external_id__in=[r.external_id for _, r in checked])}
     customers = dict(Customer.objects.filter(
         org_id=org_id,
-        external_id__in={r.values["customer_external_id"] for _, r in chunk},
+        external_id__in={r.values["customer_external_id"] for _, r in checked},
     ).values_list("external_id", "pk"))
     to_create: list[Sale] = []
     to_update: list[Sale] = []
-    for index, record in chunk:
+    for index, record in checked:
         owner = customers.get(record.values["customer_external_id"])
         values = {**record.values, "customer_id": owner}
         sale = existing.get(record.external_id)
@@ -177,4 +242,4 @@ def _upsert_sale_chunk(org_id, chunk: list[tuple[int, CleanSale]],
             results[index].outcome = UNCHANGED
     Sale.objects.bulk_create(to_create)
     if to_update:
-        Sale.objects.bulk_update(to_update, [*SALE_VALUES, "customer", "updated_at"])
+        _update_rows(to_update, [*SALE_VALUES, "customer", "updated_at"])

@@ -125,3 +125,15 @@ def test_another_organizations_customers_are_separate(org, make_tenant):
     do_upsert_customers(org.pk, [customer(phones=["31 98765-4321"])])
     assert outcomes(do_upsert_customers(other.pk, [customer()])) == ["created"]
     assert customers_for_phones(other.pk, ["+5531987654321"]) == []
+
+
+def test_an_external_id_repeated_in_one_batch_is_rejected_after_its_first(org):
+    results = do_upsert_customers(org.pk, [customer("C1"), customer("C1", name="Outra")])
+    assert outcomes(results) == ["created", "rejected"]
+    assert "item 1" in results[1].errors[0].detail
+    assert Customer.objects.get().name == "Maria Souza"
+
+
+def test_an_unknown_field_is_named_instead_of_emptying_the_real_one(org):
+    results = do_upsert_customers(org.pk, [customer(phone="31 98765-4321")])
+    assert results[0].outcome == "rejected" and results[0].errors[0].field == "phone"
