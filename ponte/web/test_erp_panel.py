@@ -226,3 +226,13 @@ def test_the_erp_section_is_served_alone_for_a_live_refresh_and_never_to_another
     assert client.get(f"/conversations/{chat.pk}/erp/").status_code == 404
     assert client.post(f"/conversations/{chat.pk}/customer/",
                        {"external_id": "C1"}).status_code == 404
+
+
+def test_the_first_message_of_a_virtual_chat_makes_it_real_with_its_customer(shop, client):
+    customer(shop.org.pk, "C1", "Ana Souza", ["31 8765-4321"])
+
+    sent = client.post("/chat/send/", {"phone": "(31) 98765-4321", "text": "Oi, Ana!"})
+
+    assert sent.status_code == 302
+    page = client.get(sent["Location"]).content.decode()
+    assert "<h2><bdi>Ana Souza</bdi></h2>" in page and "Código no ERP: <bdi>C1</bdi>" in page
