@@ -1,5 +1,6 @@
 """Read paths for the API and the pages, always scoped to one organization."""
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db.models import F, Q
@@ -61,13 +62,19 @@ SCORE_BANDS = {"hot": (70, 100), "warm": (40, 69), "cold": (0, 39)}
 
 
 def inbox(org: Organization, *, search: str = "", unread: bool = False, assignee=None,
-          band: str = "", limit: int = 100) -> list[Conversation]:
-    """The inbox as filtered by an attendant: by name or any phone form, unread, mine, score."""
+          band: str = "", limit: int = 100,
+          also_phones: Iterable[str] = ()) -> list[Conversation]:
+    """The inbox as filtered by an attendant: by name or any phone form, unread, mine, score.
+
+    `also_phones`: numbers the search matched elsewhere (an ERP customer's name).
+    """
     chats = Conversation.objects.for_org(org).select_related("contact", "last_message") \
         .annotate(lead_score=F("contact__lead__score"))
     search = search.strip()
     if search:
         by_name = Q(contact__name__icontains=search) | Q(contact__push_name__icontains=search)
+        if also_phones:
+            by_name |= Q(contact__e164__in=list(also_phones))
         identity = canonicalize(search)
         digits = "".join(ch for ch in search if ch.isdigit())
         if identity.kind == "user":

@@ -98,6 +98,15 @@ def names_for_phones(org_id: int, e164s: Iterable[str],
     return {e164: " / ".join(held.values()) for e164, held in names.items()}
 
 
+def phones_named(org_id: int, text: str, limit: int = 200) -> list[str]:
+    """The numbers of customers whose ERP name contains `text`, so the inbox search finds them."""
+    text = text.strip()
+    if len(text) < 2:
+        return []
+    return list(CustomerPhone.objects.filter(org_id=org_id, customer__name__icontains=text)
+                .values_list("e164", flat=True).distinct()[:limit])
+
+
 def money(value: Decimal) -> str:
     """A decimal string with two places, as the API writes money ("1234.50")."""
     return f"{value:.2f}"

@@ -236,3 +236,17 @@ def test_the_first_message_of_a_virtual_chat_makes_it_real_with_its_customer(sho
     assert sent.status_code == 302
     page = client.get(sent["Location"]).content.decode()
     assert "<h2><bdi>Ana Souza</bdi></h2>" in page and "Código no ERP: <bdi>C1</bdi>" in page
+
+
+def test_the_inbox_search_finds_a_chat_by_its_customers_erp_name(shop, client, make_tenant):
+    customer(shop.org.pk, "C1", "Ana Souza", ["31 8765-4321"])
+    customer(make_tenant(name="Outra").org.pk, "C2", "Ana Alheia", ["(11) 99876-5432"])
+    add_message(add_chat(shop, "+5531987654321"), "oi")  # no WhatsApp name
+    add_message(add_chat(shop, "+5511998765432"), "oi")
+    add_message(add_chat(shop, "+5521991234567", "Bruno"), "oi")
+
+    found = client.get("/", {"q": "souza"}).content.decode()
+
+    assert "<bdi>Ana Souza</bdi>" in found
+    assert found.count('class="chat-row') == 1
+    assert client.get("/", {"q": "Alheia"}).content.decode().count('class="chat-row') == 0

@@ -12,6 +12,7 @@ from ponte.conversations import queries
 from ponte.conversations.actions import do_mark_read
 from ponte.conversations.models import Contact, Conversation
 from ponte.conversations.photos import photo_is_stale
+from ponte.erp.chat import phones_named
 from ponte.identity import canonicalize
 from ponte.leads import queries as lead_queries
 from ponte.privacy.services import is_hidden
@@ -35,7 +36,8 @@ def inbox_context(request: HttpRequest, active_id: int | None = None) -> dict:
     filters = inbox_filters(request)
     chats = queries.inbox(member.org, search=filters["q"], unread=filters["unread"],
                           assignee=member.user if filters["mine"] else None,
-                          band=filters["band"])
+                          band=filters["band"],
+                          also_phones=phones_named(member.org.pk, filters["q"]))
     return {"org": member.org, "member": member,
             "conversations": with_erp_names(member.org.pk, chats),
             "filters": filters, "active_id": active_id,
