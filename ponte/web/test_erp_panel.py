@@ -11,7 +11,7 @@ from django.utils import timezone
 from ponte.conversations.models import ContactHandle
 from ponte.erp.models import ChatCustomer
 from ponte.erp.services import do_upsert_customers, do_upsert_sales
-from ponte.web.templatetags.ponte_web import money
+from ponte.web.templatetags.erp_display import money
 from ponte.web.test_workspace import add_chat, add_message
 
 pytestmark = pytest.mark.django_db
