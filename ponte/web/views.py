@@ -19,7 +19,7 @@ from ponte.privacy.services import is_hidden
 from ponte.text import replace_unstorable
 from ponte.web.chat_actions import chat_or_404
 from ponte.web.context import instance_warnings
-from ponte.web.erp_panel import erp_context, with_erp_names
+from ponte.web.erp_context import erp_context, with_erp_names
 from ponte.web.membership import member_required
 from ponte.web.params import query_id
 
