@@ -250,3 +250,12 @@ def test_the_inbox_search_finds_a_chat_by_its_customers_erp_name(shop, client, m
     assert "<bdi>Ana Souza</bdi>" in found
     assert found.count('class="chat-row') == 1
     assert client.get("/", {"q": "Alheia"}).content.decode().count('class="chat-row') == 0
+
+
+def test_the_chats_photo_answer_keeps_the_erp_customers_initials(shop, client):
+    customer(shop.org.pk, "C1", "Ana Souza", ["31 8765-4321"])
+    chat = add_chat(shop, "+5531987654321", photo_checked_at=timezone.now())  # fresh: no call
+
+    answer = client.get(f"/conversations/{chat.pk}/photo/").content.decode()
+
+    assert answer.count('aria-hidden="true">AS</span>') == 2  # the panel's and the head's
