@@ -40,7 +40,7 @@ router = Router(tags=["erp"])
 
 def customer_out(customer: Customer) -> dict:
     """A customer as the API shows it; money as a decimal string."""
-    phones = list(customer.phones.all())
+    phones = sorted(customer.phones.all(), key=lambda phone: phone.pk)  # as sent
     return {
         "external_id": customer.external_id, "name": customer.name,
         "phones": [p.e164 for p in phones], "written": [p.written for p in phones],

@@ -5,6 +5,8 @@ from django.contrib.auth import get_user_model
 
 from ponte.accounts.models import Member, Role
 from ponte.conversations.models import Contact, ContactHandle, Conversation, Message
+from ponte.erp.models import Customer
+from ponte.erp.services import do_upsert_customers
 from ponte.leads.models import Lead
 from ponte.privacy.models import HiddenNumber, PrivacyRecord
 from ponte.web.test_workspace import add_chat, add_message
@@ -156,3 +158,16 @@ def test_a_deep_link_to_a_hidden_number_says_it_is_hidden_instead_of_opening_a_c
     assert 'id="composer"' not in page
     assert ('href="/settings/privacy/"' in page) == (role == Role.OWNER)
     assert not Contact.objects.filter(org=shop.org).exists()
+
+
+def test_hiding_from_the_chat_says_and_keeps_the_shops_erp_records(shop, chat, client):
+    do_upsert_customers(shop.org.pk, [{"external_id": "C1", "name": "Ana Souza (ERP)",
+                                       "phones": ["(31) 98765-4321"]}])
+    sign_in(client, shop, Role.OWNER)
+
+    page = client.get(f"/conversations/{chat.pk}/hide/").content.decode()
+    assert "Ocultar do CRM remove só o lado do WhatsApp" in page
+    client.post(f"/conversations/{chat.pk}/hide/")
+
+    assert not Contact.objects.filter(org=shop.org).exists()
+    assert Customer.objects.get(org=shop.org).phones.get().e164 == PHONE
