@@ -5,7 +5,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
@@ -16,6 +16,7 @@ from ponte.accounts.models import Member, Organization, Role
 from ponte.accounts.services import do_create_instance, do_set_engine
 from ponte.conversations.storing import do_store_inbound, do_store_inbound_many
 from ponte.engines import InboundMessage
+from ponte.erp.services import do_upsert_customers, do_upsert_sales
 from ponte.identity import canonicalize
 from ponte.leads.services import do_track_inbound
 from ponte.privacy.services import Actor, do_hide_number
@@ -61,6 +62,106 @@ SIMULATED = [
 ]
 
 
+# The shop's ERP: the four chat customers (Ana stored with her old 8-digit number, Bruno's
+# phone shared with his wife's record), one who never wrote, and a few hundred others drawn
+# from a fixed seed.
+ERP_SEED = 12
+ERP_CUSTOMERS = 300
+DEMO_ERP = [
+    # (external id, name, phones as the ERP wrote them, cashback, expires in days, sales)
+    ("C-0001", "Ana Souza", ["31 8765-4321"], "45.90", 3, [("249.90", 20), ("89.90", 75)]),
+    ("C-0002", "Bruno Lima", ["+55 (11) 99876-5432"], "0.00", None, [("129.00", 95)]),
+    ("C-0003", "Marina Lima", ["11998765432"], "12.50", 30, [("59.90", 40)]),
+    ("C-0004", "Carla Mendes", ["(21) 99123-4567", "21 3333-4444"], "120.00", 6,
+     [("1234.56", 3), ("79.90", 33), ("199.90", 64)]),
+    ("C-0005", "Diego Rocha", ["048 99999-0001"], "0.00", None, [("349.00", 10)]),
+    # Never wrote on WhatsApp: her deep link opens a virtual chat with her ERP data.
+    ("C-0006", "Fernanda Alves", ["(31) 99555-1234"], "80.00", 5, [("459.90", 45)]),
+]
+FIRST_NAMES = ("Ana", "Beatriz", "Camila", "Daniela", "Eduarda", "Fernanda", "Gabriela", "Helena",
+               "Isabela", "Juliana", "Larissa", "Mariana", "Natália", "Patrícia", "Rafaela",
+               "Sofia", "Thaís", "Vitória", "André", "Bruno", "Carlos", "Diego", "Eduardo",
+               "Felipe", "Gustavo", "Henrique", "Igor", "João", "Lucas", "Marcelo", "Pedro",
+               "Rafael", "Thiago", "Vinícius", "Conceição", "Raimundo", "Luíza", "Otávio")
+SURNAMES = ("Silva", "Santos", "Oliveira", "Souza", "Rodrigues", "Ferreira", "Alves", "Pereira",
+            "Lima", "Gomes", "Costa", "Ribeiro", "Martins", "Carvalho", "Almeida", "Lopes",
+            "Soares", "Fernandes", "Vieira", "Barbosa", "Rocha", "Dias", "Nascimento", "Araújo",
+            "Moreira", "Cavalcanti", "Monteiro", "Mendes", "Freitas", "Teixeira")
+PRODUCTS = ("Tênis azul 42", "Camiseta básica M", "Calça jeans 40", "Jaqueta corta-vento",
+            "Meia (3 pares)", "Bolsa de couro", "Boné", "Vestido floral P", "Sandália 37",
+            "Mochila escolar", "Relógio digital", "Óculos de sol")
+STORES = ("Loja Centro", "Loja Savassi", "Loja Online")
+AREA_CODES = (11, 21, 31, 41, 48, 51, 61, 71, 81, 85)
+
+
+def _written(rng: random.Random, area: int, number: str) -> str:
+    """One mobile (9 + 8 digits) the way some clerk typed it: 8 or 9 digits, +55 or not."""
+    head, tail = number[:5], number[5:]
+    return rng.choice([f"({area}) {head}-{tail}", f"+55 {area} {head}-{tail}",
+                       f"{area} {head[1:]}-{tail}", f"55{area}{number}",
+                       f"0{area} {number}", f"({area}){head[1:]}-{tail}"])
+
+
+def erp_demo_items(today: date) -> tuple[list[dict], list[dict]]:
+    """The demo ERP's customers and sales: the same every run, dated from today."""
+    rng = random.Random(ERP_SEED)
+    customers, sales = [], []
+
+    def add_sale(customer_id: str, total: str, days_ago: int) -> None:
+        items = ", ".join(rng.sample(PRODUCTS, rng.randint(1, 3)))
+        sales.append({"external_id": f"V-{len(sales) + 1:05d}", "customer_external_id": customer_id,
+                      "date": (today - timedelta(days=days_ago)).isoformat(), "total": total,
+                      "items": items, "store": rng.choice(STORES), "status": "pago"})
+
+    for external_id, name, phones, cashback, expires_in, bought in DEMO_ERP:
+        customers.append({"external_id": external_id, "name": name, "phones": phones,
+                          "cashback_balance": cashback,
+                          "cashback_expires_on": (today + timedelta(days=expires_in)).isoformat()
+                          if expires_in is not None else None})
+        for total, days_ago in bought:
+            add_sale(external_id, total, days_ago)
+    taken = {canonicalize(f"{phone}@c.us").e164 for phone, _ in [*CUSTOMERS, FAMILY]}
+    while len(customers) < len(DEMO_ERP) + ERP_CUSTOMERS:
+        area = rng.choice(AREA_CODES)
+        number = f"9{rng.randint(6, 9)}{rng.randint(0, 9_999_999):07d}"
+        if f"+55{area}{number}" in taken:
+            continue
+        taken.add(f"+55{area}{number}")
+        external_id = f"C-{len(customers) + 1:04d}"
+        item = {"external_id": external_id, "phones": [_written(rng, area, number)],
+                "name": f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)} "
+                        f"{rng.choice(SURNAMES)}",
+                "marketing_opt_out": rng.random() < 0.08}
+        if rng.random() < 0.45:
+            item["cashback_balance"] = f"{rng.randint(500, 30000) / 100:.2f}"
+            item["cashback_expires_on"] = (today + timedelta(
+                days=rng.randint(0, 7) if rng.random() < 0.4 else rng.randint(8, 90))).isoformat()
+        if rng.random() < 0.1:  # a birthday this week
+            birthday = today + timedelta(days=rng.randint(0, 6))
+            born = birthday.year - rng.randint(18, 70)
+            if birthday.month == 2 and birthday.day == 29:
+                born -= born % 4  # a leap year, so that the day exists
+            item["birthday"] = birthday.replace(year=born).isoformat()
+        elif rng.random() < 0.8:
+            item["birthday"] = date(rng.randint(1950, 2006), rng.randint(1, 12),
+                                    rng.randint(1, 28)).isoformat()
+        customers.append(item)
+        last = rng.choice([rng.randint(1, 29), rng.randint(30, 59), rng.randint(60, 89),
+                           rng.randint(90, 400)])  # active, and inactive 30/60/90+ days
+        for turn in range(rng.randint(0, 6)):
+            add_sale(external_id, f"{rng.randint(1990, 89990) / 100:.2f}",
+                     last + turn * rng.randint(10, 60))
+    return customers, sales
+
+
+def seed_erp(org: Organization) -> None:
+    """Load the demo ERP through the same upserts the API and the CSV import use."""
+    customers, sales = erp_demo_items(timezone.localdate())
+    for rejected in [r for r in do_upsert_customers(org.pk, customers) +
+                     do_upsert_sales(org.pk, sales) if r.outcome == "rejected"]:
+        log.warning("demo ERP item %s rejected: %s", rejected.external_id, rejected.errors)
+
+
 @dataclass(frozen=True)
 class DemoCredentials:
     email: str
@@ -101,6 +202,7 @@ def seed(engine_url: str = "") -> DemoCredentials:
             text=FAMILY_TEXTS[0], push_name=FAMILY[1]))
         do_hide_number(org.pk, family.e164, Actor.member(user),
                        note="Família: não é cliente")
+        seed_erp(org)
     instance = org.instances.get()
     if engine_url:
         do_set_engine(instance, base_url=engine_url)  # the simulator's port changes each run

@@ -1,13 +1,16 @@
 """The demo's simulated engine stands in for a phone, also after a reset total; its shop's
 leads are scored for real."""
 
+import time
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from ponte import demo
-from ponte.accounts.models import Instance
+from ponte.accounts.models import Instance, Organization
+from ponte.conversations.models import Conversation
+from ponte.erp.models import Customer, CustomerPhone, Sale
 from ponte.leads.models import Lead
 from ponte.leads.services import do_score_due_leads
 from ponte.sessions.supervisor import Supervisor
@@ -64,3 +67,31 @@ def test_the_demo_leads_are_scored_by_the_scorer_from_their_chats_a_moment_after
     assert leads["Diego Rocha"].band == "cold"  # a defect, angry
     assert leads["Diego Rocha"].sentiment_label == "negative"
     assert "disse que vai pensar" in leads["Bruno Lima"].reasons
+
+
+def test_the_demo_erp_is_seeded_fast_and_its_customers_show_beside_their_chats(client):
+    started = time.monotonic()
+    credentials = demo.seed()
+    assert time.monotonic() - started < 4  # 2 s on a quiet machine; slack for a busy one
+    org = Organization.objects.get(name=demo.DEMO_ORG)
+    assert Customer.objects.for_org(org).count() > 300
+    assert Sale.objects.for_org(org).count() > 500
+    today = timezone.localdate()
+    assert Customer.objects.for_org(org).filter(
+        cashback_balance__gt=0, cashback_expires_on__range=(today, today + timedelta(days=7))
+    ).count() >= 10
+    assert Customer.objects.for_org(org).filter(marketing_opt_out=True).exists()
+    written = set(CustomerPhone.objects.for_org(org).values_list("written", flat=True))
+    assert "31 8765-4321" in written and any(w.startswith("+55") for w in written)
+    client.login(username=credentials.email, password=credentials.password)
+    ana = Conversation.objects.get(org=org, contact__e164="+5531987654321")
+
+    page = client.get(f"/conversations/{ana.pk}/").content.decode()
+
+    assert "Código no ERP: <bdi>C-0001</bdi>" in page and "R$ 45,90" in page
+    assert "vence em 3 dias" in page and "R$ 339,80" in page  # 249,90 + 89,90
+
+
+def test_the_demo_erp_is_the_same_every_run():
+    today = timezone.localdate()
+    assert demo.erp_demo_items(today) == demo.erp_demo_items(today)

@@ -1,6 +1,7 @@
 """Text as Ponte stores it: notes and names clipped to the columns that hold them."""
 
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 ERROR_LENGTH = 300  # error notes, causes, diagnostic paths
 NAME_LENGTH = 200  # the names people give themselves on WhatsApp
@@ -27,3 +28,10 @@ def replace_unstorable(text: str) -> str:
 
 def is_storable(text: str) -> bool:
     return UNSTORABLE.search(text) is None
+
+
+def reais(value: Decimal | int | str) -> str:
+    """Money the Brazilian way, never through a float: Decimal("1234.5") -> "R$ 1.234,50"."""
+    amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    grouped = f"{abs(amount):,.2f}".replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return f"-R$ {grouped}" if amount < 0 else f"R$ {grouped}"

@@ -1,6 +1,6 @@
 """What the API answers and accepts; the field descriptions are the OpenAPI document's."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from ninja import Field, Schema
@@ -46,6 +46,25 @@ class ConversationOut(Schema):
     last_message: MessageOut | None
     last_message_at: datetime | None
     unread_count: int
+
+
+class ChatCustomerOut(Schema):
+    external_id: str = Field(description="The customer's id in your ERP.")
+    name: str
+    cashback_balance: str = Field(description='Money as a decimal string: "45.90".')
+    cashback_expires_on: date | None
+    total_spent: str = Field(description='The sum of the customer\'s sales: "1234.50".')
+    purchases: int = Field(description="How many sales the ERP sent for this customer.")
+    last_purchase_at: datetime | None
+    chosen: bool = Field(description=(
+        "True for the customer an attendant said this chat is about, when several ERP "
+        "customers share its phone; false for all until one is picked."))
+
+
+class ConversationDetailOut(ConversationOut):
+    customers: list[ChatCustomerOut] = Field(description=(
+        "ERP customers holding the contact's phone, in any written form (8 or 9 digits, with "
+        "or without +55): none, one, or several sharing it (the chosen one first)."))
 
 
 class ConversationPage(Schema):

@@ -24,6 +24,7 @@ from ponte.diagnostics.models import DiagnosticEntry
 from ponte.diagnostics.services import redact_path
 from ponte.engines.base import EngineError
 from ponte.engines.calls import is_configured
+from ponte.erp.chat import ChatCustomerCard, chat_customers, money
 from ponte.identity import canonicalize
 from ponte.sessions.resets import ResetRunning
 from ponte.sessions.services import do_reset_reconnect_attempts
@@ -88,13 +89,24 @@ def list_conversations(request: HttpRequest, before: str | None = BEFORE, limit:
 
 
 @api.get("/conversations/{conversation_id}",
-         response=answers({200: schemas.ConversationOut}, 404))
+         response=answers({200: schemas.ConversationDetailOut}, 404))
 def get_conversation(request: HttpRequest, conversation_id: int):
-    """One conversation, as in the list; 404 unless it belongs to your organization."""
+    """One conversation, as in the list, with the ERP customers holding its contact's phone;
+    404 unless it belongs to your organization."""
     chat = queries.conversation_or_none(request.auth, conversation_id)
     if chat is None:
         raise HttpError(404, "No such conversation.")
-    return _conversation_out(chat)
+    cards = chat_customers(request.auth.pk, chat.pk, queries.contact_phones(chat.contact))
+    return {**_conversation_out(chat), "customers": [_chat_customer_out(c) for c in cards]}
+
+
+def _chat_customer_out(card: ChatCustomerCard) -> dict:
+    customer, summary = card.customer, card.summary
+    return {"external_id": customer.external_id, "name": customer.name,
+            "cashback_balance": money(customer.cashback_balance),
+            "cashback_expires_on": customer.cashback_expires_on,
+            "total_spent": money(summary.total_spent), "purchases": summary.purchases,
+            "last_purchase_at": summary.last_purchase_at, "chosen": card.chosen}
 
 
 def _message_key(chat: Conversation, before: str) -> queries.MessageKey | None:

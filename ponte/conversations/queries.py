@@ -1,11 +1,12 @@
 """Read paths for the API and the pages, always scoped to one organization."""
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db.models import F, Q
 
 from ponte.accounts.models import Organization
-from ponte.conversations.models import Conversation, Message
+from ponte.conversations.models import Contact, ContactHandle, Conversation, Message
 from ponte.db import page_after
 from ponte.identity import canonicalize
 
@@ -61,13 +62,19 @@ SCORE_BANDS = {"hot": (70, 100), "warm": (40, 69), "cold": (0, 39)}
 
 
 def inbox(org: Organization, *, search: str = "", unread: bool = False, assignee=None,
-          band: str = "", limit: int = 100) -> list[Conversation]:
-    """The inbox as filtered by an attendant: by name or any phone form, unread, mine, score."""
+          band: str = "", limit: int = 100,
+          also_phones: Iterable[str] = ()) -> list[Conversation]:
+    """The inbox as filtered by an attendant: by name or any phone form, unread, mine, score.
+
+    `also_phones`: numbers the search matched elsewhere (an ERP customer's name).
+    """
     chats = Conversation.objects.for_org(org).select_related("contact", "last_message") \
         .annotate(lead_score=F("contact__lead__score"))
     search = search.strip()
     if search:
         by_name = Q(contact__name__icontains=search) | Q(contact__push_name__icontains=search)
+        if also_phones:
+            by_name |= Q(contact__e164__in=list(also_phones))
         identity = canonicalize(search)
         digits = "".join(ch for ch in search if ch.isdigit())
         if identity.kind == "user":
@@ -98,3 +105,22 @@ def messages_after(chat: Conversation, after: int) -> list[Message]:
 def conversation_for_phone(org: Organization, e164: str) -> Conversation | None:
     return (Conversation.objects.for_org(org).filter(contact__e164=e164)
             .select_related("contact").order_by("-last_message_at").first())
+
+
+def contact_phones(contact: Contact | None) -> list[str]:
+    """Every canonical phone the person is known by: the contact's and its phone JIDs'.
+
+    A chat from the legacy 8-digit JID and one from the 9-digit JID are one e164 already;
+    a phone handle canonicalizing elsewhere still counts, so the ERP finds it too.
+    """
+    if contact is None:
+        return []
+    phones = [contact.e164] if contact.e164 else []
+    if contact.pk is None:
+        return phones
+    for value in (ContactHandle.objects.for_org(contact.org_id).filter(
+            contact=contact, kind=ContactHandle.Kind.PHONE).values_list("value", flat=True)):
+        identity = canonicalize(f"{value}@c.us")
+        if identity.kind == "user" and identity.e164 and identity.e164 not in phones:
+            phones.append(identity.e164)
+    return phones

@@ -82,3 +82,24 @@ class Sale(models.Model):
 
     def __str__(self) -> str:
         return f"{self.external_id} {self.total}"
+
+
+class ChatCustomer(models.Model):
+    """Which customer a chat is about, picked by an attendant when customers share its phone.
+
+    The chat is a plain id: `erp` and `conversations` share a layer and never import each
+    other. A purged chat leaves an orphan row that nothing reads (ids are never reused).
+    """
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    conversation_id = models.BigIntegerField()
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    chosen_at = models.DateTimeField(default=timezone.now)
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org", "conversation_id"],
+                                    name="one_customer_per_chat"),
+        ]

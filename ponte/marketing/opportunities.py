@@ -19,6 +19,7 @@ from ponte.erp.models import Customer, CustomerPhone, Sale
 from ponte.marketing import wording
 from ponte.marketing.models import Kind, RecallSettings
 from ponte.privacy.models import HiddenNumber
+from ponte.text import reais
 
 SHOP_TZ = ZoneInfo("America/Sao_Paulo")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -68,7 +69,7 @@ def _message(template: str, customer: Customer, today: date) -> str:
     last = customer.last_sale.astimezone(SHOP_TZ).date() if customer.last_sale else None
     return wording.fill(template, {
         "nome": wording.first_name(customer.name),
-        "valor_cashback": wording.format_money(customer.cashback_balance or Decimal(0)),
+        "valor_cashback": reais(customer.cashback_balance or Decimal(0)),
         "validade": wording.format_date(customer.cashback_expires_on),
         "dias_sem_comprar": str((today - last).days) if last else "",
         "ultima_compra": wording.format_date(last)})

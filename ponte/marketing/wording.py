@@ -13,6 +13,8 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from ponte.text import reais
+
 PLACEHOLDERS = ("nome", "valor_cashback", "validade", "dias_sem_comprar", "ultima_compra")
 _FIELD = re.compile(r"\{([^{}]*)\}")
 
@@ -31,12 +33,6 @@ DEFAULT_TEMPLATES = {
 
 class TemplateRefused(ValueError):
     """A template names a placeholder we cannot fill; the message says which, in pt-BR."""
-
-
-def format_money(value: Decimal) -> str:
-    """Decimal("1234.5") -> "R$ 1.234,50"."""
-    text = f"{abs(value):,.2f}".replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return f"-R$ {text}" if value < 0 else f"R$ {text}"
 
 
 def format_date(day: date | None) -> str:
@@ -64,7 +60,7 @@ def first_name(name: str) -> str:
 
 
 def cashback_reason(balance: Decimal, days: int) -> str:
-    money = format_money(balance)
+    money = reais(balance)
     if days <= 0:
         return _("%(money)s de cashback vencem hoje") % {"money": money}
     if days == 1:

@@ -22,6 +22,7 @@ from ponte.conversations.outbound import (
 from ponte.conversations.photos import photo_is_stale, refresh_photo
 from ponte.leads.suggestions import do_mark_suggestion_used
 from ponte.marketing.tracking import do_mark_recall_sent
+from ponte.web.erp_context import erp_context
 from ponte.web.membership import member_required
 from ponte.web.params import query_id
 
@@ -73,7 +74,10 @@ def photo(request: HttpRequest, conversation_id: int) -> HttpResponse:
     before = contact.photo_url
     if photo_is_stale(contact):
         refresh_photo(contact, chat.instance)
-    response = render(request, "web/_photo.html", {"contact": contact})
+    # Initials and picture from the ERP stay when WhatsApp has neither name nor picture.
+    erp = erp_context(request.member.org.pk, chat, contact)
+    response = render(request, "web/_photo.html", {
+        "contact": contact, "erp_name": erp["erp_name"], "erp_photo": erp["erp_photo"]})
     if contact.photo_url != before:
         response["HX-Trigger"] = "ponte:photo-changed"  # the inbox row shows it too
     return response

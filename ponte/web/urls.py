@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from ponte.web import chat_actions, hiding, leads_views, marketing_views, views
+from ponte.web import chat_actions, erp_panel, hiding, leads_views, marketing_views, views
 
 urlpatterns = [
     path("", include("ponte.web.auth_urls")),
@@ -18,6 +18,9 @@ urlpatterns = [
     path("conversations/<int:conversation_id>/history/", chat_actions.history, name="history"),
     path("conversations/<int:conversation_id>/photo/", chat_actions.photo, name="contact_photo"),
     path("conversations/<int:conversation_id>/lead/", views.lead_panel, name="lead_panel"),
+    path("conversations/<int:conversation_id>/customer/", erp_panel.choose_customer,
+         name="choose_customer"),
+    path("conversations/<int:conversation_id>/erp/", erp_panel.erp_panel, name="erp_panel"),
     path("conversations/<int:conversation_id>/send/", chat_actions.send, name="send"),
     path("conversations/<int:conversation_id>/read/", chat_actions.mark_read, name="mark_read"),
     path("conversations/<int:conversation_id>/assign/", chat_actions.assign, name="assign"),

@@ -12,12 +12,14 @@ from ponte.conversations import queries
 from ponte.conversations.actions import do_mark_read
 from ponte.conversations.models import Contact, Conversation
 from ponte.conversations.photos import photo_is_stale
+from ponte.erp.chat import phones_named
 from ponte.identity import canonicalize
 from ponte.leads import queries as lead_queries
 from ponte.privacy.services import is_hidden
 from ponte.text import replace_unstorable
 from ponte.web.chat_actions import chat_or_404
 from ponte.web.context import instance_warnings
+from ponte.web.erp_context import erp_context, with_erp_names
 from ponte.web.membership import member_required
 from ponte.web.params import query_id
 
@@ -34,8 +36,10 @@ def inbox_context(request: HttpRequest, active_id: int | None = None) -> dict:
     filters = inbox_filters(request)
     chats = queries.inbox(member.org, search=filters["q"], unread=filters["unread"],
                           assignee=member.user if filters["mine"] else None,
-                          band=filters["band"])
-    return {"org": member.org, "member": member, "conversations": chats,
+                          band=filters["band"],
+                          also_phones=phones_named(member.org.pk, filters["q"]))
+    return {"org": member.org, "member": member,
+            "conversations": with_erp_names(member.org.pk, chats),
             "filters": filters, "active_id": active_id,
             "instance_warnings": instance_warnings(member.org)}
 
@@ -64,6 +68,7 @@ def chat_context(request: HttpRequest, chat: Conversation | None, contact: Conta
                  phone: str = "") -> dict:
     context = inbox_context(request, chat.pk if chat else None)
     context.update(lead_context(chat, contact))
+    context.update(erp_context(request.member.org.pk, chat, contact, phone))
     context.update(conversation=chat, contact=contact,
                    phone=contact.e164 if contact and contact.e164 else phone,
                    prefill=request.GET.get("text", "")[:4096],

@@ -16,7 +16,7 @@ from ponte.conversations.models import MessageStatus
 from ponte.leads.access import may_change as may_change_lead
 from ponte.leads.models import score_band
 from ponte.leads.queries import trend as lead_trend
-from ponte.marketing.wording import format_money
+from ponte.text import reais
 
 register = template.Library()
 # Lower case, as Portuguese writes them in a date (Django's own names are capitalised).
@@ -137,4 +137,4 @@ def trend(lead) -> dict:
 @register.filter
 def brl(value) -> str:
     """Money the Brazilian way: R$ 1.234,56; nothing for no value."""
-    return format_money(value) if value is not None else ""
+    return reais(value) if value not in (None, "") else ""

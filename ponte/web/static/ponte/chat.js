@@ -116,9 +116,36 @@
     return false;
   }
 
+  // The ERP section follows a pick made in another tab ("Esta conversa é sobre: …").
+  async function refreshErpPanel() {
+    const panel = document.getElementById("erp-panel");
+    if (!panel || !panel.dataset.refreshUrl) return;
+    try {
+      const response = await fetch(panel.dataset.refreshUrl,
+        { headers: { "HX-Request": "true" }, credentials: "same-origin" });
+      const current = document.getElementById("erp-panel");
+      if (response.ok && current && current.dataset.refreshUrl === panel.dataset.refreshUrl) {
+        const template = document.createElement("template");
+        template.innerHTML = (await response.text()).trim();
+        const fresh = template.content.firstElementChild;
+        if (fresh) {
+          current.replaceWith(fresh);
+          if (window.htmx) window.htmx.process(fresh);  // its pick buttons post through htmx
+        }
+      }
+    } catch (error) {
+      console.warn("ponte:", error);
+    }
+  }
+
   document.addEventListener("ponte:event", (event) => {
     const chatId = window.ponteLive.openChatId();
     if (chatId && concernsOpenChat(event.detail.kind, event.detail.data, chatId)) refreshLeadPanel();
+    const { kind, data } = event.detail;
+    if (chatId && (kind === "hello" ||
+        (kind === "conversation.customer_chosen" && String(data.conversation_id) === chatId))) {
+      refreshErpPanel();
+    }
   });
 
   // The sent message goes through the same merge as live ones, so an event that
