@@ -21,8 +21,17 @@ def erp_context(org_id: int, chat: Conversation | None, contact: Contact | None,
 
 def with_erp_names(org_id: int, chats: list[Conversation]) -> list[Conversation]:
     """Give each inbox row `erp_name` (maybe empty): two queries for the whole page."""
-    by_phone = {chat.contact.e164: chat.pk for chat in chats if chat.contact.e164}
+    return _named(org_id, chats, lambda chat: (chat.contact.e164, chat.pk))
+
+
+def with_lead_erp_names(org_id: int, leads: list) -> list:
+    """Give each lead row (from `leads.queries.leads`) its `erp_name`, as the inbox does."""
+    return _named(org_id, leads, lambda lead: (lead.contact.e164, lead.conversation_id))
+
+
+def _named(org_id: int, rows: list, phone_and_chat) -> list:
+    by_phone = dict(phone_and_chat(row) for row in rows if row.contact.e164)
     names = names_for_phones(org_id, by_phone, conversation_ids=by_phone)
-    for chat in chats:
-        chat.erp_name = names.get(chat.contact.e164 or "", "")
-    return chats
+    for row in rows:
+        row.erp_name = names.get(row.contact.e164 or "", "")
+    return rows

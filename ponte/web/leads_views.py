@@ -20,6 +20,7 @@ from ponte.leads import queries
 from ponte.leads.access import check_member_lead_change
 from ponte.leads.models import Lead
 from ponte.leads.services import LeadRefused, do_update_lead
+from ponte.web.erp_context import with_lead_erp_names
 from ponte.web.membership import member_required
 from ponte.web.params import query_id
 
@@ -93,7 +94,7 @@ def leads_context(request: HttpRequest) -> dict:
         unowned=owner == "nobody",
         scored_since=timezone.now() - PERIODS[filters["period"]] if filters["period"] else None,
         after=before, limit=limit)
-    shown = rows[:limit]
+    shown = with_lead_erp_names(member.org.pk, rows[:limit])
     return {**row_context(member, members, filters), "leads": shown, "filters": filters,
             "filtered": any(filters.values()), "ignored": ignored, "paged": before is not None,
             "next_before": rank_key_text(shown[-1]) if len(rows) > limit else ""}
@@ -138,4 +139,5 @@ def update_lead(request: HttpRequest) -> HttpResponse:
     filters, _ignored = read_filters(request, members)
     return render(request, "web/_lead_row.html", {
         **row_context(member, members, filters),
-        "lead": queries.leads(member.org).get(pk=lead.pk), "error": error}, status=status)
+        "lead": with_lead_erp_names(member.org.pk, [queries.leads(member.org).get(pk=lead.pk)])[0],
+        "error": error}, status=status)

@@ -390,3 +390,12 @@ def test_the_page_reads_the_same_few_queries_for_five_leads_or_forty(shop):
     for n in range(5, 40):
         make_lead(shop, f"+55319000003{n:02d}", f"Lead {n}", 40, 50 + n, owner=shop.owner)
     assert queries_for_page() == few
+
+
+def test_a_lead_whatsapp_gave_no_name_shows_its_erp_customers_name(shop):
+    from ponte.erp.services import do_upsert_customers
+
+    nameless = make_lead(shop, "+5531987654321", "", 80)
+    do_upsert_customers(shop.org.pk, [{"external_id": "C-7", "name": "Ana Souza do ERP",
+                                       "phones": ["31 8765-4321"]}])  # the 8-digit form
+    assert "Ana Souza do ERP" in row(page_of(shop), nameless)
