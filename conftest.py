@@ -48,3 +48,14 @@ def _release_background_connections(django_db_setup):
     from django.apps import apps
 
     apps.get_app_config("inbox").committer.release_connections()
+
+
+@pytest.fixture(autouse=True)
+def _portuguese_first():
+    """Each test starts in the product's language: a request in English (its cookie) leaves
+    the thread in English, and a later test on the same worker would read English words."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
