@@ -328,6 +328,7 @@ def cmd_import(args: argparse.Namespace) -> None:
     from ponte.erp.csv_import import KINDS, import_table, parse_mapping, printable, report_lines
     from ponte.erp.csv_reading import UnreadableFile, read_table
 
+    _stop_if_not_migrated()
     org = _organization_for_import(args.org)
     kind = KINDS[args.kind]
     started = time.perf_counter()
@@ -356,6 +357,19 @@ def cmd_import(args: argparse.Namespace) -> None:
 def _stop_import(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
     sys.exit(IMPORT_UNUSABLE)
+
+
+def _stop_if_not_migrated() -> None:
+    """A database `ponte init` (or `ponte migrate`) has not prepared gets words, not a trace."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    from django.utils.translation import gettext as _
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        _stop_import(_("o banco de dados do Ponte ainda não está pronto: rode `ponte init` "
+                       "(instalação nova) ou `ponte migrate` (depois de atualizar) e importe "
+                       "de novo"))
 
 
 def _organization_for_import(name: str | None):

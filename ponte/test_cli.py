@@ -266,3 +266,17 @@ def test_the_benchmarks_shop_export_loads_its_good_rows_and_lists_each_bad_one(t
     assert exit_status(argv) == 1
     assert f"0 criados, 0 atualizados, {600 - len(bad_lines)} sem mudança" in (
         capsys.readouterr().out)
+
+
+def test_import_into_a_database_never_prepared_says_what_to_run(tmp_path):
+    import subprocess
+
+    from tests.procs import PONTE, isolated_env
+
+    csv = tmp_path / "clientes.csv"
+    csv.write_text("external_id,name,phones\nC-1,Ana,(31) 98765-4321\n")
+    with isolated_env(tmp_path / "data") as env:
+        done = subprocess.run([*PONTE, "import", "customers", str(csv)], env=env,
+                              capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "rode `ponte init`" in done.stderr and "Traceback" not in done.stderr
