@@ -7,23 +7,22 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.browser import chromium
 from tests.procs import wait_for
-from tests.test_workspace_browser import ARTIFACTS, inbound, running_shop, signed_in_page
+from tests.test_workspace_browser import (  # noqa: F401 (the module's browser fixture)
+    ARTIFACTS,
+    VIOLATION,
+    browser,
+    inbound,
+    running_shop,
+    sends,
+    signed_in_page,
+)
 
 pytestmark = pytest.mark.slow
-# Chromium reports every blocked script, style or eval as a console error with this text.
-VIOLATION = "Content Security Policy"
 
 
 @pytest.fixture(scope="module")
-def browser(chromium_path):
-    with chromium(chromium_path) as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory, browser):
+def shop(tmp_path_factory, browser):  # noqa: F811
     with running_shop(tmp_path_factory.mktemp("marketing"), browser) as shop:
         yield shop
 
@@ -32,10 +31,6 @@ def put(shop, path: str, body: dict) -> None:
     """The ERP's data, as its integration sends it."""
     response = shop.api.put(path, json=body)
     assert response.status_code == 201, response.text
-
-
-def sends(shop) -> list:
-    return [r for r in shop.emulator.requests if r.operation in ("send_text", "send_media")]
 
 
 def test_a_cashback_card_opens_the_chat_with_the_reminder_and_recall_shows_what_it_earned(shop):

@@ -7,39 +7,28 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import chromium
 from tests.procs import wait_for
-from tests.test_workspace_browser import (
+from tests.test_workspace_browser import (  # noqa: F401 (the module's browser fixture)
     ARTIFACTS,
     PHONE,
+    VIOLATION,
+    browser,
     inbound,
     open_chat,
     running_shop,
+    sends,
     signed_in_page,
 )
 
 pytestmark = pytest.mark.slow
 QUESTION = "qual o preço do vestido? aceita pix?"
-# Chromium reports every blocked script, style or eval as a console error with this text.
-VIOLATION = "Content Security Policy"
 
 
 @pytest.fixture(scope="module")
-def browser(chromium_path):
-    with chromium(chromium_path) as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory, browser):
+def shop(tmp_path_factory, browser):  # noqa: F811
     with running_shop(tmp_path_factory.mktemp("suggestions"), browser,
                       {"PONTE_LEAD_SCORE_DEBOUNCE_SECONDS": "0.3"}) as shop:
         yield shop
-
-
-def sends(shop) -> list:
-    """Every send call the engine received, whatever came of it."""
-    return [r for r in shop.emulator.requests if r.operation in ("send_text", "send_media")]
 
 
 def suggestion_rows(shop) -> list[tuple]:

@@ -21,6 +21,8 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 SECRET = "workspace-secret-0001"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
+# Chromium reports every blocked script, style or eval as a console error with this text.
+VIOLATION = "Content Security Policy"
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +65,11 @@ def inbound(shop, wa_user: str, text: str, name: str = "") -> None:
     body = wppconnect_text(wa_user, uuid.uuid4().hex, text, int(time.time())) | {"notifyName": name}
     response = httpx.post(shop.server.base + shop.made["webhook_url"], json=body, timeout=10)
     assert response.status_code == 200
+
+
+def sends(shop) -> list:
+    """Every send call the engine received, whatever came of it."""
+    return [r for r in shop.emulator.requests if r.operation in ("send_text", "send_media")]
 
 
 def conversation_id(shop, e164: str) -> int | None:

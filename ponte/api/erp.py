@@ -31,6 +31,7 @@ from ponte.api.openapi import answers
 from ponte.api.paging import BEFORE, LIMIT, page
 from ponte.api.schemas import PHONE, ErrorOut, InvalidPhoneOrFieldsOut
 from ponte.erp.models import Customer, Sale
+from ponte.erp.parsing import money_text
 from ponte.erp.services import ItemResult, do_upsert_customers, do_upsert_sales
 from ponte.errors import Refused
 from ponte.identity import canonicalize
@@ -45,7 +46,7 @@ def customer_out(customer: Customer) -> dict:
         "external_id": customer.external_id, "name": customer.name,
         "phones": [p.e164 for p in phones], "written": [p.written for p in phones],
         "email": customer.email, "birthday": customer.birthday, "photo_url": customer.photo_url,
-        "cashback_balance": f"{customer.cashback_balance:.2f}",
+        "cashback_balance": money_text(customer.cashback_balance),
         "cashback_expires_on": customer.cashback_expires_on, "notes": customer.notes,
         "marketing_opt_out": customer.marketing_opt_out,
         "created_at": customer.created_at, "updated_at": customer.updated_at,
@@ -56,7 +57,7 @@ def sale_out(sale: Sale) -> dict:
     return {
         "external_id": sale.external_id, "customer_external_id": sale.customer_external_id,
         "customer_linked": sale.customer_id is not None, "date": sale.date,
-        "total": f"{sale.total:.2f}", "items": sale.items, "store": sale.store,
+        "total": money_text(sale.total), "items": sale.items, "store": sale.store,
         "status": sale.status, "created_at": sale.created_at, "updated_at": sale.updated_at,
     }
 

@@ -24,7 +24,8 @@ from ponte.diagnostics.models import DiagnosticEntry
 from ponte.diagnostics.services import redact_path
 from ponte.engines.base import EngineError
 from ponte.engines.calls import is_configured
-from ponte.erp.chat import ChatCustomerCard, chat_customers, money
+from ponte.erp.chat import ChatCustomerCard, chat_customers
+from ponte.erp.parsing import money_text
 from ponte.identity import canonicalize
 from ponte.sessions.resets import ResetRunning
 from ponte.sessions.services import do_reset_reconnect_attempts
@@ -103,9 +104,9 @@ def get_conversation(request: HttpRequest, conversation_id: int):
 def _chat_customer_out(card: ChatCustomerCard) -> dict:
     customer, summary = card.customer, card.summary
     return {"external_id": customer.external_id, "name": customer.name,
-            "cashback_balance": money(customer.cashback_balance),
+            "cashback_balance": money_text(customer.cashback_balance),
             "cashback_expires_on": customer.cashback_expires_on,
-            "total_spent": money(summary.total_spent), "purchases": summary.purchases,
+            "total_spent": money_text(summary.total_spent), "purchases": summary.purchases,
             "last_purchase_at": summary.last_purchase_at, "chosen": card.chosen}
 
 

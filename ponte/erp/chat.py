@@ -7,7 +7,6 @@ both) gather those from the contact.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db import transaction
 
@@ -106,7 +105,3 @@ def phones_named(org_id: int, text: str, limit: int = 200) -> list[str]:
     return list(CustomerPhone.objects.filter(org_id=org_id, customer__name__icontains=text)
                 .values_list("e164", flat=True).distinct()[:limit])
 
-
-def money(value: Decimal) -> str:
-    """A decimal string with two places, as the API writes money ("1234.50")."""
-    return f"{value:.2f}"

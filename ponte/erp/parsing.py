@@ -43,6 +43,11 @@ def parse_money(text: str, *, brazilian: bool = False) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
+def money_text(value: Decimal) -> str:
+    """Money as the API writes it, the inverse of `parse_money`: Decimal("1234.5") -> "1234.50"."""
+    return f"{value:.2f}"
+
+
 def _strict_money(value: str, *, quiet: bool = False) -> Decimal | None:
     if not _STRICT_MONEY.fullmatch(value):
         return None

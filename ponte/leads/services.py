@@ -63,17 +63,19 @@ def do_score_due_leads(now: datetime | None = None, limit: int = 50) -> int:
                .order_by("score_due_at", "pk")
                .values_list("pk", "org_id", "contact_id", "score_due_at")[:limit])
     scored = 0
+    chosen: dict = {}  # org id -> (provider, style note): the settings read once per pass
     for lead_id, org_id, contact_id, due_at in due:
         try:
             chats = list(Conversation.objects.filter(org_id=org_id, contact_id=contact_id)
                          .values_list("pk", flat=True))
-            provider = provider_for(org_id)
+            if org_id not in chosen:
+                chosen[org_id] = (provider_for(org_id), style_note_for(org_id))
+            provider, style_note = chosen[org_id]
             lines = chat_lines(org_id, chats)
             if _do_record_score(lead_id, org_id, due_at, chats, provider.score(lines), now):
                 scored += 1
                 # A draft for the attendant, in this background pass, never in a request.
-                do_suggest_reply(lead_id, org_id, chats, lines, provider,
-                                 style_note_for(org_id))
+                do_suggest_reply(lead_id, org_id, chats, lines, provider, style_note)
         except Exception:  # one lead's surprise must not hold up the others' scores
             log.exception("scoring lead %s failed; trying again in a minute", lead_id)
             with serialized_writes():
