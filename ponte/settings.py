@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "ponte.leads",
     "ponte.inbox",
     "ponte.marketing",
+    "ponte.media",
     "ponte.privacy",
     "ponte.sessions",
     "ponte.web",

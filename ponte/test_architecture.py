@@ -30,6 +30,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("core", ("conversations", "sessions", "erp")),
     ("engines", ("engines",)),
     ("log", ("diagnostics",)),
+    ("files", ("media",)),
     ("foundations", ("accounts", "identity")),
     ("plumbing", ("background", "realtime", "db", "text", "errors", "bodycap", "proxies",
                   "personal_data")),

@@ -6,6 +6,7 @@ from django.utils import timezone
 from ponte.accounts.models import Instance, Organization
 from ponte.accounts.scoping import OrgQuerySet
 from ponte.conversations.failures import SendFailure
+from ponte.media.models import MediaFile
 from ponte.text import ERROR_LENGTH, NAME_LENGTH
 
 
@@ -114,7 +115,13 @@ class Message(models.Model):
     kind = models.CharField(max_length=12, default="text")
     text = models.TextField(blank=True)
     caption = models.TextField(blank=True)
+    # What is known of its media (`docs/media.md`): mimetype, filename, size, the engine's
+    # reference, location or shared contacts, and `state`: pending, stored, refused, gone.
     media = models.JSONField(null=True, blank=True)
+    file = models.ForeignKey(MediaFile, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="messages")
+    # A voice note's or audio's words, written by the transcription provider.
+    transcript = models.TextField(blank=True)
     quoted_engine_message_id = models.CharField(max_length=200, null=True, blank=True)
     status = models.CharField(max_length=10, choices=MessageStatus.choices,
                               default=MessageStatus.SENT)
@@ -168,3 +175,18 @@ class EarlyUpdate(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["instance", "engine_message_id"])]
+
+
+class MediaDownload(models.Model):
+    """A received message's file still to be fetched from its engine (or decoded from the
+    base64 its webhook carried) and stored; the row goes once the file is stored."""
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="download")
+    inline_base64 = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    error = models.CharField(max_length=ERROR_LENGTH, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["next_attempt_at"])]

@@ -61,6 +61,14 @@ class EngineAdapter(ABC):
         """Blank credentials the engine copies into its bodies; True if any were found."""
         return False
 
+    def scrub_media(self, payload: dict[str, Any]) -> bool:
+        """Blank the file bytes (base64) an engine put in a body; True if any were there.
+
+        Called on a body kept for the retention window once its files are queued: the
+        bytes then live only in the media storage.
+        """
+        return False
+
     def verify_request(self, instance: InstanceConfig, body: bytes,
                        headers: Mapping[str, str]) -> bool:
         """Whether a webhook body comes from the engine, beyond the token in its URL."""

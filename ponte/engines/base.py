@@ -37,7 +37,7 @@ class EngineError(Exception):
 
     # What a person is told: each kind has a sentence in `ponte.engines.explain`.
     KINDS = ("unreachable", "no_answer", "auth", "not_connected", "engine_failure",
-             "outcome_unknown", "refused", "not_on_whatsapp", "failed")
+             "outcome_unknown", "refused", "not_on_whatsapp", "failed", "media_gone")
 
     def __init__(self, detail: str, *, status_code: int | None = None, transient: bool = False,
                  outcome_unknown: bool = False, auth: bool = False, kind: str = "") -> None:
@@ -91,8 +91,26 @@ class SessionStatus:
 
 
 @dataclass(frozen=True)
+class MediaReference:
+    """What Ponte knows of a received file, to ask its engine for the bytes."""
+
+    engine_message_id: str
+    engine_reference: str | None  # a URL, a media id (Cloud API); None when only the id is known
+    mimetype: str | None = None
+    chat_wa_id: str = ""  # the chat's WhatsApp id, for engines that look messages up by chat
+    from_me: bool = False
+
+
+@dataclass(frozen=True)
+class DownloadedMedia:
+    data: bytes
+    mimetype: str | None = None  # as the engine declared it; the bytes are sniffed anyway
+    filename: str | None = None
+
+
+@dataclass(frozen=True)
 class OutboundMedia:
-    kind: Literal["image", "document", "voice"]
+    kind: Literal["image", "document", "voice", "audio", "video", "sticker"]
     filename: str
     mimetype: str
     data: bytes | None = None  # from a file
@@ -152,6 +170,14 @@ class EngineClient(ABC):
 
     @abstractmethod
     async def send_media(self, wa_id: str, media: OutboundMedia) -> Sent: ...
+
+    async def download_media(self, reference: MediaReference) -> DownloadedMedia:
+        """The bytes of a received media message, from the engine.
+
+        Raises EngineError: kind "media_gone" when the engine no longer has it (expired,
+        deleted: not worth retrying), transient for 5xx, timeouts and refusals.
+        """
+        raise EngineError("this engine cannot download media", kind="media_gone")
 
     @abstractmethod
     async def check_number(self, digits: str) -> NumberCheck:

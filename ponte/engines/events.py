@@ -33,6 +33,28 @@ class Media(_Event):
     size: int | None = None
     # Where the engine keeps it: a URL, a media id, or "inline" when the body carried base64.
     engine_reference: str | None = None
+    # The file itself when the webhook carried it (base64, a `data:` prefix allowed): it goes
+    # to the download queue, never into the message's stored metadata.
+    inline_base64: str | None = Field(default=None, repr=False)
+    duration: float | None = None  # seconds, when the engine says (voice notes)
+
+    def facts(self) -> dict:
+        """What a message keeps of it: everything but the bytes."""
+        return self.model_dump(exclude_none=True, exclude={"inline_base64"})
+
+
+class Location(_Event):
+    latitude: float
+    longitude: float
+    name: str = ""
+    address: str = ""
+
+
+class SharedContact(_Event):
+    """One card of a shared contact: a name and the phone numbers as written on it."""
+
+    name: str = ""
+    phones: list[str] = []
 
 
 class InboundMessage(_Event):
@@ -48,6 +70,8 @@ class InboundMessage(_Event):
     text: str = ""
     caption: str = ""
     media: Media | None = None
+    location: Location | None = None
+    shared_contacts: list[SharedContact] = []
     quoted_engine_message_id: str | None = None
     push_name: str | None = None
     # No engine puts a chat lock on its messages today, so no adapter sets it: docs/privacy.md.

@@ -28,6 +28,8 @@ _SENTENCES: dict[str, Promise] = {
     "refused": _("O motor recusou o pedido. O detalhe técnico está no registro de "
                  "diagnóstico."),
     "not_on_whatsapp": _("Este número não tem WhatsApp. Confira o número com o contato."),
+    "media_gone": _("O motor não tem mais este arquivo (ele expira depois de alguns dias). "
+                    "Peça ao cliente que envie de novo."),
     "failed": _("A chamada ao motor do WhatsApp falhou. O detalhe técnico está no registro "
                 "de diagnóstico."),
 }
