@@ -136,13 +136,14 @@ class Client(EngineClient):
                 raise EngineError("download media: no media id", kind="media_gone")
             url, mimetype = await self._media_url(media_id, max_bytes, mimetype)
         response = await self._fetch_media(url, max_bytes)
-        if response.status_code in EXPIRED_URL_STATUSES and media_id is not None:
-            url, mimetype = await self._media_url(media_id, max_bytes, mimetype)
+        renewed = response.status_code in EXPIRED_URL_STATUSES and media_id is not None
+        if renewed:
+            url, mimetype = await self._media_url(media_id or "", max_bytes, mimetype)
             response = await self._fetch_media(url, max_bytes)
         if response.status_code in (403, 404, 410):
-            raise EngineError(f"download media: the URL answered {response.status_code} "
-                              "after a fresh one", status_code=response.status_code,
-                              kind="media_gone")
+            raise EngineError(f"download media: the URL answered {response.status_code}"
+                              + (", a fresh one too" if renewed else ""),
+                              status_code=response.status_code, kind="media_gone")
         if not response.is_success:
             self._raise_for(response, "download media")
         declared = response.headers.get("content-type", "").split(";")[0].strip()
