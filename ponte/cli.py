@@ -24,15 +24,16 @@ def _migrate() -> None:
 
 
 def _background_loops() -> list:
-    """The inbox drainer, the outbound sender, the session supervisor, the sweep and the
-    lead scorer."""
+    """The inbox drainer, the outbound sender, the session supervisor, the sweep, the
+    lead scorer and the transcriber of voice notes."""
+    from ponte.ai.transcripts import transcribing
     from ponte.conversations.sender import sending
     from ponte.inbox.sweep import sweeper
     from ponte.inbox.worker import drainer
     from ponte.leads.worker import scoring
     from ponte.sessions.supervisor import supervision
 
-    return [drainer, sending, supervision, sweeper, scoring]
+    return [drainer, sending, supervision, sweeper, scoring, transcribing]
 
 
 def _run_web(host: str, port: int, *, with_worker: bool) -> None:
