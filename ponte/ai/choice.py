@@ -81,6 +81,13 @@ def default_models() -> dict[str, str]:
     return dict(DEFAULT_MODELS)
 
 
+def default_transcription_models() -> dict[str, str]:
+    """The model each remote transcriber uses when the organization names none."""
+    from ponte.ai.transcribers import DEFAULT_TRANSCRIPTION_MODELS
+
+    return dict(DEFAULT_TRANSCRIPTION_MODELS)
+
+
 def ai_call_log(org_id):
     """The organization's AI calls, newest first (entries of no instance, going out)."""
     return list(DiagnosticEntry.objects.filter(

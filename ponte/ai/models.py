@@ -27,6 +27,10 @@ CALL_OUTCOMES = {
     "key_unreadable": _("a chave salva não pode ser lida por este servidor (a chave de "
                         "criptografia mudou?): salve a chave de novo; usado o modelo offline"),
 }
+# How each transcriber's calls start in the diagnostic log ("openai-audio /v1/audio/…"),
+# apart from the same provider's scoring calls.
+TRANSCRIPTION_LOG_NAMES = {"openai": "openai-audio", "gemini": "gemini-audio",
+                           "local": "whisper"}
 # The same outcomes for a transcription call: there is no offline stand-in, the job waits.
 TRANSCRIPTION_OUTCOMES = {
     "ok": _("transcreveu"),

@@ -1,12 +1,10 @@
 """Voice notes become words within seconds, through the provider the shop chose, and the
 words count in the lead's score; failures are retried, then told in the log in pt-BR."""
 
-import hashlib
 import time
 from datetime import timedelta
 
 import pytest
-from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from emulators.gemini import Emulator as Gemini
@@ -15,13 +13,14 @@ from ponte import realtime
 from ponte.ai import transcripts
 from ponte.ai.models import AISettings, TranscriptionJob
 from ponte.ai.services import do_update_ai_settings
-from ponte.ai.transcripts import do_queue_transcriptions, do_transcribe_due, media_storage
+from ponte.ai.transcripts import do_queue_transcriptions, do_transcribe_due
 from ponte.conversations.models import Conversation, Message
 from ponte.diagnostics.models import DiagnosticEntry
 from ponte.leads.models import Lead
 from ponte.leads.services import chat_lines
 from ponte.leads.test_scoring import customer, receive, score_due
-from ponte.media.models import MediaFile
+from ponte.media.storing import Incoming, do_store_bytes
+from tests.media_samples import voice_note as a_tone
 from tests.voice import spoken_ogg
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,10 +30,8 @@ WAIT_SECONDS = 15
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def no_rest():
     transcripts._resting.clear()
-    yield
 
 
 @pytest.fixture
@@ -56,10 +53,7 @@ def voice_note(tenant, data: bytes, *, created_at=None, kind: str = "voice") -> 
     """A customer's voice note whose file is stored, in the chat their first message opened
     (as the media download leaves it)."""
     chat = Conversation.objects.get(org=tenant.org)
-    digest = hashlib.sha256(data).hexdigest()
-    name = media_storage().save(f"{tenant.org.pk}/{digest}.ogg", ContentFile(data))
-    stored = MediaFile.objects.create(org=tenant.org, sha256=digest, name=name,
-                                      mimetype="audio/ogg", size=len(data), duration=1.9)
+    stored = do_store_bytes(tenant.org.pk, Incoming(data, kind, "audio/ogg; codecs=opus"))
     now = timezone.now()
     return Message.objects.create(
         org=tenant.org, instance=tenant.instance, conversation=chat,
@@ -88,7 +82,7 @@ def a_customer_who_asked_hello(make_tenant):
 
 
 def test_a_voice_note_is_transcribed_within_seconds_through_an_openai_compatible_server(
-        make_tenant, loop, published):
+        make_tenant, loop, published, media_storage):
     tenant = a_customer_who_asked_hello(make_tenant)
     before = Lead.objects.get()
     clip = spoken_ogg(SAID)
@@ -119,7 +113,8 @@ def test_a_voice_note_is_transcribed_within_seconds_through_an_openai_compatible
     assert "pediu para separar ou fechar" in after.reasons
 
 
-def test_a_voice_note_is_transcribed_through_gemini_audio_input(make_tenant, loop, published):
+def test_a_voice_note_is_transcribed_through_gemini_audio_input(make_tenant, loop, published,
+                                                                media_storage):
     tenant = a_customer_who_asked_hello(make_tenant)
     clip = spoken_ogg(SAID)
     with Gemini(keys=["AIza-test-key"], transcript=SAID) as server:
@@ -140,7 +135,7 @@ def test_a_voice_note_is_transcribed_through_gemini_audio_input(make_tenant, loo
 
 def test_a_voice_notes_words_count_in_the_chat_a_provider_reads(make_tenant):
     tenant = a_customer_who_asked_hello(make_tenant)
-    note = voice_note(tenant, b"OggS not really")
+    note = voice_note(tenant, a_tone(1.0))
     Message.objects.filter(pk=note.pk).update(transcript=SAID)
     chats = [note.conversation_id]
     assert [line.text for line in chat_lines(tenant.org.pk, chats)] == ["Oi, boa tarde", SAID]
@@ -148,7 +143,7 @@ def test_a_voice_notes_words_count_in_the_chat_a_provider_reads(make_tenant):
 
 def test_nothing_is_sent_anywhere_while_transcription_is_off(make_tenant):
     tenant = a_customer_who_asked_hello(make_tenant)
-    voice_note(tenant, b"OggS")
+    voice_note(tenant, a_tone(1.0))
     assert AISettings.objects.filter(org=tenant.org, transcription_provider="none").exists() \
         or not AISettings.objects.filter(org=tenant.org).exists()
     assert do_queue_transcriptions() == 0
@@ -157,8 +152,8 @@ def test_nothing_is_sent_anywhere_while_transcription_is_off(make_tenant):
 
 def test_only_recent_voice_notes_are_transcribed_when_it_is_turned_on(make_tenant):
     tenant = a_customer_who_asked_hello(make_tenant)
-    old = voice_note(tenant, b"OggS old", created_at=timezone.now() - timedelta(days=2))
-    new = voice_note(tenant, b"OggS new", kind="audio")
+    old = voice_note(tenant, a_tone(1.0), created_at=timezone.now() - timedelta(days=2))
+    new = voice_note(tenant, a_tone(1.5), kind="audio")
     do_update_ai_settings(tenant.org.pk, {"transcription_provider": "local"})
     assert do_queue_transcriptions() == 1
     assert list(TranscriptionJob.objects.values_list("message", flat=True)) == [new.pk]
@@ -278,7 +273,7 @@ def test_a_voice_note_too_large_for_the_provider_is_not_sent(make_tenant, monkey
 
 def test_a_voice_note_deleted_for_everyone_is_not_transcribed(make_tenant):
     tenant = a_customer_who_asked_hello(make_tenant)
-    note = voice_note(tenant, b"OggS")
+    note = voice_note(tenant, a_tone(1.0))
     Message.objects.filter(pk=note.pk).update(revoked=True)
     do_update_ai_settings(tenant.org.pk, {"transcription_provider": "local"})
     assert do_queue_transcriptions() == 0

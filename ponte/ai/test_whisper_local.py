@@ -18,6 +18,7 @@ from ponte.ai.services import do_update_ai_settings
 from ponte.ai.test_transcription import a_customer_who_asked_hello, run_due, voice_note
 from ponte.ai.transcribers import Audio, LocalTranscriber
 from ponte.diagnostics.models import DiagnosticEntry
+from tests.media_samples import voice_note as voice_note_tone
 
 
 def unavailable(model_dir: str) -> ProviderFailed:
@@ -86,11 +87,10 @@ def test_the_local_transcriber_reports_its_attempt_like_a_remote_one():
 @pytest.mark.django_db(transaction=True)
 def test_a_shop_that_chose_local_transcription_on_a_server_without_a_model_sees_why(
         make_tenant, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
     settings.PONTE_WHISPER_MODEL_DIR = str(tmp_path / "no-model-here")
     tenant = a_customer_who_asked_hello(make_tenant)
     do_update_ai_settings(tenant.org.pk, {"transcription_provider": "local"})
-    voice_note(tenant, b"OggS")
+    voice_note(tenant, voice_note_tone())
     assert run_due() == 1
     job = TranscriptionJob.objects.get()
     assert job.state == "pending" and "não existe neste servidor" in job.error

@@ -23,13 +23,12 @@ from ponte.ai.answers import AnswerRejected
 from ponte.ai.calling import CallRecord, RemoteConfig
 from ponte.ai.failures import ProviderFailed
 from ponte.ai.gemini import API_VERSION, GeminiCaller
+from ponte.ai.models import TRANSCRIPTION_LOG_NAMES
 from ponte.ai.openai_compatible import OpenAICaller
 from ponte.text import replace_unstorable
 
 OPERATION = "transcribe"
-# How each transcriber's calls are named in the diagnostic log ("openai-audio /v1/audio/…"),
-# apart from the same provider's scoring calls.
-LOG_NAMES = {"openai": "openai-audio", "gemini": "gemini-audio", "local": "whisper"}
+LOG_NAMES = TRANSCRIPTION_LOG_NAMES
 DEFAULT_TRANSCRIPTION_MODELS = {"openai": "whisper-1", "gemini": "gemini-2.5-flash"}
 # The most a provider takes in one request: OpenAI's upload limit; Gemini's inline data
 # (larger files would need its Files API, which keeps a copy on Google's side for days).

@@ -33,6 +33,7 @@ from ponte.background import BackgroundLoop
 from ponte.conversations.models import Message
 from ponte.conversations.storing import publish_message_changed
 from ponte.db import serialized_writes
+from ponte.media.storage import media_storage
 from ponte.text import clip_error
 
 # `ponte.ai.transcribers` is imported where a call is made: it loads the providers' SDKs,
@@ -211,18 +212,9 @@ def transcription_ready(ai: AISettings) -> bool:
 
 
 def _read_file(name: str) -> bytes:
+    """The stored file's bytes, from a folder or an S3 bucket alike."""
     with media_storage().open(name, "rb") as stored:
         return stored.read()
-
-
-def media_storage():
-    """The storage the media app keeps files in (`STORAGES["ponte_media"]`)."""
-    from django.core.files.storage import InvalidStorageError, default_storage, storages
-
-    try:
-        return storages["ponte_media"]
-    except InvalidStorageError:
-        return default_storage
 
 
 def _is_resting(ai: AISettings) -> bool:

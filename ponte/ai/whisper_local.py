@@ -9,6 +9,7 @@ path is never in it (the organization's log is not the server's). The loaded mod
 for the process's life, one per folder.
 """
 
+import importlib.util
 import io
 import logging
 import threading
@@ -53,16 +54,32 @@ def check_model_dir(model_dir: str) -> Path:
     return folder
 
 
+def problem(model_dir: str) -> str:
+    """Why the local transcriber cannot run here, for Settings › IA ("" when it may: the
+    model itself is only read when the first voice note comes)."""
+    try:
+        check_model_dir(model_dir)
+    except ProviderFailed as exc:
+        return exc.detail
+    try:
+        installed = importlib.util.find_spec("faster_whisper") is not None
+    except ValueError:  # in sys.modules as None: a test's way of uninstalling it
+        installed = False
+    return "" if installed else not_installed()
+
+
+def not_installed() -> str:
+    return _("A transcrição local precisa do pacote faster-whisper, que não está instalado "
+             "neste servidor: instale o Ponte com pip install \"ponte[whisper]\".")
+
+
 def load_model(model_dir: str) -> Any:
     """The WhisperModel of the folder, loaded once (again if its model.bin changed)."""
     folder = check_model_dir(model_dir)
     try:
         from faster_whisper import WhisperModel
     except ImportError:
-        raise unavailable(_(
-            "A transcrição local precisa do pacote faster-whisper, que não está instalado "
-            "neste servidor: instale o Ponte com pip install \"ponte[whisper]\"."),
-            "faster_whisper not installed") from None
+        raise unavailable(not_installed(), "faster_whisper not installed") from None
     key = (str(folder.resolve()), (folder / "model.bin").stat().st_mtime)
     with _lock:
         if key not in _loaded:
