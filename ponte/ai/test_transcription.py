@@ -21,6 +21,7 @@ from ponte.leads.services import chat_lines
 from ponte.leads.test_scoring import customer, receive, score_due
 from ponte.media.storing import Incoming, do_store_bytes
 from tests.media_samples import voice_note as a_tone
+from tests.media_support import wppconnect_media
 from tests.voice import spoken_ogg
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -43,10 +44,15 @@ def published(monkeypatch) -> list[tuple[str, dict]]:
 
 @pytest.fixture
 def loop():
-    """The real background loop, as `ponte worker` runs it."""
+    """The real background loops, as `ponte worker` runs them: the media worker stores
+    received files, the transcriber hears them."""
+    from ponte.conversations.media_downloads import downloading
+
+    downloading.start()
     transcripts.transcribing.start()
     yield transcripts.transcribing
     transcripts.transcribing.stop()
+    downloading.stop()
 
 
 def voice_note(tenant, data: bytes, *, created_at=None, kind: str = "voice") -> Message:
@@ -90,8 +96,17 @@ def test_a_voice_note_is_transcribed_within_seconds_through_an_openai_compatible
         do_update_ai_settings(tenant.org.pk, {
             "transcription_provider": "openai", "transcription_base_url": server.base_url + "/v1",
             "transcription_api_key": "sk-groq-like"})
-        note = voice_note(tenant, clip)
+        # As WPPConnect posts a voice note (autoDownload: the file in the body); the
+        # drainer stores the message, the media worker the file, the transcriber the words.
+        started = time.monotonic()
+        receive(tenant, wppconnect_media(clip, wa_type="ptt", message_id="PTT1",
+                                         mimetype="audio/ogg; codecs=opus"))
+        note = Message.objects.get(engine_message_id__endswith="PTT1")
+        assert note.kind == "voice" and note.transcript == ""
         assert wait_for_transcript(note) == SAID
+        assert time.monotonic() - started < WAIT_SECONDS
+        note.refresh_from_db()
+        assert note.media["state"] == "stored"
     (upload,) = server.transcriptions
     assert upload["file"] == clip, "the very bytes stored"
     assert (upload["model"], upload["language"], upload["response_format"]) == (
@@ -277,3 +292,15 @@ def test_a_voice_note_deleted_for_everyone_is_not_transcribed(make_tenant):
     Message.objects.filter(pk=note.pk).update(revoked=True)
     do_update_ai_settings(tenant.org.pk, {"transcription_provider": "local"})
     assert do_queue_transcriptions() == 0
+
+
+def test_a_stored_voice_notes_file_wakes_the_transcriber_at_once():
+    from ponte.conversations.media_downloads import file_stored
+
+    loop = transcripts.transcribing
+    loop._wake.clear()
+    file_stored.send(sender=Message, message_id=1, org_id=1, kind="image")
+    assert not loop.woken, "a photo has nothing to hear"
+    file_stored.send(sender=Message, message_id=1, org_id=1, kind="voice")
+    assert loop.woken
+    loop._wake.clear()

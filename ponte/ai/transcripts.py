@@ -280,6 +280,13 @@ def _do_retry_or_fail(job: Claimed, kind: str, reason: str, now: datetime, *,
     note_outcome(job.org_id, log_name(kind), "gave_up", reason)
 
 
+def wake_for_stored_file(sender, *, kind: str = "", **kwargs) -> None:
+    """The media worker stored a file (`media_downloads.file_stored`, after commit): if it
+    is a voice note or audio, the loop looks at once. Polling stays the guarantee."""
+    if kind in VOICE_KINDS:
+        transcribing.wake()
+
+
 class Transcribing:
     """Queues what arrived, then runs what is due; a full batch means more may wait."""
 
