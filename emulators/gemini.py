@@ -9,8 +9,16 @@ quirks kept: a wrong key is a 400 INVALID_ARGUMENT with an API_KEY_INVALID Error
 (not a 401); no key at all is a 403; a 429 says how long to wait in a RetryInfo detail
 rather than a header; a blocked prompt is a 200 with `promptFeedback.blockReason` and no
 candidates.
+
+Audio comes as an inline part (`inlineData` or `inline_data`: `mimeType` and base64
+`data`), as the SDK sends a voice note to transcribe: a type Gemini does not take, or data
+that is not base64, is a 400 as upstream. A request with audio and no response schema is
+answered `transcript` (set it, or `answer_next(text)` for one request); `audio_parts`
+lists what each request carried.
 """
 
+import base64
+import binascii
 import re
 import secrets
 from typing import Any
@@ -38,6 +46,9 @@ STATUSES: dict[int, tuple[str, str]] = {
 KEY_INVALID = "API key not valid. Please pass a valid API key."
 NO_KEY = ("Method doesn't allow unregistered callers (callers without established identity)."
           " Please use API Key or other form of API consumer identity to call this API.")
+# The audio types Gemini takes inline (its docs' list, with the names browsers also use).
+AUDIO_TYPES = frozenset({"audio/wav", "audio/x-wav", "audio/mp3", "audio/mpeg", "audio/aiff",
+                         "audio/aac", "audio/ogg", "audio/flac", "audio/x-flac"})
 SAFETY_CATEGORIES = ("HARM_CATEGORY_HATE_SPEECH", "HARM_CATEGORY_DANGEROUS_CONTENT",
                      "HARM_CATEGORY_HARASSMENT", "HARM_CATEGORY_SEXUALLY_EXPLICIT")
 
@@ -48,8 +59,15 @@ class Emulator(LanguageModelEmulator):
     PROVIDER = "gemini"
 
     def __init__(self, keys: Any = ("test-key",), *, models: Any = MODELS,
-                 **options: Any) -> None:
+                 transcript: str = "", **options: Any) -> None:
         super().__init__(keys, models=models, **options)
+        self.transcript = transcript
+
+    @property
+    def audio_parts(self) -> list[list[tuple[str, bytes]]]:
+        """For each request, its inline parts as (mime type, decoded bytes)."""
+        return [[(mime, data) for mime, data, _where in _inline_parts(request.json)]
+                for request in self.requests]
 
     def _refusal(self, request: RecordedRequest) -> Reply | None:
         route = ROUTE.fullmatch(request.path)
@@ -67,6 +85,12 @@ class Emulator(LanguageModelEmulator):
         if not body.get("contents"):
             return self._error(400, request, message="* GenerateContentRequest.contents: "
                                "contents is not specified")
+        for mime, data, where in _inline_parts(body):
+            if data is None:
+                return self._error(400, request, message=(
+                    f"Invalid value at '{where}.data' (TYPE_BYTES), Base64 decoding failed."))
+            if mime.startswith("audio/") and mime not in AUDIO_TYPES:
+                return self._error(400, request, message=f"Unsupported MIME type: {mime}")
         model = route["model"]
         if self.models is not None and model not in self.models:
             return self._error(404, request, message=(
@@ -74,6 +98,13 @@ class Emulator(LanguageModelEmulator):
                 "supported for generateContent. Call ListModels to see the list of available "
                 "models and their supported methods."))
         return None
+
+    def _default_answer(self, request: RecordedRequest) -> str:
+        heard = any(mime.startswith("audio/") for mime, _data, _where
+                    in _inline_parts(request.json))
+        if heard and self._schema(request) is None:
+            return self.transcript
+        return super()._default_answer(request)
 
     def _schema(self, request: RecordedRequest) -> dict[str, Any] | None:
         config = (request.json or {}).get("generationConfig") or {}
@@ -146,3 +177,26 @@ class Emulator(LanguageModelEmulator):
         if details:
             error["details"] = details
         return json_reply(status, {"error": error})
+
+
+def _inline_parts(body: Any) -> list[tuple[str, bytes | None, str]]:
+    """(mime type, decoded data or None if not base64, where) of each inline part."""
+    found: list[tuple[str, bytes | None, str]] = []
+    contents = body.get("contents") if isinstance(body, dict) else None
+    for i, content in enumerate(contents if isinstance(contents, list) else []):
+        parts = content.get("parts") if isinstance(content, dict) else None
+        for j, part in enumerate(parts if isinstance(parts, list) else []):
+            inline = (part.get("inlineData") or part.get("inline_data")
+                      if isinstance(part, dict) else None)
+            if not isinstance(inline, dict):
+                continue
+            mime = str(inline.get("mimeType") or inline.get("mime_type") or "")
+            # Standard or URL-safe base64, as protobuf's JSON takes bytes (the SDK sends the
+            # URL-safe kind).
+            text = str(inline.get("data", "")).replace("-", "+").replace("_", "/")
+            try:
+                data = base64.b64decode(text, validate=True)
+            except (binascii.Error, ValueError):
+                data = None
+            found.append((mime.lower(), data, f"contents[{i}].parts[{j}].inline_data"))
+    return found

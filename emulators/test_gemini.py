@@ -155,3 +155,35 @@ def test_the_official_sdk_reads_its_answers(emulator):
         client.models.generate_content(model="gemini-2.5-flash", contents="oi")
     assert (caught.value.code, caught.value.status) == (429, "RESOURCE_EXHAUSTED")
     assert emulator.last.headers["x-goog-api-key"] == KEY
+
+
+# -- audio input -----------------------------------------------------------------------
+
+OGG = b"OggS" + bytes(60)
+
+
+def test_an_inline_voice_note_is_answered_with_the_configured_words(emulator):
+    emulator.transcript = "quero comprar o tênis azul"
+    client = genai.Client(api_key=KEY, http_options=types.HttpOptions(
+        base_url=emulator.base_url, api_version="v1beta"))
+    part = types.Part(inline_data=types.Blob(mime_type="audio/ogg", data=OGG))
+    answer = client.models.generate_content(
+        model="gemini-2.5-flash", contents=[types.Content(role="user", parts=[part])],
+        config=types.GenerateContentConfig(system_instruction="Transcreva."))
+    assert answer.text == "quero comprar o tênis azul"
+    assert emulator.audio_parts == [[("audio/ogg", OGG)]]
+
+
+def test_an_audio_type_gemini_does_not_take_or_bad_base64_is_a_400(emulator):
+    def audio(mime: str, data: str) -> dict[str, Any]:
+        return {"contents": [{"role": "user", "parts": [
+            {"inlineData": {"mimeType": mime, "data": data}}]}]}
+
+    unsupported = post(emulator, audio("audio/amr", "T2dnUw=="))
+    assert unsupported.status_code == 400
+    assert unsupported.json()["error"]["message"] == "Unsupported MIME type: audio/amr"
+    garbled = post(emulator, audio("audio/ogg", "not base64!"))
+    assert garbled.status_code == 400
+    assert "Base64 decoding failed" in garbled.json()["error"]["message"]
+    emulator.fail_next(503)
+    assert post(emulator, audio("audio/ogg", "T2dnUw==")).status_code == 503

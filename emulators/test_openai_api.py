@@ -144,3 +144,85 @@ def test_the_official_sdk_reads_its_answers(emulator):
                                        messages=[{"role": "user", "content": "oi"}])
     assert caught.value.code == "rate_limit_exceeded"
     assert emulator.last.headers["authorization"] == f"Bearer {KEY}"
+
+
+# -- /v1/audio/transcriptions --------------------------------------------------------------
+
+# A tiny Ogg page header and a WAV header: what the route checks before it "hears" a file.
+OGG = b"OggS" + bytes(60)
+TRANSCRIPTIONS = "/v1/audio/transcriptions"
+
+
+def upload(emulator: Emulator, *, data: bytes = OGG, filename: str = "audio.ogg",
+           key: str | None = KEY, **fields: str) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    form = {"model": "whisper-1", **fields}
+    return httpx.post(emulator.base_url + TRANSCRIPTIONS, data=form,
+                      files={"file": (filename, data, "audio/ogg")}, headers=headers,
+                      timeout=5.0)
+
+
+def test_a_transcription_answers_the_configured_words_in_each_format(emulator):
+    emulator.transcript = "quero comprar o tênis azul"
+    shown = upload(emulator, language="pt").json()
+    assert shown["text"] == "quero comprar o tênis azul"
+    assert shown["usage"]["type"] == "duration"
+    text = upload(emulator, response_format="text")
+    assert text.headers["content-type"].startswith("text/plain")
+    assert text.text == "quero comprar o tênis azul\n"
+    verbose = upload(emulator, response_format="verbose_json", language="pt").json()
+    assert (verbose["task"], verbose["language"]) == ("transcribe", "portuguese")
+    assert verbose["segments"][0]["text"].strip() == verbose["text"]
+    assert [t["language"] for t in emulator.transcriptions if "language" in t] == ["pt", "pt"]
+    assert emulator.transcriptions[0]["file"] == OGG
+    assert emulator.transcriptions[0]["filename"] == "audio.ogg"
+
+
+def test_a_file_no_decoder_reads_or_of_an_unknown_format_is_a_400(emulator):
+    corrupt = upload(emulator, data=b"not audio at all")
+    assert corrupt.status_code == 400
+    assert corrupt.json()["error"] == {
+        "message": "Audio file might be corrupted or unsupported",
+        "type": "invalid_request_error", "param": "file", "code": "invalid_value"}
+    unknown = upload(emulator, filename="audio.amr")
+    assert unknown.status_code == 400
+    assert unknown.json()["error"]["message"].startswith("Invalid file format. Supported")
+    no_file = httpx.post(emulator.base_url + TRANSCRIPTIONS, data={"model": "whisper-1"},
+                         files={"x": ("x", b"x")}, headers={"Authorization": f"Bearer {KEY}"})
+    assert no_file.status_code == 400 and "file" in no_file.json()["error"]["message"]
+
+
+def test_a_language_must_be_iso_639_1_and_the_model_known(emulator):
+    wrong = upload(emulator, language="portuguese").json()["error"]
+    assert (wrong["param"], wrong["code"]) == ("language", "invalid_language_format")
+    assert upload(emulator, model="gpt-4o-mini").status_code == 404
+
+
+def test_a_transcription_checks_the_key_and_takes_scripted_failures(emulator):
+    assert upload(emulator, key="sk-wrong-key-abcdefgh").status_code == 401
+    emulator.fail_next(429, retry_after=1)
+    limited = upload(emulator)
+    assert (limited.status_code, limited.headers["retry-after"]) == (429, "1")
+    emulator.fail_next(500)
+    assert upload(emulator).status_code == 500
+    emulator.answer_next("só desta vez")
+    assert upload(emulator).json()["text"] == "só desta vez"
+
+
+def test_an_upload_over_25_mb_is_a_413(emulator, monkeypatch):
+    from emulators import openai_api
+
+    monkeypatch.setattr(openai_api, "MAX_AUDIO_BYTES", 1000)
+    assert upload(emulator, data=OGG + bytes(2000)).status_code == 413
+
+
+def test_the_official_sdk_uploads_and_reads_a_transcription(emulator):
+    emulator.transcript = "oi"
+    client = openai.OpenAI(api_key=KEY, base_url=emulator.base_url + "/v1", max_retries=0)
+    result = client.audio.transcriptions.create(model="whisper-1", language="pt",
+                                                file=("audio.ogg", OGG, "audio/ogg"))
+    assert result.text == "oi"
+    (sent,) = emulator.transcriptions
+    assert (sent["file"], sent["model"], sent["language"]) == (OGG, "whisper-1", "pt")
+    with pytest.raises(openai.BadRequestError):
+        client.audio.transcriptions.create(model="whisper-1", file=("a.ogg", b"??", "audio/ogg"))

@@ -25,7 +25,8 @@ def _migrate() -> None:
 
 def _background_loops() -> list:
     """The inbox drainer, the outbound sender, the session supervisor, the sweep, the
-    lead scorer and the media worker."""
+    lead scorer, the media worker and the transcriber of voice notes."""
+    from ponte.ai.transcripts import transcribing
     from ponte.conversations.media_downloads import downloading
     from ponte.conversations.sender import sending
     from ponte.inbox.sweep import sweeper
@@ -33,7 +34,7 @@ def _background_loops() -> list:
     from ponte.leads.worker import scoring
     from ponte.sessions.supervisor import supervision
 
-    return [drainer, sending, supervision, sweeper, scoring, downloading]
+    return [drainer, sending, supervision, sweeper, scoring, downloading, transcribing]
 
 
 def _run_web(host: str, port: int, *, with_worker: bool) -> None:

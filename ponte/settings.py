@@ -211,6 +211,12 @@ PONTE_RECONCILE_DELAY_SECONDS = float(os.environ.get("PONTE_RECONCILE_DELAY_SECO
 PONTE_LEAD_SCORE_DEBOUNCE_SECONDS = float(os.environ.get("PONTE_LEAD_SCORE_DEBOUNCE_SECONDS", 3))
 # The latest scorings of each lead kept as its history; older ones are deleted as new ones come.
 PONTE_LEAD_SCORES_KEPT = int(os.environ.get("PONTE_LEAD_SCORES_KEPT", 100))
+# Voice transcription (docs/ai.md): voice notes stored within this many hours are transcribed
+# (turning it on does not send a shop's whole history), and the folder of the Whisper model
+# the local transcriber (`pip install "ponte[whisper]"`) loads; set by whoever runs the
+# server, never from a web page.
+PONTE_TRANSCRIBE_WINDOW_HOURS = float(os.environ.get("PONTE_TRANSCRIBE_WINDOW_HOURS", 24))
+PONTE_WHISPER_MODEL_DIR = os.environ.get("PONTE_WHISPER_MODEL_DIR", "")
 # Session supervision.
 PONTE_SUPERVISOR_PERIOD_SECONDS = float(os.environ.get("PONTE_SUPERVISOR_PERIOD_SECONDS", 30))
 PONTE_RECONNECT_ATTEMPTS = 3

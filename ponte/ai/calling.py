@@ -49,7 +49,7 @@ class CallRecord:
     """One HTTP attempt, for the diagnostic log: no content, no key."""
 
     provider: str
-    operation: str  # "score" or "suggest"
+    operation: str  # "score", "suggest" or "transcribe"
     method: str
     path: str  # the URL's path only
     status_code: int | None
@@ -58,8 +58,12 @@ class CallRecord:
     error: str = ""
 
 
-class RemoteProvider(ABC):
-    """A provider over HTTP; subclasses know one API, this class knows attempts."""
+class RemoteCaller(ABC):
+    """Calls to one API over HTTP: this class knows attempts, subclasses know the API.
+
+    Both the scoring providers and the transcribers (`transcribers.py`) are callers, so
+    a transcription is retried, timed and logged exactly as a score is.
+    """
 
     name: ClassVar[str]
 
@@ -67,19 +71,6 @@ class RemoteProvider(ABC):
                  on_call: Callable[[CallRecord], None] | None = None) -> None:
         self.config = config
         self._on_call = on_call
-
-    # -- the Provider protocol -----------------------------------------------------------
-
-    def score(self, messages: Sequence[ChatLine]) -> Score:
-        request = score_request(messages)
-        return self._call(request, lambda text: read_score(text, request.instruction))
-
-    def suggest(self, messages: Sequence[ChatLine], customer_name: str | None,
-                style_note: str = "") -> Suggestion:
-        request = suggest_request(messages, customer_name, style_note)
-        return self._call(request, lambda text: read_suggestion(text, request.instruction))
-
-    # -- what each API supplies ----------------------------------------------------------
 
     @property
     @abstractmethod
@@ -96,22 +87,20 @@ class RemoteProvider(ABC):
         """Raise ProviderFailed for what fails before any request (no key)."""
 
     @abstractmethod
-    def _send(self, request: ModelRequest) -> str | None:
-        """One HTTP attempt: the answer's text, or ProviderFailed."""
-
-    @abstractmethod
     def close(self) -> None:
         """Free the SDK's connections."""
 
     # -- attempts ------------------------------------------------------------------------
 
-    def _call(self, request: ModelRequest, read: Callable[[str | None], T]) -> T:
+    def _call(self, operation: str, send: Callable[[], str | None],
+              read: Callable[[str | None], T]) -> T:
+        """`send` makes one HTTP attempt; `read` checks its text (AnswerRejected if bad)."""
         self._check_ready()
         attempts = max(0, self.config.retries) + 1
         for attempt in range(1, attempts + 1):
             started = time.monotonic()
             try:
-                result = read(self._send(request))
+                result = read(send())
             except AnswerRejected as exc:
                 failure = malformed(self.label, str(exc), why=exc.why)
             except ProviderFailed as exc:
@@ -119,9 +108,9 @@ class RemoteProvider(ABC):
             except Exception as exc:  # an SDK surprise must still be a ProviderFailed
                 failure = unexpected(self.label, type(exc).__name__)
             else:
-                self._report(request, started, 200, "ok")
+                self._report(operation, started, 200, "ok")
                 return result
-            self._report(request, started, failure.status_code, failure.outcome,
+            self._report(operation, started, failure.status_code, failure.outcome,
                          failure.error)
             if not failure.retryable or attempt == attempts:
                 raise failure
@@ -134,11 +123,11 @@ class RemoteProvider(ABC):
             return min(max(failure.retry_after, 0.0), MAX_RETRY_AFTER)
         return BACKOFF_SECONDS * 2 ** (attempt - 1)
 
-    def _report(self, request: ModelRequest, started: float, status: int | None,
+    def _report(self, operation: str, started: float, status: int | None,
                 outcome: str, error: str = "") -> None:
         if self._on_call is None:
             return
-        record = CallRecord(provider=self.name, operation=request.operation, method="POST",
+        record = CallRecord(provider=self.name, operation=operation, method="POST",
                             path=self.path, status_code=status,
                             latency_ms=round((time.monotonic() - started) * 1000, 1),
                             outcome=outcome, error=error)
@@ -146,6 +135,27 @@ class RemoteProvider(ABC):
             self._on_call(record)
         except Exception:  # a broken log must not cost the seller the score
             log.exception("on_call failed for a %s call", self.name)
+
+
+class RemoteProvider(RemoteCaller):
+    """A scoring provider over HTTP: a caller that sends prompts and reads JSON back."""
+
+    # -- the Provider protocol -----------------------------------------------------------
+
+    def score(self, messages: Sequence[ChatLine]) -> Score:
+        request = score_request(messages)
+        return self._call(request.operation, lambda: self._send(request),
+                          lambda text: read_score(text, request.instruction))
+
+    def suggest(self, messages: Sequence[ChatLine], customer_name: str | None,
+                style_note: str = "") -> Suggestion:
+        request = suggest_request(messages, customer_name, style_note)
+        return self._call(request.operation, lambda: self._send(request),
+                          lambda text: read_suggestion(text, request.instruction))
+
+    @abstractmethod
+    def _send(self, request: ModelRequest) -> str | None:
+        """One HTTP attempt: the answer's text, or ProviderFailed."""
 
 
 def where(base_url: str) -> str:

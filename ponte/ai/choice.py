@@ -63,7 +63,7 @@ def remote_config_for(org_id, ai: AISettings | None = None):
     try:
         key = decrypt(ai.api_key) if ai.api_key else ""
     except ValueError:  # PONTE_ENCRYPTION_KEY or SECRET_KEY changed since it was saved
-        _note(org_id, ai.provider, "key_unreadable")
+        note_outcome(org_id, ai.provider, "key_unreadable")
         return None
     return _config(ai, key)
 
@@ -79,6 +79,13 @@ def default_models() -> dict[str, str]:
     from ponte.ai.remote import DEFAULT_MODELS
 
     return dict(DEFAULT_MODELS)
+
+
+def default_transcription_models() -> dict[str, str]:
+    """The model each remote transcriber uses when the organization names none."""
+    from ponte.ai.transcribers import DEFAULT_TRANSCRIPTION_MODELS
+
+    return dict(DEFAULT_TRANSCRIPTION_MODELS)
 
 
 def ai_call_log(org_id):
@@ -183,12 +190,14 @@ def note_exhausted(org_id, kind: str) -> None:
                 method="", path=kind, outcome="budget_exhausted")
 
 
-def _note(org_id, kind: str, outcome: str) -> None:
-    """An entry for something that kept a call from leaving; repeats fold into it."""
+def note_outcome(org_id, kind: str, outcome: str, error: str = "") -> None:
+    """An entry for something that kept a call from leaving (or ended a job that made
+    some); repeats fold into it."""
     with serialized_writes(), transaction.atomic():
         fold_or_add(DiagnosticEntry(org_id=org_id, instance=None, method="", path=kind,
                                     direction=DiagnosticEntry.Direction.OUTBOUND,
-                                    outcome=outcome, last_at=timezone.now()))
+                                    outcome=outcome, error=clip_error(error),
+                                    last_at=timezone.now()))
         _prune(org_id)
 
 

@@ -14,14 +14,17 @@ from google import genai
 from google.genai import errors, types
 
 from ponte.ai import failures
-from ponte.ai.calling import RemoteProvider, retry_after_header, where
+from ponte.ai.calling import RemoteCaller, RemoteProvider, retry_after_header, where
 from ponte.ai.failures import ProviderFailed, error_code
 from ponte.ai.prompts import ModelRequest
 
 API_VERSION = "v1beta"
 
 
-class GeminiProvider(RemoteProvider):
+class GeminiCaller(RemoteCaller):
+    """The SDK's client and what Gemini's failures mean; what is asked is the subclass's
+    (a score or reply here, a transcript in `transcribers.py`)."""
+
     name = "gemini"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -41,10 +44,6 @@ class GeminiProvider(RemoteProvider):
             return "Gemini"
         return _("Gemini em %(where)s") % {"where": where(self.config.base_url)}
 
-    @property
-    def path(self) -> str:
-        return f"/{API_VERSION}/models/{self.config.model}:generateContent"
-
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
@@ -53,15 +52,10 @@ class GeminiProvider(RemoteProvider):
         if self._client is None:
             raise failures.auth_failed(self.label, None)
 
-    def _send(self, request: ModelRequest) -> str | None:
+    def _generate(self, contents: list[types.Content],
+                  config: types.GenerateContentConfig) -> str | None:
+        """One generateContent request; the answer's text, or ProviderFailed."""
         assert self._client is not None
-        config = types.GenerateContentConfig(
-            system_instruction=request.instruction,
-            response_mime_type="application/json",
-            response_json_schema=request.schema,
-            candidate_count=1,
-        )  # no temperature: each model's own (Gemini 3 asks for it to be left alone)
-        contents = [types.Content(role="user", parts=[types.Part(text=request.data)])]
         try:
             response = self._client.models.generate_content(
                 model=self.config.model, contents=contents, config=config)
@@ -112,6 +106,22 @@ class GeminiProvider(RemoteProvider):
         if isinstance(exc, ValueError):  # the SDK could not read a 200's body
             return failures.malformed(self.label, f"unreadable answer ({type(exc).__name__})")
         return failures.unexpected(self.label, type(exc).__name__)
+
+
+class GeminiProvider(GeminiCaller, RemoteProvider):
+    @property
+    def path(self) -> str:
+        return f"/{API_VERSION}/models/{self.config.model}:generateContent"
+
+    def _send(self, request: ModelRequest) -> str | None:
+        config = types.GenerateContentConfig(
+            system_instruction=request.instruction,
+            response_mime_type="application/json",
+            response_json_schema=request.schema,
+            candidate_count=1,
+        )  # no temperature: each model's own (Gemini 3 asks for it to be left alone)
+        contents = [types.Content(role="user", parts=[types.Part(text=request.data)])]
+        return self._generate(contents, config)
 
 
 def _details(body: dict[str, Any]) -> list[dict[str, Any]]:

@@ -6,8 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 from ponte.accounts.models import Organization
 from ponte.accounts.scoping import OrgQuerySet
+from ponte.conversations.models import Message
+from ponte.text import ERROR_LENGTH
 
 DEFAULT_DAILY_BUDGET = 500
+DEFAULT_TRANSCRIPTION_LANGUAGE = "pt"
 STYLE_NOTE_LENGTH = 500
 # What each outcome of a remote call (or of one that never left) means for the shop.
 CALL_OUTCOMES = {
@@ -24,6 +27,36 @@ CALL_OUTCOMES = {
     "key_unreadable": _("a chave salva não pode ser lida por este servidor (a chave de "
                         "criptografia mudou?): salve a chave de novo; usado o modelo offline"),
 }
+# How each transcriber's calls start in the diagnostic log ("openai-audio /v1/audio/…"),
+# apart from the same provider's scoring calls.
+TRANSCRIPTION_LOG_NAMES = {"openai": "openai-audio", "gemini": "gemini-audio",
+                           "local": "whisper"}
+# The same outcomes for a transcription call: there is no offline stand-in, the job waits.
+TRANSCRIPTION_OUTCOMES = {
+    "ok": _("transcreveu"),
+    "timeout": _("sem resposta a tempo; a transcrição será tentada de novo"),
+    "auth": _("chave recusada pelo provedor; a transcrição será tentada de novo"),
+    "rate_limited": _("limite de uso do provedor atingido; a transcrição será tentada de novo"),
+    "http_error": _("erro do provedor; a transcrição será tentada de novo"),
+    "refused": _("provedor inacessível; a transcrição será tentada de novo"),
+    "malformed": _("resposta ilegível; a transcrição será tentada de novo"),
+    "error": _("falha; a transcrição será tentada de novo"),
+    "unavailable": _("transcrição local indisponível neste servidor"),
+    "budget_exhausted": _("limite diário de chamadas atingido; as transcrições esperam até "
+                          "amanhã"),
+    "key_unreadable": _("a chave salva não pode ser lida por este servidor (a chave de "
+                        "criptografia mudou?): salve a chave de novo"),
+    "gave_up": _("transcrição desistida depois de várias tentativas"),
+}
+
+
+class Transcription(models.TextChoices):
+    """Who turns voice notes into text."""
+
+    NONE = "none", _("Desligada (nenhum áudio sai do Ponte)")
+    OPENAI = "openai", _("OpenAI ou compatível (Groq, um servidor faster-whisper)")
+    GEMINI = "gemini", _("Google Gemini")
+    LOCAL = "local", _("Local (faster-whisper neste servidor)")
 
 
 class AISettings(models.Model):
@@ -62,9 +95,52 @@ class AISettings(models.Model):
     test_detail = models.CharField(max_length=500, blank=True)
     test_latency_ms = models.FloatField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Voice notes and audio into text (`transcripts.py`): off unless the owner picks who.
+    transcription_provider = models.CharField(max_length=10, choices=Transcription.choices,
+                                              default=Transcription.NONE)
+    transcription_model = models.CharField(max_length=100, blank=True)  # blank: the default
+    transcription_base_url = models.CharField(max_length=500, blank=True)
+    # Encrypted like api_key. Blank: the key above, when it is for the same provider at the
+    # same address (a key never goes to a server it was not given for).
+    transcription_api_key = models.TextField(blank=True)
+    transcription_api_key_hint = models.CharField(max_length=4, blank=True)
+    transcription_language = models.CharField(max_length=8,
+                                              default=DEFAULT_TRANSCRIPTION_LANGUAGE)
 
     objects = OrgQuerySet.as_manager()
 
     @property
     def remote(self) -> bool:
         return self.provider != self.Provider.OFFLINE
+
+    @property
+    def transcribes(self) -> bool:
+        return self.transcription_provider != Transcription.NONE
+
+
+class TranscriptionJob(models.Model):
+    """One voice note or audio to turn into text, made by the transcription loop when it
+    finds the message's file stored; the row stays as the record of how it went."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("na fila")
+        DONE = "done", _("transcrita")
+        FAILED = "failed", _("falhou")
+        SKIPPED = "skipped", _("não transcrita")
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    message = models.OneToOneField(Message, on_delete=models.CASCADE,
+                                   related_name="transcription")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    provider = models.CharField(max_length=10, blank=True)  # who answered (or last tried)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    error = models.CharField(max_length=ERROR_LENGTH, blank=True)  # pt-BR, for the owner
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["next_attempt_at"], name="transcription_due",
+                                condition=models.Q(state="pending"))]

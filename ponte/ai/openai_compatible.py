@@ -8,7 +8,8 @@ OpenAI's quirks: an empty account is a 429 `insufficient_quota` (waiting does no
 a model that declines answers a 200 with `refusal` and no content.
 """
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import openai
@@ -16,15 +17,19 @@ from django.utils.translation import gettext as _
 from openai.types.chat import ChatCompletion
 
 from ponte.ai import failures
-from ponte.ai.calling import RemoteProvider, retry_after_header, where
+from ponte.ai.calling import RemoteCaller, RemoteProvider, retry_after_header, where
 from ponte.ai.failures import ProviderFailed, error_code
 from ponte.ai.prompts import ModelRequest
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 NO_KEY = "no-key"  # for local servers that check none
+T = TypeVar("T")
 
 
-class OpenAICompatibleProvider(RemoteProvider):
+class OpenAICaller(RemoteCaller):
+    """The SDK's client for one server and what its failures mean; each route is a subclass
+    (chat completions here, audio transcriptions in `transcribers.py`)."""
+
     name = "openai"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -42,10 +47,6 @@ class OpenAICompatibleProvider(RemoteProvider):
             return "OpenAI"
         return _("compatível com OpenAI em %(where)s") % {"where": where(self._base_url)}
 
-    @property
-    def path(self) -> str:
-        return urlsplit(self._base_url).path + "/chat/completions"
-
     def close(self) -> None:
         self._client.close()
 
@@ -53,15 +54,10 @@ class OpenAICompatibleProvider(RemoteProvider):
         if not self.config.api_key and self._base_url == OPENAI_BASE_URL:
             raise failures.auth_failed(self.label, None)
 
-    def _send(self, request: ModelRequest) -> str | None:
+    def _sdk(self, call: Callable[[], T]) -> T:
+        """One SDK call (one request), its failures turned into ProviderFailed."""
         try:
-            completion = self._client.chat.completions.create(
-                model=self.config.model,
-                messages=[{"role": "system", "content": request.instruction},
-                          {"role": "user", "content": request.data}],
-                response_format={"type": "json_schema", "json_schema": {
-                    "name": request.schema_name, "strict": True, "schema": request.schema}},
-            )  # no temperature: reasoning models refuse any but their default
+            return call()
         except openai.APIStatusError as exc:
             raise self._status_failure(exc) from None
         except openai.APITimeoutError as exc:
@@ -73,6 +69,35 @@ class OpenAICompatibleProvider(RemoteProvider):
         except ValueError as exc:  # the SDK could not read a 200's body
             raise failures.malformed(self.label,
                                      f"unreadable answer ({type(exc).__name__})") from None
+
+    def _status_failure(self, exc: openai.APIStatusError) -> ProviderFailed:
+        status = exc.status_code
+        body = exc.body if isinstance(exc.body, dict) else {}
+        error = body.get("error", body)
+        error = error if isinstance(error, dict) else {}
+        code = error_code(error.get("code")) or error_code(error.get("type"))
+        if status in (401, 403):
+            return failures.auth_failed(self.label, status, code)
+        if status == 429:
+            wait = retry_after_header(exc.response.headers.get("retry-after"))
+            return failures.rate_limited(self.label, status, code, wait,
+                                         quota=code == "insufficient_quota")
+        return failures.http_failed(self.label, status, code, self.config.model)
+
+
+class OpenAICompatibleProvider(OpenAICaller, RemoteProvider):
+    @property
+    def path(self) -> str:
+        return urlsplit(self._base_url).path + "/chat/completions"
+
+    def _send(self, request: ModelRequest) -> str | None:
+        completion = self._sdk(lambda: self._client.chat.completions.create(
+            model=self.config.model,
+            messages=[{"role": "system", "content": request.instruction},
+                      {"role": "user", "content": request.data}],
+            response_format={"type": "json_schema", "json_schema": {
+                "name": request.schema_name, "strict": True, "schema": request.schema}},
+        ))  # no temperature: reasoning models refuse any but their default
         return self._answer_text(completion)
 
     def _answer_text(self, completion: object) -> str | None:
@@ -93,20 +118,6 @@ class OpenAICompatibleProvider(RemoteProvider):
         if finish not in ("stop", None):  # "length": a cut answer
             raise failures.malformed(self.label, f"finish_reason {finish}")
         return content if isinstance(content, str) else None
-
-    def _status_failure(self, exc: openai.APIStatusError) -> ProviderFailed:
-        status = exc.status_code
-        body = exc.body if isinstance(exc.body, dict) else {}
-        error = body.get("error", body)
-        error = error if isinstance(error, dict) else {}
-        code = error_code(error.get("code")) or error_code(error.get("type"))
-        if status in (401, 403):
-            return failures.auth_failed(self.label, status, code)
-        if status == 429:
-            wait = retry_after_header(exc.response.headers.get("retry-after"))
-            return failures.rate_limited(self.label, status, code, wait,
-                                         quota=code == "insufficient_quota")
-        return failures.http_failed(self.label, status, code, self.config.model)
 
 
 def _cause(exc: BaseException) -> str:

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
-from ponte.ai.choice import default_models
+from ponte.ai.choice import default_models, default_transcription_models
 from ponte.ai.models import AISettings
 from ponte.ai.services import (
     ai_settings_for,
@@ -16,6 +16,7 @@ from ponte.ai.services import (
     do_ask_for_test,
     do_update_ai_settings,
 )
+from ponte.ai.transcripts import shares_scoring_key
 from ponte.api import cursors, schemas
 from ponte.api.call_log import diagnostic_item
 from ponte.api.openapi import answers
@@ -33,13 +34,23 @@ def _settings_out(ai: AISettings) -> dict:
             "calls_today": calls_today(ai),
             "last_test": {"queued": ai.test_asked_at is not None, "tested_at": ai.tested_at,
                           "outcome": ai.test_outcome, "detail": ai.test_detail,
-                          "latency_ms": ai.test_latency_ms}}
+                          "latency_ms": ai.test_latency_ms},
+            "transcription_provider": ai.transcription_provider,
+            "transcription_model": ai.transcription_model,
+            "transcription_default_model": default_transcription_models().get(
+                ai.transcription_provider),
+            "transcription_base_url": ai.transcription_base_url,
+            "transcription_api_key_set": bool(ai.transcription_api_key),
+            "transcription_api_key_hint": ai.transcription_api_key_hint,
+            "transcription_uses_scoring_key": ai.transcribes and shares_scoring_key(ai),
+            "transcription_language": ai.transcription_language}
 
 
 @router.get("/settings/ai", response=answers({200: schemas.AISettingsOut}))
 def get_ai_settings(request: HttpRequest):
     """Who reads your chats (the offline model unless you chose another), the tone of reply
-    suggestions, and the daily budget of remote calls with today's count."""
+    suggestions, the daily budget of remote calls with today's count, and who transcribes
+    voice notes (nobody unless you chose)."""
     return _settings_out(ai_settings_for(request.auth.pk))
 
 
@@ -47,10 +58,13 @@ def get_ai_settings(request: HttpRequest):
                                         422: schemas.InvalidAISettingOrFieldsOut})
 def update_ai_settings(request: HttpRequest, payload: schemas.AISettingsIn):
     """Change any of the settings; fields left out stay as they are. When the remote
-    provider fails, is slow or the budget runs out, the offline model answers."""
+    provider fails, is slow or the budget runs out, the offline model answers. Changing
+    the transcription settings gives the voice notes of the last day that failed another go.
+    """
     raw = {name: getattr(payload, name) for name in payload.model_fields_set}
-    if raw.get("provider") is None:
-        raw.pop("provider", None)
+    for name in ("provider", "transcription_provider", "transcription_language"):
+        if raw.get(name) is None:
+            raw.pop(name, None)
     if raw.get("daily_budget") is None:
         raw.pop("daily_budget", None)
     return _settings_out(do_update_ai_settings(request.auth.pk, check_ai_changes(raw)))

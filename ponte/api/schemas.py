@@ -318,6 +318,13 @@ AI_PROVIDER = ("`offline` (built in, sends nothing anywhere), `gemini`, or `open
                "or a compatible server: Ollama, vLLM, LM Studio).")
 
 
+TRANSCRIPTION_PROVIDER = (
+    "Who turns voice notes and audio into text: `none` (the default: no audio leaves Ponte), "
+    "`openai` (OpenAI or any server with its `/audio/transcriptions`: Groq, a faster-whisper "
+    "server), `gemini` (audio input to a Gemini model) or `local` (faster-whisper on the "
+    "server itself, with the model folder its operator set in `PONTE_WHISPER_MODEL_DIR`).")
+
+
 class AITestOut(Schema):
     queued: bool = Field(description="A test is waiting for the worker (within seconds).")
     tested_at: datetime | None
@@ -344,6 +351,24 @@ class AISettingsOut(Schema):
                              "time zone, America/Sao_Paulo by default).")
     last_test: AITestOut = Field(description=(
         "The connection test (`POST /settings/ai/test`) of the current settings."))
+    transcription_provider: str = Field(description=TRANSCRIPTION_PROVIDER)
+    transcription_model: str = Field(description="Empty: `transcription_default_model`.")
+    transcription_default_model: str | None = Field(description=(
+        "The model used when `transcription_model` is empty (`whisper-1`, "
+        "`gemini-2.5-flash`); null for `none` and `local`."))
+    transcription_base_url: str = Field(description=(
+        "The transcriber's server; empty: its own (OpenAI's, Google's). Groq: "
+        "`https://api.groq.com/openai/v1`; a faster-whisper server: its `/v1` address."))
+    transcription_api_key_set: bool = Field(description=(
+        "Whether a key of its own is saved for transcription. Never returned."))
+    transcription_api_key_hint: str = Field(description=(
+        "The last four characters of that key, if it has 16 or more; empty otherwise."))
+    transcription_uses_scoring_key: bool = Field(description=(
+        "True when transcription has no key of its own and uses the scoring provider's: "
+        "only ever for the same provider at the same address."))
+    transcription_language: str = Field(description=(
+        "ISO 639-1 code of the language spoken (`pt` by default); empty: the provider "
+        "detects it."))
 
 
 class AISettingsIn(Schema):
@@ -358,11 +383,28 @@ class AISettingsIn(Schema):
     remove_key: bool = Field(False, description="Forget the saved key.")
     style_note: str | None = Field(None, max_length=500)
     daily_budget: int | None = Field(None, ge=0, le=100_000)
+    transcription_provider: Literal["none", "openai", "gemini", "local"] | None = Field(
+        None, description=TRANSCRIPTION_PROVIDER)
+    transcription_model: str | None = Field(None, max_length=100,
+                                            description="Empty for the default.")
+    transcription_base_url: str | None = Field(None, max_length=500, description=(
+        "`http://` or `https://` address of the transcriber's server (an OpenAI-compatible "
+        "one's ends in `/v1`); empty for the provider's own."))
+    transcription_api_key: str | None = Field(None, max_length=500, description=(
+        "Write-only: a key for transcription, stored encrypted. Leave out (or empty) to keep "
+        "the saved one; with none saved, the scoring key is used for the same provider at "
+        "the same address."))
+    remove_transcription_key: bool = Field(False, description="Forget the transcription key.")
+    transcription_language: str | None = Field(None, max_length=8, description=(
+        "ISO 639-1 code (`pt`, `en`, `es`); empty: the provider detects it."))
 
 
 class InvalidAISettingOrFieldsOut(Schema):
     error: str = Field(description=(
         "`invalid_base_url`, `invalid_model`, `invalid_api_key`, `invalid_style_note`, "
-        "`invalid_daily_budget` (then `detail` says why, for a person) or `invalid` "
+        "`invalid_daily_budget`, `invalid_transcription_provider`, "
+        "`invalid_transcription_model`, `invalid_transcription_base_url`, "
+        "`invalid_transcription_api_key`, `invalid_transcription_language` (then `detail` "
+        "says why, for a person) or `invalid` "
         "(then `detail` lists each field that failed)."))
     detail: str | list[FieldErrorOut]

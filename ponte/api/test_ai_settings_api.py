@@ -21,7 +21,11 @@ def test_an_organization_starts_offline_with_the_default_budget(make_tenant):
         "provider": "offline", "model": "", "default_model": None, "base_url": "",
         "api_key_set": False, "api_key_hint": "", "style_note": "", "daily_budget": 500,
         "calls_today": 0, "last_test": {"queued": False, "tested_at": None, "outcome": "",
-                                        "detail": "", "latency_ms": None}}
+                                        "detail": "", "latency_ms": None},
+        "transcription_provider": "none", "transcription_model": "",
+        "transcription_default_model": None, "transcription_base_url": "",
+        "transcription_api_key_set": False, "transcription_api_key_hint": "",
+        "transcription_uses_scoring_key": False, "transcription_language": "pt"}
 
 
 def test_a_key_sent_once_is_stored_encrypted_and_never_returned(make_tenant):
@@ -109,3 +113,61 @@ def test_a_connection_test_is_queued_and_its_result_read_back(make_tenant):
     test = api.get("/settings/ai").json()["last_test"]
     assert (test["queued"], test["outcome"], test["detail"]) == (False, "ok", "")
     assert test["latency_ms"] > 0 and test["tested_at"]
+
+
+def test_transcription_is_chosen_with_a_write_only_key_of_its_own(make_tenant):
+    tenant = make_tenant()
+    api = Api(tenant)
+    groq_key = "gsk_teste0123456789abcdefWXYZ"
+    response = api.patch("/settings/ai", {
+        "transcription_provider": "openai",
+        "transcription_base_url": "https://api.groq.com/openai/v1",
+        "transcription_model": "whisper-large-v3-turbo", "transcription_api_key": groq_key})
+    assert response.status_code == 200 and groq_key not in response.content.decode()
+    body = response.json()
+    assert (body["transcription_provider"], body["transcription_default_model"],
+            body["transcription_api_key_set"], body["transcription_api_key_hint"],
+            body["transcription_uses_scoring_key"], body["transcription_language"]) == (
+        "openai", "whisper-1", True, "WXYZ", False, "pt")
+    ai = AISettings.objects.get(org=tenant.org)
+    assert decrypt(ai.transcription_api_key) == groq_key and ai.api_key == ""
+    removed = api.patch("/settings/ai", {"remove_transcription_key": True,
+                                         "transcription_language": ""}).json()
+    assert (removed["transcription_api_key_set"], removed["transcription_language"]) == (
+        False, "")
+
+
+def test_transcription_says_when_it_uses_the_scoring_key(make_tenant):
+    api = Api(make_tenant())
+    body = api.patch("/settings/ai", {"provider": "gemini", "api_key": KEY,
+                                      "transcription_provider": "gemini"}).json()
+    assert body["transcription_uses_scoring_key"] is True
+    body = api.patch("/settings/ai", {"transcription_base_url": "https://proxy.example/"})
+    assert body.json()["transcription_uses_scoring_key"] is False
+
+
+@pytest.mark.parametrize(("body", "code"), [
+    ({"transcription_base_url": "ftp://groq"}, "invalid_transcription_base_url"),
+    ({"transcription_model": "whisper 1"}, "invalid_transcription_model"),
+    ({"transcription_language": "pt_BR"}, "invalid_transcription_language"),
+    ({"transcription_api_key": "a b"}, "invalid_transcription_api_key"),
+])
+def test_a_bad_transcription_setting_is_a_422_in_portuguese(make_tenant, body, code):
+    response = Api(make_tenant()).patch("/settings/ai", body)
+    assert response.status_code == 422
+    assert response.json()["error"] == code and response.json()["detail"]
+
+
+def test_an_unknown_transcriber_is_refused_by_the_schema(make_tenant):
+    response = Api(make_tenant()).patch("/settings/ai", {"transcription_provider": "whisperx"})
+    assert response.status_code == 422 and response.json()["error"] == "invalid"
+
+
+def test_the_transcription_fields_are_in_the_openapi_document(make_tenant):
+    document = Client().get("/api/v1/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    assert "transcription_api_key" not in schemas["AISettingsOut"]["properties"]
+    assert {"transcription_provider", "transcription_api_key_set",
+            "transcription_uses_scoring_key"} <= set(schemas["AISettingsOut"]["properties"])
+    assert {"transcription_api_key", "remove_transcription_key",
+            "transcription_language"} <= set(schemas["AISettingsIn"]["properties"])

@@ -153,6 +153,11 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["conversation", "-engine_timestamp", "-id"]),
             models.Index(fields=["status", "next_attempt_at"]),
+            # Voice notes and audio stored but not yet in words: what the transcription loop
+            # (ponte.ai.transcripts) looks for, newest first, without reading every message.
+            models.Index(fields=["created_at"], name="voice_to_transcribe",
+                         condition=Q(kind__in=("voice", "audio"), file__isnull=False,
+                                     transcript="")),
         ]
 
     @property

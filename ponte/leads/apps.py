@@ -8,8 +8,13 @@ class LeadsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models import Q
 
+        from ponte.ai.signals import transcript_written
         from ponte.leads.models import Lead, LeadScore, ReplySuggestion
+        from ponte.leads.services import do_track_transcript
         from ponte.personal_data import holds_personal_data
+
+        # A voice note's words arrive after the message: the lead is due a new scoring.
+        transcript_written.connect(do_track_transcript, dispatch_uid="leads.transcript")
 
         # A suggestion may quote the customer's name; it goes before the messages it points at.
         holds_personal_data(

@@ -51,6 +51,13 @@ def do_track_inbound(org_id, messages: Iterable[Message]) -> None:
     Lead.objects.filter(org_id=org_id, contact_id__in=contact_ids).update(score_due_at=due)
 
 
+def do_track_transcript(sender, *, org_id, message: Message, **kwargs) -> None:
+    """A voice note's words were stored (`ponte.ai.signals.transcript_written`): its lead is
+    scored again, as when a message arrives; a transcript of the shop's own note is context
+    for the next scoring, as the shop's typed messages are."""
+    do_track_inbound(org_id, [message])
+
+
 def do_score_due_leads(now: datetime | None = None, limit: int = 50) -> int:
     """Score the leads whose scoring is due; returns how many were scored.
 
@@ -85,12 +92,19 @@ def do_score_due_leads(now: datetime | None = None, limit: int = 50) -> int:
 
 
 def chat_lines(org_id, chat_ids: list[int]) -> list[ChatLine]:
-    """The person's latest lines across their chats, oldest first, as a provider reads them."""
+    """The person's latest lines across their chats, oldest first, as a provider reads them;
+    a voice note is the words transcribed from it."""
     latest = (Message.objects.filter(org_id=org_id, conversation__in=chat_ids)
               .order_by("-engine_timestamp", "-id")
-              .values_list("direction", "text", "caption", "engine_timestamp")[:LINES_READ])
-    return [ChatLine(direction == Message.Direction.INBOUND, text or caption, at)
-            for direction, text, caption, at in reversed(latest) if (text or caption).strip()]
+              .values_list("direction", "text", "caption", "transcript",
+                           "engine_timestamp")[:LINES_READ])
+    lines = []
+    for direction, text, caption, transcript, at in reversed(latest):
+        # A voice note's words count like typed ones (after its caption, if it has one).
+        said = "\n".join(part for part in (text or caption, transcript) if part.strip())
+        if said:
+            lines.append(ChatLine(direction == Message.Direction.INBOUND, said, at))
+    return lines
 
 
 def _do_record_score(lead_id: int, org_id, due_at: datetime, chats: list[int], result: Score,

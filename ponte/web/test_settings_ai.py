@@ -182,3 +182,80 @@ def test_there_is_no_connection_to_test_offline(make_tenant):
     assert 'id="test"' not in response.content.decode()
     assert not AISettings.objects.filter(org=tenant.org, test_asked_at__isnull=False).exists()
     assert add_member(tenant, Role.AGENT).post(TEST).status_code == 403
+
+
+# -- Transcrição de áudio -------------------------------------------------------------------
+
+TRANSCRIPTION = {"transcription_provider": "openai", "transcription_model": "",
+                 "transcription_base_url": "https://api.groq.com/openai/v1",
+                 "transcription_language": "pt"}
+
+
+def test_transcription_is_off_until_the_owner_chooses_and_the_page_says_what_leaves(
+        make_tenant):
+    owner = owner_of(make_tenant())
+    shown = section(owner.get(PAGE).content.decode(), "transcription")
+    assert "Transcrição de áudio" in shown
+    assert 'name="transcription_provider" value="none" checked' in shown
+    assert "Desligada, nenhum áudio sai do Ponte." in shown
+    assert "Últimas 24 horas: 0 transcritos, 0 na fila, 0 com falha." in shown
+
+
+def test_a_transcription_key_is_saved_encrypted_and_shown_only_by_its_end(make_tenant):
+    tenant = make_tenant()
+    owner = owner_of(tenant)
+    key = "gsk_teste0123456789abcdefWXYZ"
+    response = owner.post(SAVE, {**TRANSCRIPTION, "transcription_api_key": key}, follow=True)
+    assert "Configurações da IA salvas." in notices(response)
+    ai = AISettings.objects.get(org=tenant.org)
+    assert decrypt(ai.transcription_api_key) == key and ai.provider == "offline"
+    shown = section(response.content.decode(), "transcription")
+    assert key not in response.content.decode()
+    assert "Chave salva, terminando em …WXYZ" in shown
+    assert 'name="transcription_provider" value="openai" checked' in shown
+    response = owner.post(SAVE, {"remove_transcription_key": "1"}, follow=True)
+    assert "Chave removida." in notices(response)
+    assert AISettings.objects.get(org=tenant.org).transcription_api_key == ""
+
+
+def test_the_page_says_when_transcription_borrows_the_scoring_key(make_tenant):
+    owner = owner_of(make_tenant())
+    owner.post(SAVE, {**FORM, "api_key": KEY})
+    response = owner.post(SAVE, {"transcription_provider": "gemini"}, follow=True)
+    shown = section(response.content.decode(), "transcription")
+    assert "usa a chave salva acima, porque é o mesmo provedor no mesmo endereço" in shown
+    assert 'id="transcription-missing-key"' not in shown
+    response = owner.post(SAVE, {"transcription_provider": "openai",
+                                 "transcription_base_url": ""}, follow=True)
+    shown = section(response.content.decode(), "transcription")
+    assert "uma chave nunca vai para outro servidor" in shown
+    assert "precisa de uma chave de API" in shown
+
+
+def test_a_bad_transcription_setting_is_shown_in_its_own_section(make_tenant):
+    owner = owner_of(make_tenant())
+    response = owner.post(SAVE, {**TRANSCRIPTION, "transcription_language": "pt_BR"})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'id="transcription-error"' in section(page, "transcription")
+    assert 'id="ai-error"' not in page
+    assert 'value="pt_BR"' in page
+
+
+def test_local_transcription_on_a_server_without_a_model_says_what_the_operator_must_do(
+        make_tenant, settings):
+    settings.PONTE_WHISPER_MODEL_DIR = ""
+    owner = owner_of(make_tenant())
+    response = owner.post(SAVE, {"transcription_provider": "local"}, follow=True)
+    shown = section(response.content.decode(), "transcription")
+    assert 'id="local-problem"' in shown and "PONTE_WHISPER_MODEL_DIR" in shown
+
+
+def test_the_log_explains_a_transcription_failure_as_a_wait_not_an_offline_answer(make_tenant):
+    tenant = make_tenant()
+    DiagnosticEntry.objects.create(org=tenant.org, instance=None, direction="out",
+                                   method="POST", path="openai-audio /v1/audio/transcriptions",
+                                   status_code=503, outcome="http_error")
+    shown = section(owner_of(tenant).get(PAGE).content.decode(), "ai-log")
+    assert "erro do provedor; a transcrição será tentada de novo" in shown
+    assert "usado o modelo offline" not in shown
