@@ -1,6 +1,5 @@
 """`ponte demo`: a seeded shop and a clearly labelled simulated engine."""
 
-import hashlib
 import io
 import logging
 import random
@@ -11,10 +10,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import mutagen
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
@@ -24,11 +20,11 @@ from ponte.accounts.services import do_create_instance, do_set_engine
 from ponte.conversations.models import Message
 from ponte.conversations.storing import do_store_inbound, do_store_inbound_many
 from ponte.engines import InboundMessage
-from ponte.engines.events import Location, Media, SharedContact
+from ponte.engines.events import Location, SharedContact
 from ponte.erp.services import do_upsert_customers, do_upsert_sales
 from ponte.identity import canonicalize
 from ponte.leads.services import do_track_inbound
-from ponte.media.models import MediaFile
+from ponte.media.storing import Incoming, do_store_bytes
 from ponte.privacy.services import Actor, do_hide_number
 
 if TYPE_CHECKING:
@@ -173,9 +169,10 @@ def seed_erp(org: Organization) -> None:
 
 
 # The shop's media: a product photo, a voice note with its transcript, a Pix receipt, a
-# location and a shared contact, as if the engine had delivered them and the worker had
-# stored their files. Pictures are drawn at seeding (Pillow, a few milliseconds); the voice
-# note is a small OGG/Opus file shipped in `demo_assets/` (made by `scripts/voice_note.py`).
+# location and a shared contact, as if the engine had delivered them and the download
+# worker had stored their files (through the same `do_store_bytes`). Pictures are drawn at
+# seeding (Pillow, a few milliseconds); the voice note is a small OGG/Opus file shipped in
+# `demo_assets/` (made by `scripts/voice_note.py`).
 ASSETS = Path(__file__).with_name("demo_assets")
 VOICE_NOTE = ASSETS / "voice-note.ogg"
 VOICE_SECONDS = 7  # as WhatsApp declares it: whole seconds
@@ -241,27 +238,6 @@ def pix_receipt(amount: str, paid_at: datetime) -> bytes:
     return out.getvalue()
 
 
-def store_file(org_id: int, data: bytes, mimetype: str) -> MediaFile:
-    """Keep the bytes once per content, named by their hash (as the store names them)."""
-    digest = hashlib.sha256(data).hexdigest()
-    found = MediaFile.objects.filter(org_id=org_id, sha256=digest).first()
-    if found is not None:
-        return found
-    name = default_storage.save(f"{org_id}/{digest[:2]}/{digest}", ContentFile(data))
-    facts: dict = {}
-    if mimetype.startswith("audio/"):
-        facts["duration"] = mutagen.File(io.BytesIO(data)).info.length
-    if mimetype.startswith("image/"):
-        with Image.open(io.BytesIO(data)) as picture:
-            facts["width"], facts["height"] = picture.size
-            picture.thumbnail((480, 480))
-            out = io.BytesIO()
-            picture.convert("RGB").save(out, "JPEG", quality=80)
-        facts["thumbnail"] = default_storage.save(f"{name}.thumb.jpg", ContentFile(out.getvalue()))
-    return MediaFile.objects.create(org_id=org_id, sha256=digest, name=name, mimetype=mimetype,
-                                    size=len(data), **facts)
-
-
 def demo_media() -> list[DemoMedia]:
     """What the demo's customers sent besides text."""
     return [
@@ -280,38 +256,49 @@ def demo_media() -> list[DemoMedia]:
     ]
 
 
-def seed_media(instance: Instance, now: datetime) -> list[Message]:
-    """Store the demo's media messages with their files, transcripts, places and cards."""
-    items = demo_media()
+def demo_media_events(now: datetime) -> list[InboundMessage]:
+    """The media messages as the engine would deliver them, files left for `attach_files`."""
     events = []
-    for number, item in enumerate(items):
+    for number, item in enumerate(demo_media()):
         identity = canonicalize(f"{item.phone}@c.us")
         events.append(InboundMessage(
             engine_message_id=f"DEMOMEDIA-{number}", chat=identity, sender=identity,
             timestamp=now - timedelta(minutes=item.minutes_ago), kind=item.kind,
             caption=item.caption, push_name=item.name, location=item.location,
-            shared_contacts=item.contacts,
-            media=Media(mimetype=item.mimetype, filename=item.filename or None,
-                        duration=item.duration) if item.mimetype else None))
-    stored = {m.engine_message_id: m for m in do_store_inbound_many(instance, events)}
-    files = {"image": product_photo, "voice": VOICE_NOTE.read_bytes,
-             "document": lambda: pix_receipt("89,80", now - timedelta(minutes=21))}
-    for number, item in enumerate(items):
-        message = stored.get(f"DEMOMEDIA-{number}")
+            shared_contacts=item.contacts))
+    return events
+
+
+def demo_file(item: DemoMedia, message: Message) -> bytes:
+    if item.kind == "image":
+        return product_photo()
+    if item.kind == "voice":
+        return VOICE_NOTE.read_bytes()
+    return pix_receipt("89,80", timezone.localtime(message.engine_timestamp))
+
+
+def attach_files(instance: Instance) -> None:
+    """Store the demo messages' files (as the download worker does) and attach them.
+
+    Runs outside the seeding's transaction, as the store wants: a file is written before
+    its row. A message still without its file after an interrupted run gets it next run.
+    """
+    for number, item in enumerate(demo_media()):
+        if not item.mimetype:
+            continue
+        message = Message.objects.filter(instance=instance, engine_message_id=f"DEMOMEDIA-{number}",
+                                         file__isnull=True).first()
         if message is None:
             continue
-        facts = dict(message.media or {})
-        if item.location is not None:
-            facts["location"] = item.location.model_dump()
-        if item.contacts:
-            facts["contacts"] = [card.model_dump() for card in item.contacts]
-        file = None
-        if item.kind in files:
-            file = store_file(instance.org_id, files[item.kind](), item.mimetype.split(";")[0])
-            facts |= {"state": "stored", "size": file.size}
-        Message.objects.filter(pk=message.pk).update(media=facts or None, file=file,
-                                                     transcript=item.transcript)
-    return list(stored.values())
+        file = do_store_bytes(instance.org_id, Incoming(demo_file(item, message), item.kind,
+                                                        item.mimetype))
+        facts = {"mimetype": item.mimetype, "size": file.size, "state": "stored"}
+        if item.filename:
+            facts["filename"] = item.filename
+        if item.duration:
+            facts["duration"] = item.duration
+        Message.objects.filter(pk=message.pk).update(
+            file=file, media=(message.media or {}) | facts, transcript=item.transcript)
 
 
 @dataclass(frozen=True)
@@ -325,9 +312,15 @@ class DemoCredentials:
 DEMO_ENGINE_SECRET = "demo-engine-secret"
 
 
-@transaction.atomic
 def seed(engine_url: str = "") -> DemoCredentials:
     """Create the demo shop once; later runs reuse it, pointed at this run's engine."""
+    credentials = _seed_shop(engine_url)
+    attach_files(Instance.objects.get(org__name=DEMO_ORG))
+    return credentials
+
+
+@transaction.atomic
+def _seed_shop(engine_url: str) -> DemoCredentials:
     org = Organization.objects.filter(name=DEMO_ORG).first()
     if org is None:
         org = Organization.objects.create(name=DEMO_ORG)
@@ -347,7 +340,7 @@ def seed(engine_url: str = "") -> DemoCredentials:
             for index, ((phone, name), chat) in enumerate(zip(CUSTOMERS, CHATS, strict=True))
             for identity in [canonicalize(f"{phone}@c.us")]
             for turn, (minutes_ago, from_shop, text) in enumerate(chat)])
-        stored += seed_media(instance, now)
+        stored += do_store_inbound_many(instance, demo_media_events(now))
         do_track_inbound(org.pk, stored)  # the worker scores them a few seconds after start
         family = canonicalize(f"{FAMILY[0]}@c.us")
         do_store_inbound(instance, InboundMessage(

@@ -229,7 +229,7 @@ def test_a_file_still_downloading_says_so_and_links_nothing(shop, client):
 
 
 @pytest.mark.parametrize(("state", "problem", "says"), [
-    ("refused", "too_large", "maior que o limite"),
+    ("refused", "too_large", "Arquivo maior que o limite de 16,0\xa0MB."),
     ("refused", "type_mismatch", "O arquivo não é do tipo que diz ser e foi bloqueado."),
     ("gone", "media_gone", "O WhatsApp não tem mais este arquivo; peça ao cliente que envie "
                            "de novo."),

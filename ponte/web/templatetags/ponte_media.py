@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ponte.identity import canonicalize
+from ponte.media.kinds import cap_for
 
 register = template.Library()
 
@@ -102,29 +103,12 @@ def _fit(width: int | None, height: int | None) -> tuple[int | None, int | None]
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def size_limit(kind: str) -> int | None:
-    """The configured cap for a kind of file, when the store says one."""
-    try:
-        from ponte.media import limits  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    try:
-        return limits.max_bytes(kind)
-    except (AttributeError, KeyError, TypeError, ValueError):
-        return None
-
-
-def problem_text(kind: str, state: str, problem: str, size: int | None) -> str:
+def problem_text(kind: str, state: str, problem: str) -> str:
     """Why a file is not shown, in words an attendant can act on."""
     code = problem or STATE_PROBLEMS.get(state, "")
     if code == "too_large":
-        limit = size_limit(kind)
-        if limit:
-            return _("Arquivo maior que o limite de %(limit)s.") % {
-                "limit": filesizeformat(limit)}
-        if size:
-            return _("Arquivo de %(size)s, maior que o limite.") % {"size": filesizeformat(size)}
-        return _("Arquivo maior que o limite.")
+        return _("Arquivo maior que o limite de %(limit)s.") % {
+            "limit": filesizeformat(cap_for(kind))}
     if code in PROBLEMS:
         return str(PROBLEMS[code])
     return _("O arquivo não pôde ser guardado.")
@@ -188,7 +172,7 @@ def media_view(message) -> MediaView:
     elif state == "pending":
         view.pending = True
     elif state in STATE_PROBLEMS or facts.get("problem"):
-        view.problem = problem_text(message.kind, state, _text(facts.get("problem")), view.size)
+        view.problem = problem_text(message.kind, state, _text(facts.get("problem")))
     return view
 
 
