@@ -139,6 +139,21 @@ def test_a_received_voice_note_plays_in_the_chat(shop, page):
     }""")
     assert played > 0.2
     assert page.locator(".media-unplayable").is_hidden()
+
+    # Its message is drawn again (as when its transcript arrives): the sound goes on.
+    still = audio.evaluate("""async audio => {
+        audio.dataset.marked = 'yes';
+        const message = audio.closest('.msg');
+        const response = await fetch(`/messages/${message.dataset.id}/`,
+                                     {headers: {'HX-Request': 'true'}});
+        window.ponteLive.mergeMessages(await response.text());
+        const now = document.querySelector(`#m-${message.dataset.id} audio`);
+        const before = now.currentTime;
+        await new Promise(resolve => setTimeout(resolve, 400));
+        return [now.dataset.marked, now.paused, now.currentTime > before,
+                document.getElementById(message.id) !== message];
+    }""")
+    assert still == ["yes", False, True, True]
     page.wait_for_function(
         "() => document.querySelector('.chat-row.active .preview').innerText.includes('Áudio')")
 
@@ -154,7 +169,7 @@ def test_a_received_document_shows_its_name_and_size_and_downloads_the_same_byte
 
     document = page.locator("#history .msg a.document")
     document.wait_for(timeout=20_000)
-    assert document.locator(".filename").inner_text() == "<img src=x onerror=alert(1)>Fatura fdp.exe"
+    assert document.locator(".filename").inner_text() == HOSTILE_NAME.replace("\u202e", "")
     size = document.locator(".size").inner_text()
     assert size.endswith("KB") and "," in size, size  # "1,3 KB": Portuguese
     assert page.locator("#history img").count() == 0
