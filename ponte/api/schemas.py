@@ -12,6 +12,48 @@ CURSOR = ("Opaque cursor: pass it as `?before=` to get the next (older) page; "
           "null on the last page.")
 
 
+class LocationOut(Schema):
+    latitude: float
+    longitude: float
+    name: str = ""
+    address: str = ""
+
+
+class SharedContactOut(Schema):
+    name: str = ""
+    phones: list[str] = Field(description=(
+        "Each phone on the card: E.164 (`+5531987654321`) when it reads as a number, "
+        "else as written."))
+
+
+class MediaOut(Schema):
+    """A message's file, place or contact cards (`docs/media.md`)."""
+
+    url: str | None = Field(description=(
+        "The file's bytes, once stored (`state` is `stored`): a path on this server, read with "
+        "the same `Authorization: Bearer` key (or a member's session); byte ranges supported. "
+        "Null until then."))
+    thumbnail_url: str | None = Field(description=(
+        "A JPEG of at most 320 px for photos and stickers; null for other kinds."))
+    mimetype: str | None = Field(description=(
+        "The type the stored bytes really are (sniffed), else the one the engine declared."))
+    filename: str | None = Field(description="The name the sender gave the file, if any.")
+    size: int | None = Field(description="Bytes: of the stored file, else as declared.")
+    duration: float | None = Field(description="Seconds of an audio or video.")
+    transcript: str | None = Field(description=(
+        "A voice note's or audio's words, once transcribed; null before that."))
+    state: Literal["pending", "stored", "refused", "gone", "failed"] | None = Field(
+        description=(
+            "`pending` while the file is fetched from the engine, `stored`, `refused` when the "
+            "checks kept it out (too large, not what it claimed to be), `gone` when the engine "
+            "no longer had it, `failed` after the retries; null for a place or contact cards."))
+    problem: str | None = Field(description=(
+        "Why there is no file, as a stable code: `too_large`, `type_mismatch`, `empty`, "
+        "`unreadable`, `media_gone`, `engine` or `storage`."))
+    location: LocationOut | None = Field(description="A place shared on the map.")
+    contacts: list[SharedContactOut] | None = Field(description="Contact cards shared.")
+
+
 class MessageOut(Schema):
     id: int
     conversation_id: int
@@ -20,7 +62,8 @@ class MessageOut(Schema):
     kind: str
     text: str
     caption: str
-    media: dict | None
+    media: MediaOut | None = Field(description=(
+        "The file, place or contact cards of a message that has one; null for text."))
     quoted_engine_message_id: str | None
     status: str = Field(description=(
         "Outbound: `pending`, `sent`, `delivered`, `read`, `played` or `failed` (then `error` "

@@ -10,6 +10,7 @@ from ponte.accounts.models import Instance
 from ponte.api import ai_settings, cursors, erp, errors, leads, privacy, recall, schemas
 from ponte.api.auth import ApiKeyAuth
 from ponte.api.call_log import diagnostic_item
+from ponte.api.media import media_out
 from ponte.api.openapi import PonteAPI, answers, docs
 from ponte.api.paging import BEFORE, LIMIT
 from ponte.api.paging import page as _page
@@ -49,7 +50,7 @@ def _message_out(message: Message) -> dict:
         "id": message.pk, "conversation_id": message.conversation_id,
         "engine_message_id": message.engine_message_id, "direction": message.direction,
         "kind": message.kind, "text": message.text, "caption": message.caption,
-        "media": message.media, "quoted_engine_message_id": message.quoted_engine_message_id,
+        "media": media_out(message), "quoted_engine_message_id": message.quoted_engine_message_id,
         "status": status, "error": message.error, "failure": message.failure,
         "revoked": message.revoked, "timestamp": message.engine_timestamp,
     }

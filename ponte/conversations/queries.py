@@ -17,7 +17,7 @@ MessageKey = tuple[datetime, int]
 def conversations_page(org: Organization, *, before: ConversationKey | None, limit: int,
                        e164: str | None = None, unread: bool = False) -> list[Conversation]:
     """Latest activity first (never-active last), keyset by (last_message_at, id); one extra."""
-    chats = Conversation.objects.for_org(org).select_related("contact", "last_message")
+    chats = Conversation.objects.for_org(org).select_related("contact", "last_message__file")
     if e164 is not None:
         chats = chats.filter(contact__e164=e164)
     if unread:
@@ -32,7 +32,7 @@ def conversation_or_none(org: Organization, conversation_id: int) -> Conversatio
 
 def messages_before(chat: Conversation, key: MessageKey | None, limit: int) -> list[Message]:
     """Newest first, keyset by (engine_timestamp, id); fetches one extra to tell if more exist."""
-    messages = Message.objects.for_org(chat.org_id).filter(conversation=chat)
+    messages = Message.objects.for_org(chat.org_id).filter(conversation=chat).select_related("file")
     if key is not None:
         at, pk = key
         messages = messages.filter(Q(engine_timestamp__lt=at) | Q(engine_timestamp=at, id__lt=pk))
@@ -55,7 +55,13 @@ def messages_page(chat: Conversation, *, before: int | None, limit: int) -> list
 
 
 def message_or_none(org: Organization, message_id: int) -> Message | None:
-    return Message.objects.for_org(org).filter(pk=message_id).first()
+    return Message.objects.for_org(org).select_related("file").filter(pk=message_id).first()
+
+
+def message_with_file(org_ids: Iterable, message_id: int) -> Message | None:
+    """A message of one of these organizations whose file is stored; None otherwise."""
+    return (Message.objects.select_related("file")
+            .filter(pk=message_id, org_id__in=org_ids, file__isnull=False).first())
 
 
 SCORE_BANDS = {"hot": (70, 100), "warm": (40, 69), "cold": (0, 39)}
@@ -99,7 +105,7 @@ def inbox(org: Organization, *, search: str = "", unread: bool = False, assignee
 def messages_after(chat: Conversation, after: int) -> list[Message]:
     """Rows stored after the newest one a tab has (ids only grow), in display order."""
     return list(Message.objects.for_org(chat.org_id).filter(conversation=chat, pk__gt=after)
-                .order_by("engine_timestamp", "id")[:500])
+                .select_related("file").order_by("engine_timestamp", "id")[:500])
 
 
 def conversation_for_phone(org: Organization, e164: str) -> Conversation | None:

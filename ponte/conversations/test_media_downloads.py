@@ -1,11 +1,9 @@
 """Receiving a file: the webhook is answered at once, the worker fetches and stores it later."""
 
 import base64
-import json
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from ponte import realtime
@@ -14,50 +12,13 @@ from ponte.conversations.models import MediaDownload, Message
 from ponte.engines.events import InboundMessage, Location, Media, SharedContact
 from ponte.identity import canonicalize
 from ponte.inbox.models import InboxEvent
-from ponte.inbox.pipeline import drain
 from ponte.media.models import MediaFile
 from ponte.media.storage import media_storage
 from tests import media_samples as samples
+from tests.media_support import PHONE, fetch_files, receive, wppconnect_media
 from tests.support import wppconnect_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PHONE = "5531987654321"
-
-
-def wppconnect_media(data: bytes, *, wa_type: str = "image", mimetype: str = "image/jpeg",
-                     message_id: str = "MEDIA1", filename: str | None = None,
-                     caption: str = "", encoded: str | None = None) -> dict:
-    """What WPPConnect Server posts for a media message with its default autoDownload: the
-    whole file as base64 in `body`."""
-    encoded = base64.b64encode(data).decode() if encoded is None else encoded
-    body = wppconnect_text(PHONE, message_id, "") | {
-        "type": wa_type, "body": encoded, "mimetype": mimetype, "size": len(data),
-        "caption": caption}
-    if filename:
-        body["filename"] = filename
-    return body
-
-
-def receive(tenant, *bodies: dict) -> None:
-    """Post each body through the real webhook, then let the drainer store them."""
-    client = Client()
-    for body in bodies:
-        response = client.post(tenant.instance.webhook_path, data=json.dumps(body),
-                               content_type="application/json")
-        assert response.status_code == 200
-    drain()
-
-
-def fetch_files(passes: int = 10) -> None:
-    """Run the media worker until nothing is due, skipping backoff waits."""
-    downloader = MediaDownloader()
-    try:
-        for _ in range(passes):
-            MediaDownload.objects.update(next_attempt_at=timezone.now())
-            if downloader.run_pass() is None:
-                break
-    finally:
-        downloader.close()
 
 
 @pytest.fixture

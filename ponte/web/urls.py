@@ -1,6 +1,14 @@
 from django.urls import include, path
 
-from ponte.web import chat_actions, erp_panel, hiding, leads_views, marketing_views, views
+from ponte.web import (
+    chat_actions,
+    erp_panel,
+    hiding,
+    leads_views,
+    marketing_views,
+    media_views,
+    views,
+)
 
 urlpatterns = [
     path("", include("ponte.web.auth_urls")),
@@ -27,6 +35,9 @@ urlpatterns = [
     path("conversations/<int:conversation_id>/hide/", hiding.hide_number, name="hide_number"),
     path("messages/<int:message_id>/", chat_actions.message, name="message"),
     path("messages/<int:message_id>/retry/", chat_actions.retry, name="retry"),
+    path("media/<int:message_id>", media_views.message_media, name="message-media"),
+    path("media/<int:message_id>/thumbnail", media_views.message_media_thumbnail,
+         name="message-media-thumbnail"),
     path("chat/", views.deep_link, name="deep_link"),
     path("chat/send/", chat_actions.send_to_phone, name="send_to_phone"),
 ]
