@@ -101,7 +101,6 @@ def test_the_demo_erp_is_the_same_every_run():
     assert demo.erp_demo_items(today) == demo.erp_demo_items(today)
 
 
-@pytest.mark.urls("ponte.web.test_media_display")  # until the store's views land (H2)
 def test_the_demo_chats_show_a_photo_a_voice_note_with_its_transcript_a_receipt_a_place_and_a_card(
         client, filesystem_media):
     credentials = demo.seed()

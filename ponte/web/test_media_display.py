@@ -7,24 +7,13 @@ from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
-from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
-from django.urls import path
 
 from ponte.media.models import MediaFile
-from ponte.urls import urlpatterns as ponte_urlpatterns
 from ponte.web.templatetags.ponte_media import clock, media_view
 from ponte.web.test_workspace import add_chat, add_message
 
-# Until the store's serving views land (part H2), this module stands in for their URLs.
-urlpatterns = [
-    path("media/<int:message_id>", lambda request, message_id: HttpResponse(),
-         name="message-media"),
-    path("media/<int:message_id>/thumbnail", lambda request, message_id: HttpResponse(),
-         name="message-media-thumbnail"),
-    *ponte_urlpatterns,
-]
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.django_db
 HOSTILE_NAME = "<img src=x onerror=alert(1)>Fatura \u202egnp.exe"
 
 
