@@ -34,7 +34,7 @@ OCTET_STREAM = "application/octet-stream"
 
 
 class MediaRefused(Exception):
-    """Bytes that fail the checks; `problem` is a stable code (see `wording.py`)."""
+    """Bytes that fail the checks; `problem` is a stable code (docs/media.md)."""
 
     def __init__(self, problem: str, detail: str = "") -> None:
         super().__init__(detail or problem)
