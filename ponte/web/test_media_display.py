@@ -191,6 +191,18 @@ def test_a_location_with_nonsense_coordinates_gets_no_map_link(latitude):
     assert media_view(message).map_url == ""
 
 
+@pytest.mark.parametrize("contacts", [
+    "Marcos", [{"name": "Marcos", "phones": "31998887766"}], [None, {"phones": [7, None]}],
+])
+def test_shared_contacts_written_oddly_show_what_makes_sense(contacts):
+    message = type("M", (), {"kind": "contact", "file_id": None, "file": None,
+                             "media": {"contacts": contacts}})
+
+    cards = media_view(message).cards
+
+    assert all(card.name == "Marcos" and card.phones == [] for card in cards)
+
+
 def test_a_shared_contacts_numbers_open_its_chat_in_ponte(shop, client):
     chat = add_chat(shop, "+5531987654321", "Ana")
     card = add_message(chat, "", kind="contact", media={"contacts": [

@@ -120,7 +120,8 @@ def _cards(value: object) -> list[SharedCard]:
         if not isinstance(item, dict):
             continue
         card = SharedCard(name=_text(item.get("name")))
-        for raw in item.get("phones") or []:
+        phones = item.get("phones")
+        for raw in phones if isinstance(phones, list) else []:
             if not isinstance(raw, str) or not raw.strip():
                 continue
             identity = canonicalize(raw)
