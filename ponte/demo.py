@@ -1,24 +1,30 @@
 """`ponte demo`: a seeded shop and a clearly labelled simulated engine."""
 
+import io
 import logging
 import random
 import threading
 import time
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw, ImageFont
 
-from ponte.accounts.models import Member, Organization, Role
+from ponte.accounts.models import Instance, Member, Organization, Role
 from ponte.accounts.services import do_create_instance, do_set_engine
+from ponte.conversations.models import Message
 from ponte.conversations.storing import do_store_inbound, do_store_inbound_many
 from ponte.engines import InboundMessage
+from ponte.engines.events import Location, SharedContact
 from ponte.erp.services import do_upsert_customers, do_upsert_sales
 from ponte.identity import canonicalize
 from ponte.leads.services import do_track_inbound
+from ponte.media.storing import Incoming, do_store_bytes
 from ponte.privacy.services import Actor, do_hide_number
 
 if TYPE_CHECKING:
@@ -162,6 +168,139 @@ def seed_erp(org: Organization) -> None:
         log.warning("demo ERP item %s rejected: %s", rejected.external_id, rejected.errors)
 
 
+# The shop's media: a product photo, a voice note with its transcript, a Pix receipt, a
+# location and a shared contact, as if the engine had delivered them and the download
+# worker had stored their files (through the same `do_store_bytes`). Pictures are drawn at
+# seeding (Pillow, a few milliseconds); the voice note is a small OGG/Opus file shipped in
+# `demo_assets/` (made by `scripts/voice_note.py`).
+ASSETS = Path(__file__).with_name("demo_assets")
+VOICE_NOTE = ASSETS / "voice-note.ogg"
+VOICE_SECONDS = 7  # as WhatsApp declares it: whole seconds
+VOICE_TRANSCRIPT = ("Bom dia! Vocês entregam em Belo Horizonte? Qual é o prazo e quanto fica "
+                    "o frete?")
+
+
+@dataclass(frozen=True)
+class DemoMedia:
+    """One media message of a demo customer, `minutes_ago` placing it among the texts."""
+
+    phone: str
+    name: str
+    minutes_ago: float
+    kind: str
+    caption: str = ""
+    mimetype: str = ""
+    filename: str = ""
+    duration: float | None = None
+    transcript: str = ""
+    location: Location | None = None
+    contacts: list[SharedContact] = field(default_factory=list)
+
+
+def product_photo() -> bytes:
+    """A blue sneaker on a shelf, drawn: the photo a customer sends of what they want."""
+    picture = Image.new("RGB", (960, 720), "#eae4da")
+    draw = ImageDraw.Draw(picture)
+    draw.rectangle((0, 520, 960, 720), fill="#b9a58c")  # the shelf
+    draw.rounded_rectangle((170, 300, 800, 540), radius=120, fill="#1f5fbf")  # the upper
+    draw.rounded_rectangle((130, 470, 840, 560), radius=40, fill="#f7f7f7")  # the sole
+    draw.polygon([(330, 300), (560, 180), (690, 210), (640, 320)], fill="#1f5fbf")  # the collar
+    for x in range(380, 620, 48):  # the laces
+        draw.line((x, 300, x + 40, 260), fill="#ffffff", width=10)
+    draw.ellipse((690, 360, 760, 430), fill="#ffffff")
+    font = ImageFont.load_default(size=44)
+    draw.rounded_rectangle((40, 40, 290, 120), radius=18, fill="#ffffff")
+    draw.text((62, 55), "Tam. 42", font=font, fill="#1f2a37")
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=82)
+    return out.getvalue()
+
+
+def pix_receipt(amount: str, paid_at: datetime) -> bytes:
+    """A one-page Pix receipt as banks' apps share it: a PDF."""
+    page = Image.new("RGB", (620, 860), "#ffffff")
+    draw = ImageDraw.Draw(page)
+    title, body, small = (ImageFont.load_default(size=size) for size in (34, 24, 18))
+    draw.rectangle((0, 0, 620, 110), fill="#32bcad")
+    draw.text((40, 34), "Comprovante de Pix", font=title, fill="#ffffff")
+    lines = [("Valor", f"R$ {amount}"), ("Data", paid_at.strftime("%d/%m/%Y %H:%M")),
+             ("De", "Carla Mendes"), ("Para", "Loja Exemplo LTDA"),
+             ("Chave", "CNPJ 12.345.678/0001-90"), ("ID da transação", "E1234567820261207")]
+    y = 150
+    for label, value in lines:
+        draw.text((40, y), label, font=small, fill="#6b7280")
+        draw.text((40, y + 24), value, font=body, fill="#111827")
+        y += 90
+    draw.text((40, 790), "Demonstração: não é um comprovante real.", font=small,
+              fill="#b42318")
+    out = io.BytesIO()
+    page.save(out, "PDF", resolution=96.0)
+    return out.getvalue()
+
+
+def demo_media() -> list[DemoMedia]:
+    """What the demo's customers sent besides text."""
+    return [
+        DemoMedia("5531987654321", "Ana Souza", 49, "image", caption="É esse aqui, no 42",
+                  mimetype="image/jpeg"),
+        DemoMedia("5511998765432", "Bruno Lima", 41, "voice",
+                  mimetype="audio/ogg; codecs=opus", duration=VOICE_SECONDS,
+                  transcript=VOICE_TRANSCRIPT),
+        DemoMedia("5511998765432", "Bruno Lima", 39.5, "location", location=Location(
+            latitude=-19.9386, longitude=-43.9349, name="Casa do Bruno",
+            address="Rua Pernambuco, 1000 - Savassi, Belo Horizonte - MG")),
+        DemoMedia("5521991234567", "Carla Mendes", 20.5, "document",
+                  mimetype="application/pdf", filename="comprovante-pix.pdf"),
+        DemoMedia("5521991234567", "Carla Mendes", 19, "contact", contacts=[SharedContact(
+            name="Patrícia Mendes (irmã)", phones=["+55 21 99876-1234"])]),
+    ]
+
+
+def demo_media_events(now: datetime) -> list[InboundMessage]:
+    """The media messages as the engine would deliver them, files left for `attach_files`."""
+    events = []
+    for number, item in enumerate(demo_media()):
+        identity = canonicalize(f"{item.phone}@c.us")
+        events.append(InboundMessage(
+            engine_message_id=f"DEMOMEDIA-{number}", chat=identity, sender=identity,
+            timestamp=now - timedelta(minutes=item.minutes_ago), kind=item.kind,
+            caption=item.caption, push_name=item.name, location=item.location,
+            shared_contacts=item.contacts))
+    return events
+
+
+def demo_file(item: DemoMedia, message: Message) -> bytes:
+    if item.kind == "image":
+        return product_photo()
+    if item.kind == "voice":
+        return VOICE_NOTE.read_bytes()
+    return pix_receipt("89,80", timezone.localtime(message.engine_timestamp))
+
+
+def attach_files(instance: Instance) -> None:
+    """Store the demo messages' files (as the download worker does) and attach them.
+
+    Runs outside the seeding's transaction, as the store wants: a file is written before
+    its row. A message still without its file after an interrupted run gets it next run.
+    """
+    for number, item in enumerate(demo_media()):
+        if not item.mimetype:
+            continue
+        message = Message.objects.filter(instance=instance, engine_message_id=f"DEMOMEDIA-{number}",
+                                         file__isnull=True).first()
+        if message is None:
+            continue
+        file = do_store_bytes(instance.org_id, Incoming(demo_file(item, message), item.kind,
+                                                        item.mimetype))
+        facts = {"mimetype": item.mimetype, "size": file.size, "state": "stored"}
+        if item.filename:
+            facts["filename"] = item.filename
+        if item.duration:
+            facts["duration"] = item.duration
+        Message.objects.filter(pk=message.pk).update(
+            file=file, media=(message.media or {}) | facts, transcript=item.transcript)
+
+
 @dataclass(frozen=True)
 class DemoCredentials:
     email: str
@@ -173,9 +312,15 @@ class DemoCredentials:
 DEMO_ENGINE_SECRET = "demo-engine-secret"
 
 
-@transaction.atomic
 def seed(engine_url: str = "") -> DemoCredentials:
     """Create the demo shop once; later runs reuse it, pointed at this run's engine."""
+    credentials = _seed_shop(engine_url)
+    attach_files(Instance.objects.get(org__name=DEMO_ORG))
+    return credentials
+
+
+@transaction.atomic
+def _seed_shop(engine_url: str) -> DemoCredentials:
     org = Organization.objects.filter(name=DEMO_ORG).first()
     if org is None:
         org = Organization.objects.create(name=DEMO_ORG)
@@ -195,6 +340,7 @@ def seed(engine_url: str = "") -> DemoCredentials:
             for index, ((phone, name), chat) in enumerate(zip(CUSTOMERS, CHATS, strict=True))
             for identity in [canonicalize(f"{phone}@c.us")]
             for turn, (minutes_ago, from_shop, text) in enumerate(chat)])
+        stored += do_store_inbound_many(instance, demo_media_events(now))
         do_track_inbound(org.pk, stored)  # the worker scores them a few seconds after start
         family = canonicalize(f"{FAMILY[0]}@c.us")
         do_store_inbound(instance, InboundMessage(

@@ -4,15 +4,19 @@ leads are scored for real."""
 import time
 from datetime import timedelta
 
+import mutagen
 import pytest
 from django.utils import timezone
+from PIL import Image
 
 from ponte import demo
 from ponte.accounts.models import Instance, Organization
-from ponte.conversations.models import Conversation
+from ponte.conversations.models import Conversation, MediaDownload, Message
 from ponte.erp.models import Customer, CustomerPhone, Sale
 from ponte.leads.models import Lead
 from ponte.leads.services import do_score_due_leads
+from ponte.media.models import MediaFile
+from ponte.media.storage import media_storage
 from ponte.sessions.supervisor import Supervisor
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -95,3 +99,44 @@ def test_the_demo_erp_is_seeded_fast_and_its_customers_show_beside_their_chats(c
 def test_the_demo_erp_is_the_same_every_run():
     today = timezone.localdate()
     assert demo.erp_demo_items(today) == demo.erp_demo_items(today)
+
+
+def test_the_demo_chats_show_a_photo_a_voice_note_with_its_transcript_a_receipt_a_place_and_a_card(
+        client, filesystem_media):
+    credentials = demo.seed()
+    client.login(username=credentials.email, password=credentials.password)
+    org = Organization.objects.get(name=demo.DEMO_ORG)
+    chats = {chat.contact.push_name: chat for chat in
+             Conversation.objects.for_org(org).select_related("contact")}
+
+    def history(name: str) -> str:
+        return client.get(f"/conversations/{chats[name].pk}/history/").content.decode()
+
+    photo = Message.objects.get(org=org, kind="image")
+    assert f'src="/media/{photo.pk}/thumbnail" loading="lazy"' in history("Ana Souza")
+    with Image.open(media_storage().open(photo.file.name)) as picture:
+        assert picture.format == "JPEG" and picture.size == (photo.file.width, photo.file.height)
+    voice = Message.objects.get(org=org, kind="voice")
+    assert media_storage().open(voice.file.name).read() == demo.VOICE_NOTE.read_bytes()
+    assert mutagen.File(demo.VOICE_NOTE).mime[0] == "audio/ogg"
+    assert type(mutagen.File(demo.VOICE_NOTE)).__name__ == "OggOpus"
+    assert 6 < voice.file.duration < 8
+    bruno = history("Bruno Lima")
+    assert f'<audio controls preload="metadata" src="/media/{voice.pk}"' in bruno
+    assert "Transcrição" in bruno and demo.VOICE_TRANSCRIPT in bruno
+    assert "https://www.openstreetmap.org/?mlat=-19.9386&amp;mlon=-43.9349" in bruno
+    receipt = Message.objects.get(org=org, kind="document")
+    assert media_storage().open(receipt.file.name).read(5) == b"%PDF-"
+    carla = history("Carla Mendes")
+    assert "<bdi>comprovante-pix.pdf</bdi>" in carla
+    assert "/chat/?phone=%2B5521998761234" in carla
+    assert demo.VOICE_NOTE.stat().st_size < 20_000, "a few KB in the repository"
+
+
+def test_seeding_twice_keeps_one_copy_of_each_demo_file(filesystem_media):
+    demo.seed()
+    demo.seed()
+
+    assert MediaFile.objects.count() == 3
+    assert not MediaDownload.objects.exists(), "nothing left for the download worker"
+    assert Message.objects.filter(file__isnull=False).count() == 3

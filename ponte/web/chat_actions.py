@@ -2,6 +2,7 @@
 
 from contextlib import suppress
 
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -59,6 +60,7 @@ def history(request: HttpRequest, conversation_id: int) -> HttpResponse:
         page = queries.messages_page(chat, before=query_id(request.GET.get("before")), limit=PAGE)
         has_older = len(page) > PAGE
         messages = list(reversed(page[:PAGE]))
+    prefetch_related_objects(messages, "file")  # each media message shows its stored file
     response = render(request, "web/_history.html", {
         "conversation": chat, "messages": messages, "has_older": has_older})
     patch_cache_control(response, private=True, no_cache=True)

@@ -161,7 +161,7 @@ def test_status_ticks_revoked_media_and_failed_retry_are_shown(shop, client):
     assert "🕓" not in html and "✓" not in html, "drawn, not left to an emoji font"
     assert f'hx-post="/messages/{failed.pk}/retry/"' in html
     assert "Mensagem apagada" in html and ">apagada<" not in html
-    assert "Imagem" in html and "foto do produto" in html and "mídia ainda não disponível" in html
+    assert "Imagem" in html and "foto do produto" in html and "Mídia não disponível." in html
 
 
 def test_retry_puts_a_failed_message_back_in_the_queue(shop, client):

@@ -47,6 +47,18 @@
     box.scrollTop = box.scrollHeight;
   }
 
+  // A voice note being listened to keeps playing when its message is drawn again (its
+  // transcript arrived, a tick changed): the playing element moves into the new copy.
+  function keepPlaying(current, node) {
+    current.querySelectorAll("audio, video").forEach((player) => {
+      if (player.paused) return;
+      const src = player.getAttribute("src");
+      const twin = Array.from(node.querySelectorAll(player.tagName))
+        .find((candidate) => candidate.getAttribute("src") === src);
+      if (twin) twin.replaceWith(player);
+    });
+  }
+
   // Messages already on screen are replaced in place (a newer status); new ones are appended.
   function mergeMessages(html) {
     const box = history();
@@ -61,7 +73,10 @@
       if (current) {
         // A slow answer (the send's own) must not take a message back to pending.
         const stale = node.dataset.status === "pending" && current.dataset.status !== "pending";
-        if (!stale) current.replaceWith(node);
+        if (!stale) {
+          keepPlaying(current, node);
+          current.replaceWith(node);
+        }
       } else {
         box.appendChild(node);
         if (node.classList.contains("msg")) added += 1;
