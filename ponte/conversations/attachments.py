@@ -1,0 +1,126 @@
+"""A file someone sends: the WhatsApp kind it goes as, and a voice note as WhatsApp wants it.
+
+WhatsApp shows a file as a photo, a video or an audio only in the formats its apps
+play everywhere (the Cloud API lists them: JPEG and PNG images, MP4 and 3GPP videos,
+MP3, AAC, AMR, M4A and Ogg/Opus audio); anything else goes as a document, which the
+customer downloads as it is. The choice reads the bytes, never the name or the type the
+uploader declared. A voice note must be Ogg/Opus: a browser's WebM/Opus recording is
+rewrapped (`oggopus.py`); any other voice is refused rather than sent as something else.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from ponte.conversations.oggopus import NotOpus, is_ogg_opus, is_webm, webm_to_ogg_opus
+from ponte.errors import Refused
+
+FILENAME_LENGTH = 200
+VOICE_FILENAME = "audio.ogg"
+# Kinds WhatsApp shows with a caption under them; audio and voice notes carry none.
+CAPTIONED = frozenset({"image", "video", "document"})
+_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "video/mp4": ".mp4",
+               "video/3gpp": ".3gp", "audio/mpeg": ".mp3", "audio/aac": ".aac",
+               "audio/amr": ".amr", "audio/mp4": ".m4a", "audio/ogg": ".ogg"}
+_AUDIO_BRANDS = (b"M4A ", b"M4B ", b"M4P ")
+# Format characters (bidi controls among them) and control characters never reach a name.
+_UNSHOWN = re.compile(r"[\x00-\x1f\x7f]")
+
+
+VOICE_NOT_OPUS = _("Uma mensagem de voz precisa ser áudio Opus, num arquivo OGG ou WebM (o "
+                   "que os navegadores gravam).")
+
+
+class AttachmentRefused(Refused):
+    """A file that cannot go as asked; `code` says why."""
+
+    status = 422
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file as it was uploaded: its bytes, its name and the type its sender declared."""
+
+    data: bytes
+    filename: str = ""
+    mimetype: str = ""
+    voice: bool = False  # sent as a voice note (push-to-talk), not as an audio file
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What will be stored and sent: the kind, the bytes (rewrapped for a voice note),
+    the type declared to the storage and the name the customer sees."""
+
+    kind: str
+    data: bytes
+    mimetype: str
+    filename: str
+
+
+def whatsapp_type(data: bytes) -> tuple[str, str] | None:
+    """(kind, mimetype) for bytes WhatsApp plays as an image, video or audio; None otherwise."""
+    if data[:3] == b"\xff\xd8\xff":
+        return "image", "image/jpeg"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "image", "image/png"
+    if data[4:8] == b"ftyp":
+        brand = data[8:12]
+        if brand in _AUDIO_BRANDS:
+            return "audio", "audio/mp4"
+        if brand.startswith((b"3gp", b"3g2")):
+            return "video", "video/3gpp"
+        return "video", "video/mp4"
+    if data[:3] == b"ID3" or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE6 == 0xE2):
+        return "audio", "audio/mpeg"  # an ID3 tag, or an MPEG audio layer III frame
+    if len(data) > 1 and data[0] == 0xFF and data[1] & 0xF6 == 0xF0:
+        return "audio", "audio/aac"  # an ADTS frame
+    if data[:6] == b"#!AMR\n":
+        return "audio", "audio/amr"
+    if is_ogg_opus(data):
+        return "audio", "audio/ogg"
+    return None
+
+
+def outgoing(attachment: Attachment, caption: str = "") -> Outgoing:
+    """What the file goes as; raises AttachmentRefused for an empty file, a voice note that
+    is not Opus, or a caption on audio."""
+    data = attachment.data
+    if not data:
+        raise AttachmentRefused("empty", _("O arquivo está vazio."))
+    if attachment.voice:
+        kind, mimetype = "voice", "audio/ogg"
+        if is_webm(data):
+            try:
+                data = webm_to_ogg_opus(data)
+            except NotOpus as exc:
+                raise AttachmentRefused("voice_not_opus", VOICE_NOT_OPUS) from exc
+        elif not is_ogg_opus(data):
+            raise AttachmentRefused("voice_not_opus", VOICE_NOT_OPUS)
+    else:
+        kind, mimetype = whatsapp_type(data) or ("document", attachment.mimetype)
+    if caption and kind not in CAPTIONED:
+        raise AttachmentRefused("caption_not_allowed", _(
+            "O WhatsApp não mostra legenda em áudios: envie o texto numa mensagem à parte."))
+    name = VOICE_FILENAME if kind == "voice" else clean_filename(attachment.filename, mimetype)
+    # The storage compares this with the bytes: the uploader's word for a document, ours
+    # for what was recognized (a rewrapped voice note is no longer what was uploaded).
+    declared = (mimetype or "application/octet-stream").strip()[:100]
+    return Outgoing(kind=kind, data=data, mimetype=declared, filename=name)
+
+
+def clean_filename(raw: str, mimetype: str = "") -> str:
+    """The name a customer sees: no folders, no control or bidi characters, not too long;
+    a generic one when nothing is left."""
+    name = re.split(r"[\\/]", raw or "")[-1]
+    name = "".join(ch for ch in _UNSHOWN.sub("", name) if unicodedata.category(ch) != "Cf")
+    name = name.strip()
+    if not name.strip("."):
+        return "arquivo" + _EXTENSIONS.get(mimetype.split(";")[0].strip(), "")
+    if len(name) > FILENAME_LENGTH:
+        stem, dot, extension = name.rpartition(".")
+        keep = extension if dot and len(extension) <= 10 else ""
+        name = name[:FILENAME_LENGTH - len(keep) - 1] + ("." + keep if keep else "")
+    return name
