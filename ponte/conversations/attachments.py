@@ -25,6 +25,9 @@ _EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "video/mp4": ".mp4",
                "video/3gpp": ".3gp", "audio/mpeg": ".mp3", "audio/aac": ".aac",
                "audio/amr": ".amr", "audio/mp4": ".m4a", "audio/ogg": ".ogg"}
 _AUDIO_BRANDS = (b"M4A ", b"M4B ", b"M4P ")
+# An MP4 track's handler box names what it holds: `vide` a picture, `soun` sound.
+_VIDEO_TRACK = re.compile(rb"hdlr.{8}vide", re.DOTALL)
+_AUDIO_TRACK = re.compile(rb"hdlr.{8}soun", re.DOTALL)
 # Format characters (bidi controls among them) and control characters never reach a name.
 _UNSHOWN = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -68,7 +71,10 @@ def whatsapp_type(data: bytes) -> tuple[str, str] | None:
         return "image", "image/png"
     if data[4:8] == b"ftyp":
         brand = data[8:12]
-        if brand in _AUDIO_BRANDS:
+        # A recording with no picture (Safari records voice as MP4) is audio, whatever
+        # brand its container carries.
+        if brand in _AUDIO_BRANDS or (not _VIDEO_TRACK.search(data)
+                                      and _AUDIO_TRACK.search(data)):
             return "audio", "audio/mp4"
         if brand.startswith((b"3gp", b"3g2")):
             return "video", "video/3gpp"

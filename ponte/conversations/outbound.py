@@ -65,7 +65,7 @@ def check_send_media(org: Organization, attachment: Attachment, *, caption: str 
     try:
         return chat, outgoing(attachment, caption)
     except AttachmentRefused as exc:
-        raise SendRejected(exc.code, exc.detail, exc.status) from exc
+        raise SendRejected(exc.code, str(exc.detail), exc.status) from exc
 
 
 def check_recipient(org: Organization, *, to: str | None = None,
@@ -112,22 +112,20 @@ def do_queue_media(chat: Conversation, media: Outgoing, *, caption: str = "",
                    user=None) -> Message:
     """Store the file (once per content) and queue it; the sender reads it back to send.
 
-    Raises SendRejected when the storage's checks refuse the bytes: `too_large` (413),
-    `type_mismatch`, `empty` or `unreadable` (422).
+    The file is stored before the message's transaction, as the storage wants (a file
+    no message came to use is swept later). Raises SendRejected when the storage's checks
+    refuse the bytes: `too_large` (413), `type_mismatch`, `empty` or `unreadable` (422).
     """
-    with transaction.atomic():
-        try:
-            stored = do_store_bytes(chat.org_id, Incoming(media.data, media.kind,
-                                                          media.mimetype))
-        except MediaRefused as exc:
-            raise SendRejected(exc.problem, refusal_detail(exc.problem, media.kind),
-                               status=413 if exc.problem == "too_large" else 422) from exc
-        facts = {"mimetype": stored.mimetype, "filename": media.filename, "size": stored.size,
-                 "state": "stored"}
-        if stored.duration is not None:
-            facts["duration"] = stored.duration
-        return _queue(chat, kind=media.kind, caption=caption, file=stored, media=facts,
-                      user=user)
+    try:
+        stored = do_store_bytes(chat.org_id, Incoming(media.data, media.kind, media.mimetype))
+    except MediaRefused as exc:
+        raise SendRejected(exc.problem, refusal_detail(exc.problem, media.kind),
+                           status=413 if exc.problem == "too_large" else 422) from exc
+    facts = {"mimetype": stored.mimetype, "filename": media.filename, "size": stored.size,
+             "state": "stored"}
+    if stored.duration is not None:
+        facts["duration"] = stored.duration
+    return _queue(chat, kind=media.kind, caption=caption, file=stored, media=facts, user=user)
 
 
 def _queue(chat: Conversation, *, kind: str, user=None, **content) -> Message:
