@@ -59,3 +59,58 @@ def _portuguese_first():
 
     translation.activate(django_settings.LANGUAGE_CODE)
     yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _media_in_a_folder_of_the_session(tmp_path_factory):
+    """Files the tests store land in a temporary folder, never in a data dir."""
+    from django.conf import settings as django_settings
+    from django.test import override_settings
+
+    folder = tmp_path_factory.mktemp("media")
+    storage = {**django_settings.STORAGES["ponte_media"]}
+    if storage["BACKEND"].endswith("FileSystemStorage"):
+        storage["OPTIONS"] = {**storage["OPTIONS"], "location": folder}
+    override = override_settings(STORAGES={**django_settings.STORAGES, "ponte_media": storage})
+    override.enable()
+    yield
+    override.disable()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A real S3-compatible server (moto) on loopback, for the whole session."""
+    from tests.object_storage import s3_server
+
+    with s3_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3_media(s3_endpoint, settings):
+    """The media storage switched to a fresh bucket of the loopback S3 server."""
+    from ponte.settings import media_storage_config
+    from tests.object_storage import MediaPlace, new_bucket, s3_environment
+
+    bucket = new_bucket(s3_endpoint)
+    settings.STORAGES = {**settings.STORAGES, "ponte_media": media_storage_config(
+        s3_environment(s3_endpoint, bucket))}
+    return MediaPlace("s3", endpoint=s3_endpoint, bucket=bucket)
+
+
+@pytest.fixture
+def filesystem_media(tmp_path, settings):
+    """The media storage in a folder of the test's own (the default backend)."""
+    from ponte.settings import media_storage_config
+    from tests.object_storage import MediaPlace
+
+    storage = media_storage_config({})
+    storage["OPTIONS"] = {**storage["OPTIONS"], "location": tmp_path / "media"}
+    settings.STORAGES = {**settings.STORAGES, "ponte_media": storage}
+    return MediaPlace("filesystem", folder=tmp_path / "media")
+
+
+@pytest.fixture(params=["filesystem", "s3"])
+def media_storage(request):
+    """Each test that takes it runs twice: files in a folder, then in an S3 bucket."""
+    return request.getfixturevalue(f"{request.param}_media")

@@ -241,3 +241,50 @@ PONTE_CONTENT_SECURITY_POLICY = (
 )
 MIDDLEWARE.append("ponte.web.headers.ContentSecurityPolicyMiddleware")
 SECURE_CONTENT_TYPE_NOSNIFF = True  # pages; asgi.py and bodycap.py add it to machine answers
+
+# --- Media (issue 13, docs/media.md): where files live, how big each kind may be ---
+MIB = 1024 * 1024
+PONTE_MEDIA_MAX_BYTES_IMAGE = int(os.environ.get("PONTE_MEDIA_MAX_BYTES_IMAGE", 5 * MIB))
+PONTE_MEDIA_MAX_BYTES_AUDIO = int(os.environ.get("PONTE_MEDIA_MAX_BYTES_AUDIO", 16 * MIB))
+PONTE_MEDIA_MAX_BYTES_VIDEO = int(os.environ.get("PONTE_MEDIA_MAX_BYTES_VIDEO", 16 * MIB))
+PONTE_MEDIA_MAX_BYTES_DOCUMENT = int(os.environ.get("PONTE_MEDIA_MAX_BYTES_DOCUMENT", 100 * MIB))
+PONTE_MEDIA_MAX_BYTES_STICKER = int(os.environ.get("PONTE_MEDIA_MAX_BYTES_STICKER", 1 * MIB))
+# A picture's canvas above this is refused before decoding (a decompression bomb).
+PONTE_MEDIA_MAX_PIXELS = int(os.environ.get("PONTE_MEDIA_MAX_PIXELS", 50_000_000))
+# Fetching a received file: tries of a transient failure, the first retry's delay (doubling).
+PONTE_MEDIA_DOWNLOAD_MAX_ATTEMPTS = int(os.environ.get("PONTE_MEDIA_DOWNLOAD_MAX_ATTEMPTS", 5))
+PONTE_MEDIA_DOWNLOAD_BACKOFF_SECONDS = float(
+    os.environ.get("PONTE_MEDIA_DOWNLOAD_BACKOFF_SECONDS", 5))
+# Files no message uses (a crash between storing and attaching) go after this long.
+PONTE_MEDIA_UNUSED_HOURS = float(os.environ.get("PONTE_MEDIA_UNUSED_HOURS", 1))
+
+
+def media_storage_config(environ) -> dict:
+    """`STORAGES["ponte_media"]` for these environment variables: an S3 bucket when
+    `PONTE_MEDIA_S3_BUCKET` is set, else the folder `media` of the data dir."""
+    bucket = environ.get("PONTE_MEDIA_S3_BUCKET", "")
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {
+            "location": MEDIA_ROOT, "base_url": None,
+            "file_permissions_mode": 0o600, "directory_permissions_mode": 0o700,
+        }}
+    # Private objects: Ponte reads them and serves them to members itself, never by URL.
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": bucket,
+        "endpoint_url": environ.get("PONTE_MEDIA_S3_ENDPOINT_URL") or None,
+        "region_name": environ.get("PONTE_MEDIA_S3_REGION") or None,
+        "access_key": environ.get("PONTE_MEDIA_S3_ACCESS_KEY")
+        or environ.get("AWS_ACCESS_KEY_ID") or None,
+        "secret_key": environ.get("PONTE_MEDIA_S3_SECRET_KEY")
+        or environ.get("AWS_SECRET_ACCESS_KEY") or None,
+        "location": environ.get("PONTE_MEDIA_S3_PREFIX", "").strip("/"),
+        "addressing_style": environ.get("PONTE_MEDIA_S3_ADDRESSING_STYLE") or None,
+        "default_acl": None, "querystring_auth": True, "file_overwrite": True,
+    }}
+
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "ponte_media": media_storage_config(os.environ),
+}
