@@ -16,15 +16,16 @@ from django.utils.translation import gettext_lazy as _
 
 from ponte.conversations.oggopus import NotOpus, is_ogg_opus, is_webm, webm_to_ogg_opus
 from ponte.errors import Refused
+from ponte.media.kinds import extension_for
+from ponte.media.sniffing import normalized, sniff
 
 FILENAME_LENGTH = 200
 VOICE_FILENAME = "audio.ogg"
 # Kinds WhatsApp shows with a caption under them; audio and voice notes carry none.
 CAPTIONED = frozenset({"image", "video", "document"})
-_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "video/mp4": ".mp4",
-               "video/3gpp": ".3gp", "audio/mpeg": ".mp3", "audio/aac": ".aac",
-               "audio/amr": ".amr", "audio/mp4": ".m4a", "audio/ogg": ".ogg"}
-_AUDIO_BRANDS = (b"M4A ", b"M4B ", b"M4P ")
+PLAYED = {"image/jpeg": "image", "image/png": "image", "video/mp4": "video",
+          "video/3gpp": "video", "audio/mpeg": "audio", "audio/aac": "audio",
+          "audio/amr": "audio", "audio/mp4": "audio", "audio/ogg": "audio"}
 # An MP4 track's handler box names what it holds: `vide` a picture, `soun` sound.
 _VIDEO_TRACK = re.compile(rb"hdlr.{8}vide", re.DOTALL)
 _AUDIO_TRACK = re.compile(rb"hdlr.{8}soun", re.DOTALL)
@@ -65,29 +66,16 @@ class Outgoing:
 
 def whatsapp_type(data: bytes) -> tuple[str, str] | None:
     """(kind, mimetype) for bytes WhatsApp plays as an image, video or audio; None otherwise."""
-    if data[:3] == b"\xff\xd8\xff":
-        return "image", "image/jpeg"
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "image", "image/png"
-    if data[4:8] == b"ftyp":
-        brand = data[8:12]
-        # A recording with no picture (Safari records voice as MP4) is audio, whatever
-        # brand its container carries.
-        if brand in _AUDIO_BRANDS or (not _VIDEO_TRACK.search(data)
-                                      and _AUDIO_TRACK.search(data)):
-            return "audio", "audio/mp4"
-        if brand.startswith((b"3gp", b"3g2")):
-            return "video", "video/3gpp"
-        return "video", "video/mp4"
-    if data[:3] == b"ID3" or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE6 == 0xE2):
-        return "audio", "audio/mpeg"  # an ID3 tag, or an MPEG audio layer III frame
-    if len(data) > 1 and data[0] == 0xFF and data[1] & 0xF6 == 0xF0:
-        return "audio", "audio/aac"  # an ADTS frame
-    if data[:6] == b"#!AMR\n":
-        return "audio", "audio/amr"
-    if is_ogg_opus(data):
-        return "audio", "audio/ogg"
-    return None
+    sniffed = sniff(data)
+    # A recording with no picture (Safari records voice as MP4) is audio, whatever brand
+    # its container carries: a brand says M4A only for files made as audio.
+    if sniffed in ("video/mp4", "video/3gpp") and not _VIDEO_TRACK.search(data) \
+            and _AUDIO_TRACK.search(data):
+        return "audio", "audio/mp4"
+    if sniffed == "audio/ogg" and not is_ogg_opus(data):
+        return None  # Vorbis: WhatsApp plays only Opus in Ogg
+    kind = PLAYED.get(sniffed or "")
+    return (kind, sniffed) if kind else None
 
 
 def outgoing(attachment: Attachment, caption: str = "") -> Outgoing:
@@ -124,7 +112,8 @@ def clean_filename(raw: str, mimetype: str = "") -> str:
     name = "".join(ch for ch in _UNSHOWN.sub("", name) if unicodedata.category(ch) != "Cf")
     name = name.strip()
     if not name.strip("."):
-        return "arquivo" + _EXTENSIONS.get(mimetype.split(";")[0].strip(), "")
+        extension = extension_for(normalized(mimetype))
+        return "arquivo" + ("" if extension == ".bin" else extension)
     if len(name) > FILENAME_LENGTH:
         stem, dot, extension = name.rpartition(".")
         keep = extension if dot and len(extension) <= 10 else ""

@@ -210,7 +210,7 @@ def _write_ogg(track: _OpusTrack) -> bytes:
     tags = b"OpusTags" + struct.pack("<I", len(VENDOR)) + VENDOR + struct.pack("<I", 0)
     serial = zlib.crc32(track.head + track.packets[0]) & 0x7FFFFFFF
     pages = [_page([head], 0, serial, 0, 0x02), _page([tags], 0, serial, 1, 0)]
-    granule = pre_skip
+    granule = 0  # samples of every packet so far, the pre-skip among them (RFC 7845 4)
     trim = max(track.discard_ns, 0) * 48_000 // 1_000_000_000
     run: list[bytes] = []
     run_lacing = run_samples = 0

@@ -12,6 +12,7 @@ from ponte.conversations.attachments import (
     outgoing,
 )
 from ponte.conversations.oggopus import is_ogg_opus, webm_to_ogg_opus
+from tests import media_samples as samples
 from tests.support import fixtures_dir
 
 WEBM_VOICE = (fixtures_dir() / "recordings" / "chromium-voice.webm").read_bytes()
@@ -31,35 +32,35 @@ def mp4(brand: bytes, handler: bytes) -> bytes:
     return ftyp + b"\x00\x00\x00\x29moov" + hdlr
 
 
-@pytest.mark.parametrize(("data", "kind", "mimetype"), [
-    (picture("JPEG"), "image", "image/jpeg"),
-    (picture("PNG"), "image", "image/png"),
-    (mp4(b"isom", b"vide"), "video", "video/mp4"),
-    (mp4(b"3gp4", b"vide"), "video", "video/3gpp"),
-    (mp4(b"M4A ", b"soun"), "audio", "audio/mp4"),
-    (mp4(b"iso5", b"soun"), "audio", "audio/mp4"),  # Safari's recorded voice
-    (b"ID3\x04\x00\x00" + bytes(100), "audio", "audio/mpeg"),
-    (b"\xff\xfb\x90\x64" + bytes(100), "audio", "audio/mpeg"),
-    (b"\xff\xf1\x50\x80" + bytes(100), "audio", "audio/aac"),
-    (b"#!AMR\n" + bytes(20), "audio", "audio/amr"),
-    (OGG_VOICE, "audio", "audio/ogg"),
+@pytest.mark.parametrize(("make", "kind", "mimetype"), [
+    (samples.jpeg, "image", "image/jpeg"),
+    (samples.png, "image", "image/png"),
+    (samples.mp4, "video", "video/mp4"),
+    (samples.three_gp, "video", "video/3gpp"),
+    (samples.m4a, "audio", "audio/mp4"),
+    (lambda: mp4(b"iso5", b"soun"), "audio", "audio/mp4"),  # Safari's recorded voice
+    (samples.mp3, "audio", "audio/mpeg"),
+    (lambda: b"\xff\xf1\x50\x80" + bytes(100), "audio", "audio/aac"),
+    (samples.amr, "audio", "audio/amr"),
+    (samples.voice_note, "audio", "audio/ogg"),
+    (lambda: OGG_VOICE, "audio", "audio/ogg"),
 ])
-def test_files_whatsapp_plays_go_as_their_kind(data, kind, mimetype):
-    sent = outgoing(Attachment(data, "qualquer.bin", "application/octet-stream"))
+def test_files_whatsapp_plays_go_as_their_kind(make, kind, mimetype):
+    sent = outgoing(Attachment(make(), "qualquer.bin", "application/octet-stream"))
     assert (sent.kind, sent.mimetype) == (kind, mimetype)
 
 
-@pytest.mark.parametrize(("data", "declared"), [
-    (picture("GIF"), "image/gif"),
-    (picture("WEBP"), "image/webp"),
-    (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
-     "image/svg+xml"),
-    (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", "application/pdf"),
-    (b"<html><body>oi</body></html>", "text/html"),
-    (WEBM_VOICE, "audio/webm"),  # a recording not asked to go as a voice note
+@pytest.mark.parametrize(("make", "declared"), [
+    (lambda: picture("GIF"), "image/gif"),
+    (samples.webp, "image/webp"),
+    (lambda: samples.SVG, "image/svg+xml"),
+    (samples.pdf, "application/pdf"),
+    (lambda: samples.HTML, "text/html"),
+    (samples.docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    (lambda: WEBM_VOICE, "audio/webm"),  # a recording not asked to go as a voice note
 ])
-def test_anything_else_goes_as_a_document_with_its_declared_type(data, declared):
-    sent = outgoing(Attachment(data, "arquivo", declared))
+def test_anything_else_goes_as_a_document_with_its_declared_type(make, declared):
+    sent = outgoing(Attachment(make(), "arquivo", declared))
     assert (sent.kind, sent.mimetype) == ("document", declared)
 
 

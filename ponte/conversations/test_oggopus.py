@@ -15,6 +15,7 @@ from ponte.conversations.oggopus import (
     samples_of,
     webm_to_ogg_opus,
 )
+from tests import media_samples
 from tests.support import fixtures_dir
 
 RECORDING = fixtures_dir() / "recordings" / "chromium-voice.webm"
@@ -106,3 +107,26 @@ def test_anything_but_a_webm_opus_recording_is_refused(data):
 ])
 def test_a_packets_length_is_read_from_its_toc_byte(toc, samples):
     assert samples_of(toc) == samples
+
+
+def decoded_samples(data: bytes) -> int:
+    """What a player outputs: FFmpeg's decoder, through PyAV (a test dependency only)."""
+    import av
+
+    with av.open(io.BytesIO(data)) as media:
+        return sum(frame.samples for frame in media.decode(audio=0))
+
+
+def test_ffmpegs_webm_keeps_its_exact_length_with_pre_skip_and_end_trimming():
+    """FFmpeg writes what Chromium does not: sized Clusters, BlockGroups, CodecDelay and
+    DiscardPadding; one second of audio stays one second, to the sample."""
+    webm = media_samples.webm_voice(1.0)
+
+    converted = webm_to_ogg_opus(webm)
+
+    assert OggOpus(io.BytesIO(converted)).info.length == pytest.approx(1.0, abs=1e-6)
+    assert decoded_samples(converted) == decoded_samples(webm) == 48_000
+
+
+def test_a_player_decodes_the_chromium_recording_to_the_same_samples(recording):
+    assert decoded_samples(webm_to_ogg_opus(recording)) == decoded_samples(recording)
