@@ -1,8 +1,23 @@
-"""Refuse oversized request bodies before they are buffered to memory or disk."""
+"""Refuse oversized request bodies before they are buffered to memory or disk.
+
+Every body is capped at `PONTE_MAX_WEBHOOK_BYTES`, but the ones that carry a file to
+send (the API's `POST /api/v1/messages`, the composer's upload): those at
+`PONTE_MAX_UPLOAD_BYTES`, the largest file a kind may have; the file's own kind's cap
+is checked once it is read.
+"""
 
 import json
+import re
 
 from django.conf import settings
+
+UPLOADS = re.compile(r"/(?:api/v1/messages|conversations/\d{1,18}/send-file/|chat/send-file/)")
+
+
+def limit_for(scope) -> int:
+    if scope.get("method") == "POST" and UPLOADS.fullmatch(scope.get("path", "")):
+        return settings.PONTE_MAX_UPLOAD_BYTES
+    return settings.PONTE_MAX_WEBHOOK_BYTES
 
 
 class BodyCapMiddleware:
@@ -10,7 +25,7 @@ class BodyCapMiddleware:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        limit = settings.PONTE_MAX_WEBHOOK_BYTES
+        limit = limit_for(scope)
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length", b"0")
         # More digits than any int64 is over the cap too, and int() refuses 4,300 digits.

@@ -141,10 +141,10 @@ class SendFileForm(Schema):
 
 class InvalidFileOrFieldsOut(Schema):
     error: str = Field(description=(
-        "A file refused: `empty`, `type_mismatch` (the bytes are not the declared type), "
-        "`unreadable`, `voice_not_opus`, `caption_not_allowed`, `caption_too_long` or "
-        "`invalid_base64` (then `detail` says why, for a person); or `invalid` (then `detail` "
-        "lists each field that failed)."))
+        "A file refused: `empty`, `type_mismatch` (the bytes are not what their kind "
+        "needs), `unreadable`, `voice_not_opus`, `caption_not_allowed`, `caption_too_long`, "
+        "`invalid_caption` or `invalid_base64` (then `detail` says why, for a person); or "
+        "`invalid` (then `detail` lists each field that failed)."))
     detail: str | list[FieldErrorOut]
 
 

@@ -57,10 +57,11 @@ def check_send_media(org: Organization, attachment: Attachment, *, caption: str 
     """
     if len(caption) > MAX_CAPTION:
         raise SendRejected("caption_too_long", _("O WhatsApp aceita legendas de até "
-                                                 "%(limit)s caracteres.") % {"limit": MAX_CAPTION})
+                                                 "%(limit)s caracteres.") % {"limit": MAX_CAPTION},
+                           status=422)
     if not is_storable(caption):
-        raise SendRejected("invalid_text", _("A legenda tem caracteres inválidos que não podem "
-                                             "ser enviados."))
+        raise SendRejected("invalid_caption", _("A legenda tem caracteres inválidos que não "
+                                                "podem ser enviados."), status=422)
     chat = check_recipient(org, to=to, conversation_id=conversation_id)
     try:
         return chat, outgoing(attachment, caption)
