@@ -3,9 +3,10 @@
 WhatsApp shows a file as a photo, a video or an audio only in the formats its apps
 play everywhere (the Cloud API lists them: JPEG and PNG images, MP4 and 3GPP videos,
 MP3, AAC, AMR, M4A and Ogg/Opus audio); anything else goes as a document, which the
-customer downloads as it is. The choice reads the bytes, never the name or the type the
-uploader declared. A voice note must be Ogg/Opus: a browser's WebM/Opus recording is
-rewrapped (`oggopus.py`); any other voice is refused rather than sent as something else.
+customer downloads as it is. The choice reads the bytes, never the name; a file its
+uploader called a picture, an audio or a video and whose bytes are none is refused (HTML
+named `foto.jpg` goes nowhere). A voice note must be Ogg/Opus: a browser's WebM/Opus
+recording is rewrapped (`oggopus.py`); any other voice is refused, not sent as another kind.
 """
 
 import re
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ponte.conversations.oggopus import NotOpus, is_ogg_opus, is_webm, webm_to_ogg_opus
 from ponte.errors import Refused
-from ponte.media.kinds import extension_for
+from ponte.media.kinds import AS_AUDIO, AS_VIDEO, extension_for
 from ponte.media.sniffing import normalized, sniff
 
 FILENAME_LENGTH = 200
@@ -94,6 +95,10 @@ def outgoing(attachment: Attachment, caption: str = "") -> Outgoing:
         elif not is_ogg_opus(data):
             raise AttachmentRefused("voice_not_opus", VOICE_NOT_OPUS)
     else:
+        if not _same_family(attachment.mimetype, data):
+            raise AttachmentRefused("type_mismatch", _(
+                "O conteúdo do arquivo não é do tipo que ele diz ser (%(declared)s).")
+                % {"declared": normalized(attachment.mimetype)})
         kind, mimetype = whatsapp_type(data) or ("document", attachment.mimetype)
     if caption and kind not in CAPTIONED:
         raise AttachmentRefused("caption_not_allowed", _(
@@ -103,6 +108,17 @@ def outgoing(attachment: Attachment, caption: str = "") -> Outgoing:
     # for what was recognized (a rewrapped voice note is no longer what was uploaded).
     declared = (mimetype or "application/octet-stream").strip()[:100]
     return Outgoing(kind=kind, data=data, mimetype=declared, filename=name)
+
+
+def _same_family(declared: str, data: bytes) -> bool:
+    """A file declared a picture, an audio or a video must be one (of any format): HTML
+    or a PDF named `foto.jpg` is not sent on. Other declarations are not held to it."""
+    family = normalized(declared).partition("/")[0]
+    if family not in ("image", "audio", "video"):
+        return True
+    sniffed = sniff(data, declared) or ""
+    sniffed = {"audio": AS_AUDIO, "video": AS_VIDEO}.get(family, {}).get(sniffed, sniffed)
+    return sniffed.partition("/")[0] == family
 
 
 def clean_filename(raw: str, mimetype: str = "") -> str:

@@ -65,8 +65,25 @@ def test_anything_else_goes_as_a_document_with_its_declared_type(make, declared)
 
 
 def test_a_name_that_lies_does_not_make_a_photo():
-    sent = outgoing(Attachment(b"%PDF-1.4\n", "foto.jpg", "image/jpeg"))
+    sent = outgoing(Attachment(samples.pdf(), "foto.jpg", "application/pdf"))
     assert sent.kind == "document" and sent.filename == "foto.jpg"
+
+
+@pytest.mark.parametrize(("make", "declared"), [
+    (lambda: samples.HTML, "image/jpeg"),
+    (samples.pdf, "image/png"),
+    (lambda: samples.SVG, "video/mp4"),
+    (samples.jpeg, "audio/mpeg"),
+])
+def test_a_file_that_is_not_the_picture_audio_or_video_it_claims_is_refused(make, declared):
+    with pytest.raises(AttachmentRefused) as refused:
+        outgoing(Attachment(make(), "arquivo", declared))
+    assert refused.value.code == "type_mismatch"
+
+
+def test_a_picture_whatsapp_shows_only_as_a_document_keeps_its_type():
+    sent = outgoing(Attachment(picture("GIF"), "anim.gif", "image/gif"))
+    assert (sent.kind, sent.mimetype) == ("document", "image/gif")
 
 
 def test_a_browser_recording_sent_as_voice_is_rewrapped_as_ogg_opus():
