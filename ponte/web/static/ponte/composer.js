@@ -10,7 +10,7 @@
   // Firefox Ogg/Opus. Anything else (Safari's MP4) is sent as an ordinary audio.
   const VOICE_TYPES = ["audio/ogg;codecs=opus", "audio/webm;codecs=opus"];
 
-  let pending = null;  // {file, voice, seconds}
+  let pending = null;  // {file, voice, seconds, draft}
   let recording = null;  // {recorder, stream, chunks, startedAt, timer, keep}
 
   const composer = () => $("#composer");
@@ -41,13 +41,16 @@
     const form = composer();
     if (!form || !file) return;
     if (recording) stopRecording(false);
-    pending = { file, voice, seconds };
+    // A draft typed before attaching becomes the caption; a voice note takes none.
+    const draft = voice ? "" : $("textarea", form).value;
+    pending = { file, voice, seconds, draft };
     const box = panel();
     const thumb = $(".attachment-thumb", box);
     const caption = $(".attachment-caption", box);
     thumb.hidden = true;
     thumb.removeAttribute("src");
-    $(".attachment-icon", box).textContent = voice ? "🎤" : file.type.startsWith("image/") ? "" : "📄";
+    $(".attachment-icon", box).dataset.icon = voice ? "voice"
+      : file.type.startsWith("image/") ? "" : "document";
     $(".attachment-name", box).textContent = voice ? words("voiceLabel") : file.name;
     $(".attachment-size", box).textContent = voice ? clock(seconds) : size(file.size);
     if (file.type.startsWith("image/") && !voice) {
@@ -60,9 +63,8 @@
       };
       reader.readAsDataURL(file);
     }
-    // A draft typed before attaching becomes the caption; a voice note takes none.
     caption.hidden = voice;
-    caption.value = voice ? "" : $("textarea", form).value;
+    caption.value = draft;
     showError("");
     box.hidden = false;
     form.classList.add("attaching");
@@ -83,7 +85,7 @@
   async function sendPending() {
     const form = composer();
     if (!pending || !form || form.dataset.uploading) return;
-    const { file, voice } = pending;
+    const { file, voice, draft } = pending;
     const caption = voice ? "" : $(".attachment-caption", panel()).value;
     const body = new FormData();
     body.append("csrfmiddlewaretoken", $("input[name=csrfmiddlewaretoken]", form).value);
@@ -101,7 +103,10 @@
       const text = await response.text();
       if (response.ok) {
         const textarea = $("textarea", form);
-        if (!voice && caption && caption === textarea.value) textarea.value = "";
+        if (draft && textarea.value === draft) {  // it went as the caption
+          textarea.value = "";
+          textarea.dispatchEvent(new Event("input", { bubbles: true }));  // chat.js resizes it
+        }
         closePreview();
         const next = response.headers.get("HX-Location");
         if (next) window.location.assign(next);  // a new number's first message: its chat
