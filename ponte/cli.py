@@ -24,15 +24,16 @@ def _migrate() -> None:
 
 
 def _background_loops() -> list:
-    """The inbox drainer, the outbound sender, the session supervisor, the sweep and the
-    lead scorer."""
+    """The inbox drainer, the outbound sender, the session supervisor, the sweep, the
+    lead scorer and the media worker."""
+    from ponte.conversations.media_downloads import downloading
     from ponte.conversations.sender import sending
     from ponte.inbox.sweep import sweeper
     from ponte.inbox.worker import drainer
     from ponte.leads.worker import scoring
     from ponte.sessions.supervisor import supervision
 
-    return [drainer, sending, supervision, sweeper, scoring]
+    return [drainer, sending, supervision, sweeper, scoring, downloading]
 
 
 def _run_web(host: str, port: int, *, with_worker: bool) -> None:
@@ -137,7 +138,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
     if lifeline:
         threading.Thread(target=lambda: (os.read(int(lifeline), 1), stop.set()),
                          daemon=True).start()
-    print("Ponte worker: inbox, sends, session supervision, the sweep and lead scores",
+    print("Ponte worker: inbox, sends, session supervision, the sweep, lead scores and media",
           flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         stop.wait()

@@ -43,7 +43,8 @@ class Holder:
     # Rows as plain data for an export; None: the rows are erased but not exported
     # (raw webhook bodies, engine-call logs: copies of what the export already has).
     export: Callable[[QuerySet], list[dict]] | None = None
-    # Files on disk that go with the rows (media), deleted after the rows.
+    # Names in the media storage (folder or bucket) of the files that go with the rows,
+    # deleted from it once the erasure commits.
     files: Callable[[QuerySet], Iterable[str]] | None = None
     # Work still queued about the person, brought up to date before the rows go
     # (webhooks not yet processed that also carry other people's messages).

@@ -15,15 +15,18 @@ from ponte.conversations.models import (
     Contact,
     Conversation,
     EarlyUpdate,
+    MediaDownload,
     Message,
     MessageStatus,
 )
 from ponte.db import insert_rows
-from ponte.engines.events import InboundMessage
+from ponte.engines.events import InboundMessage, SharedContact
+from ponte.identity import canonicalize
 from ponte.text import clip_error, clip_name
 
-# The kinds of message that carry a file, as Ponte sends them and engines echo them.
-FILE_KINDS = frozenset({"image", "video", "audio", "voice", "document", "sticker"})
+# Message kinds that carry a file: fetched and stored when received (`docs/media.md`),
+# matched by caption when an engine echoes one Ponte sent.
+FILE_KINDS = frozenset({"image", "audio", "voice", "video", "document", "sticker"})
 
 
 def do_store_inbound(instance: Instance, event: InboundMessage) -> Message | None:
@@ -60,7 +63,7 @@ def do_store_inbound_many(instance: Instance, events: list[InboundMessage]) -> l
             engine_message_id=event.engine_message_id,
             direction=Message.Direction.OUTBOUND if event.from_me else Message.Direction.INBOUND,
             kind=event.kind, text=event.text, caption=event.caption,
-            media=event.media.model_dump(exclude_none=True) if event.media else None,
+            media=media_of(event),
             quoted_engine_message_id=event.quoted_engine_message_id,
             sender_name=clip_name(event.push_name), engine_timestamp=event.timestamp,
         )
@@ -69,11 +72,49 @@ def do_store_inbound_many(instance: Instance, events: list[InboundMessage]) -> l
     # Two workers racing on one message hit the unique constraint: IntegrityError,
     # the caller retries event by event, and the copy is then found existing.
     insert_rows(rows)
+    _queue_downloads(rows, fresh)
     _apply_early_updates(instance.pk, rows)
     _bump_conversations(rows)
     realtime.publish_on_commit(instance.org_id, "messages.new", {"messages": [
         {"conversation_id": row.conversation_id, "message_id": row.pk} for row in rows]})
     return rows
+
+
+def media_of(event: InboundMessage) -> dict | None:
+    """What a message keeps of its media (never the file's bytes), its place or its cards."""
+    media = event.media.facts() if event.media else {}
+    if event.media and event.kind in FILE_KINDS:
+        media["state"] = "pending"
+    if event.location:
+        media["location"] = event.location.model_dump()
+    if event.shared_contacts:
+        media["contacts"] = [_card(card) for card in event.shared_contacts]
+    return media or None
+
+
+def _card(card: SharedContact) -> dict:
+    """A shared contact's phones in E.164 where they read as a number, else as written."""
+    phones = []
+    for written in card.phones:
+        identity = canonicalize(written)
+        phones.append(identity.e164 if identity.kind == "user" and identity.e164 else written)
+    return {"name": card.name, "phones": phones}
+
+
+def _queue_downloads(rows: list[Message], events: list[InboundMessage]) -> None:
+    """Each new message with a file gets a download; the bytes a webhook carried go with it.
+
+    The worker that fetches them ("ponte-media") is woken once this commits.
+    """
+    queued = [MediaDownload(message=row, inline_base64=event.media.inline_base64 or "")
+              for row, event in zip(rows, events, strict=True)
+              if event.media is not None and event.kind in FILE_KINDS]
+    if not queued:
+        return
+    MediaDownload.objects.bulk_create(queued)
+    from ponte.conversations.media_downloads import downloading
+
+    transaction.on_commit(downloading.wake)
 
 
 def _claim_echoes(instance: Instance, mine: list[tuple[InboundMessage, int]]) -> set[str]:

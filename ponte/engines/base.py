@@ -5,6 +5,8 @@ never see an engine's paths or field names; they see these results and one
 error type whose flags drive the retry policy.
 """
 
+import base64
+import binascii
 import contextlib
 import time
 from abc import ABC, abstractmethod
@@ -62,6 +64,19 @@ class EngineError(Exception):
         return "failed"
 
 
+class MediaTooLarge(EngineError):
+    """A download stopped at the caller's byte limit: the file stays with the engine.
+
+    Its kind is "refused" and its detail starts with "too large", so code that only
+    knows `EngineError` still reads it as a permanent refusal, never retried.
+    """
+
+    def __init__(self, what: str, limit: int, *, status_code: int | None = None) -> None:
+        super().__init__(f"too large: {what} passes the {limit}-byte limit",
+                         status_code=status_code, kind="refused")
+        self.limit = limit
+
+
 @dataclass(frozen=True)
 class Sent:
     engine_message_id: str
@@ -92,12 +107,20 @@ class SessionStatus:
 
 @dataclass(frozen=True)
 class MediaReference:
-    """What Ponte knows of a received file, to ask its engine for the bytes."""
+    """What Ponte knows of a received file, to ask its engine for the bytes.
+
+    `engine_reference` is `Media.engine_reference` as the webhook parser wrote it: the
+    Cloud API's media id (or its download URL), WPPConnect's full message key
+    (`false_<chat>_<id>`), Evolution's URL (unused: Evolution finds the file by message
+    id). `chat_wa_id` and `from_me` rebuild WPPConnect's key when the reference is
+    missing: the chat's WhatsApp id as the engine wrote it (`5511...@c.us`, `...@lid`;
+    bare digits are a phone).
+    """
 
     engine_message_id: str
-    engine_reference: str | None  # a URL, a media id (Cloud API); None when only the id is known
+    engine_reference: str | None
     mimetype: str | None = None
-    chat_wa_id: str = ""  # the chat's WhatsApp id, for engines that look messages up by chat
+    chat_wa_id: str = ""
     from_me: bool = False
 
 
@@ -171,11 +194,14 @@ class EngineClient(ABC):
     @abstractmethod
     async def send_media(self, wa_id: str, media: OutboundMedia) -> Sent: ...
 
-    async def download_media(self, reference: MediaReference) -> DownloadedMedia:
+    async def download_media(self, reference: MediaReference, *,
+                             max_bytes: int | None = None) -> DownloadedMedia:
         """The bytes of a received media message, from the engine.
 
         Raises EngineError: kind "media_gone" when the engine no longer has it (expired,
-        deleted: not worth retrying), transient for 5xx, timeouts and refusals.
+        deleted: not worth retrying), transient for 5xx, timeouts and refusals;
+        `MediaTooLarge` (kind "refused", detail "too large: ...") as soon as the file
+        passes `max_bytes`, having read no more than about that much.
         """
         raise EngineError("this engine cannot download media", kind="media_gone")
 
@@ -245,8 +271,14 @@ class EngineClient(ABC):
 
     # Shared plumbing
     async def request(self, method: str, path: str, *, redacted_path: str | None = None,
-                      unknown_outcome_on_timeout: bool = False, **kwargs: Any) -> httpx.Response:
+                      unknown_outcome_on_timeout: bool = False, max_bytes: int | None = None,
+                      **kwargs: Any) -> httpx.Response:
         """Send one request, record it, and turn transport failures into EngineError.
+
+        `path` is under the engine's base URL, or a whole http(s) URL the engine handed
+        over (the Cloud API's media URLs live on another host). With `max_bytes` the
+        answer is streamed and given up (`MediaTooLarge`) once its body passes that
+        many bytes, so a huge file is never held whole.
 
         Status codes are left to the subclass: only it knows which bodies mean what.
         """
@@ -258,9 +290,16 @@ class EngineClient(ABC):
                 self.recorder(CallRecord(method, shown, status, (time.perf_counter() - started)
                                          * 1000, outcome, clip_error(error), started_at))
 
+        url = path if path.startswith(("https://", "http://")) \
+            else self.credentials.base_url.rstrip("/") + path
         try:
-            response = await self.http.request(method, self.credentials.base_url.rstrip("/")
-                                               + path, **kwargs)
+            if max_bytes is None:
+                response = await self.http.request(method, url, **kwargs)
+            else:
+                response = await self._read_capped(method, url, max_bytes, **kwargs)
+        except MediaTooLarge as exc:
+            record(exc.status_code, "too_large", f"body over {exc.limit} bytes")
+            raise
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             record(None, "refused", type(exc).__name__)
             raise EngineError(f"engine unreachable: {type(exc).__name__}",
@@ -282,3 +321,52 @@ class EngineClient(ABC):
         record(response.status_code, outcome,
                "" if response.is_success else response.reason_phrase)
         return response
+
+    async def _read_capped(self, method: str, url: str, max_bytes: int,
+                           **kwargs: Any) -> httpx.Response:
+        """The answer with its body read in chunks, given up past `max_bytes`."""
+        async with self.http.stream(method, url, **kwargs) as streamed:
+            declared = streamed.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise MediaTooLarge("the answer", max_bytes, status_code=streamed.status_code)
+            chunks, size = [], 0
+            async for chunk in streamed.aiter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise MediaTooLarge("the answer", max_bytes,
+                                        status_code=streamed.status_code)
+                chunks.append(chunk)
+        # The chunks are decoded already: the new answer must not decode them again.
+        headers = [(name, value) for name, value in streamed.headers.multi_items()
+                   if name.lower() not in _FRAMING_HEADERS]
+        return httpx.Response(streamed.status_code, headers=headers, content=b"".join(chunks),
+                              request=streamed.request)
+
+
+_FRAMING_HEADERS = {"content-encoding", "content-length", "transfer-encoding"}
+# Room a JSON answer needs around the base64 of a file (names, caption, mimetype).
+JSON_ENVELOPE_BYTES = 64 * 1024
+
+
+def base64_answer_limit(max_bytes: int | None) -> int | None:
+    """How much of a JSON answer carrying a file as base64 to read for a `max_bytes` file."""
+    return None if max_bytes is None else (max_bytes + 2) // 3 * 4 + JSON_ENVELOPE_BYTES
+
+
+def decode_media_base64(value: Any, what: str, *, max_bytes: int | None = None) -> bytes:
+    """The file an engine answered as base64 (a `data:` prefix allowed).
+
+    Raises EngineError when it is absent or not base64, `MediaTooLarge` past `max_bytes`.
+    """
+    text = value if isinstance(value, str) else ""
+    if text.startswith("data:"):
+        text = text.partition(",")[2]
+    text = "".join(text.split())
+    if not text:
+        raise EngineError(f"{what}: the answer held no file", transient=True)
+    if max_bytes is not None and len(text.rstrip("=")) * 3 // 4 > max_bytes:
+        raise MediaTooLarge(what, max_bytes)
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise EngineError(f"{what}: the answer's file is not base64", transient=True) from None

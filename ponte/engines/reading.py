@@ -10,7 +10,7 @@ import math
 import re
 from typing import Any
 
-from ponte.engines.events import UnknownPayload
+from ponte.engines.events import Location, SharedContact, UnknownPayload
 from ponte.text import UNSTORABLE, replace_unstorable
 
 PNG_DATA_URL = "data:image/png;base64,"
@@ -173,3 +173,62 @@ def qr_image(value: Any) -> str | None:
     if value.startswith("data:") or "@" in value or "," in value:
         return None
     return PNG_DATA_URL + value
+
+
+def read_duration(value: Any) -> float | None:
+    """Seconds of audio or video as an engine wrote them (a number or a numeric string)."""
+    if isinstance(value, str) and value.strip():
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if not is_number(value) or not math.isfinite(value) or not 0 <= value < 10**7:
+        return None
+    return float(value)
+
+
+def read_location(latitude: Any, longitude: Any, name: Any = "",
+                  address: Any = "") -> Location | None:
+    """A place on the map, or None when the coordinates are missing or off the globe."""
+    lat, lng = _coordinate(latitude, 90), _coordinate(longitude, 180)
+    if lat is None or lng is None:
+        return None
+    return Location(latitude=lat, longitude=lng, name=as_text(name).strip(),
+                    address=as_text(address).strip())
+
+
+def _coordinate(value: Any, limit: int) -> float | None:
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if not is_number(value) or not math.isfinite(value) or abs(value) > limit:
+        return None
+    return float(value)
+
+
+def read_vcard(card: Any, name: str = "") -> SharedContact:
+    """A shared contact card: its name (the one given, else FN) and each TEL as written.
+
+    WhatsApp writes a phone as `item1.TEL;waid=5511987654321:+55 11 98765-4321`; the
+    written number is kept, and `waid` stands in when the line carries none.
+    """
+    phones: list[str] = []
+    full_name = ""
+    # Folded lines (RFC 6350 3.2) continue with a space or a tab.
+    text = re.sub(r"\r?\n[ \t]", "", as_text(card))
+    for line in text.splitlines():
+        head, _, value = line.partition(":")
+        label, *params = head.split(";")
+        label = label.rsplit(".", 1)[-1].strip().upper()
+        if label == "FN" and not full_name:
+            full_name = value.strip()
+        elif label == "TEL":
+            written = value.strip()
+            waid = next((p.split("=", 1)[1] for p in params
+                         if p.lower().startswith("waid=")), "")
+            phone = written or (f"+{waid}" if waid.isdigit() else "")
+            if phone and phone not in phones:
+                phones.append(phone)
+    return SharedContact(name=name.strip() or full_name, phones=phones)

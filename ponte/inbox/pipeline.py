@@ -1,5 +1,6 @@
 """The ingest pipeline: a stored webhook body becomes contacts, chats and messages."""
 
+import json
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,9 +22,10 @@ from ponte.engines import (
     SessionUpdate,
     StatusUpdate,
     UnknownPayload,
+    adapter_for,
     parse,
 )
-from ponte.engines.events import Event, load_events
+from ponte.engines.events import Event, dump_events, load_events
 from ponte.engines.reading import UnreadableJson, read_json
 from ponte.inbox.models import InboxEvent
 from ponte.leads.services import do_track_inbound
@@ -99,8 +101,9 @@ def ingest(inbox_events: list[InboxEvent]) -> None:
 
     for inbox_event in inbox_events:
         instance = inbox_event.instance
-        found = relevant_events(events_of(inbox_event), hidden[inbox_event.org_id],
-                                inbox_event.body)
+        events = events_of(inbox_event)
+        inbox_event.carried_files = any(_carries_file(event) for event in events)
+        found = relevant_events(events, hidden[inbox_event.org_id], inbox_event.body)
         dropped.setdefault(inbox_event.org_id, Counter()).update(found.dropped)
         do_learn_hidden_handles(inbox_event.org_id, found.learnt)
         inbox_event.hidden = bool(found.dropped["hidden"])
@@ -159,9 +162,36 @@ def drain(batch_size: int = 100) -> int:
             transaction.on_commit(lambda: forget_deleted_pages([InboxEvent._meta.db_table]))
         InboxEvent.objects.filter(pk__in=kept).update(state=InboxEvent.State.DONE,
                                                       processed_at=now)
+        _scrub_files([e for e in done if e.pk in kept and getattr(e, "carried_files", False)])
         troubled = [e for e in batch if e.state != InboxEvent.State.DONE]
         InboxEvent.objects.bulk_update(troubled, ["state", "error", "attempts", "processed_at"])
     return len(batch)
+
+
+def _carries_file(event: Event) -> bool:
+    return isinstance(event, InboundMessage) and event.media is not None \
+        and bool(event.media.inline_base64)
+
+
+def _scrub_files(kept: list[InboxEvent]) -> None:
+    """A body kept for the retention window loses the files it carried as base64: they
+    are in the download queue now, and from there only in the media storage."""
+    for inbox_event in kept:
+        if inbox_event.canonical:
+            body = dump_events([_without_file(event) for event in load_events(inbox_event.body)])
+        else:
+            payload = read_json(inbox_event.body)
+            if not adapter_for(inbox_event.instance.engine).scrub_media(payload):
+                continue
+            body = json.dumps(payload)
+        InboxEvent.objects.filter(pk=inbox_event.pk).update(body=body)
+
+
+def _without_file(event: Event) -> Event:
+    if not _carries_file(event):
+        return event
+    return event.model_copy(update={"media": event.media.model_copy(
+        update={"inline_base64": None})})
 
 
 def _ingest_one_by_one(batch: list[InboxEvent]) -> None:

@@ -1,4 +1,5 @@
-"""The recurring sweep: what slipped past a hide, and raw bodies past their retention.
+"""The recurring sweep: what slipped past a hide, raw bodies past their retention, and
+media files no message uses any more.
 
 Each pass ends with the deleted bytes taken out of the database's files
 (`ponte.db.forget_deleted_pages`), which also retries a checkpoint a purge could not
@@ -20,6 +21,7 @@ from ponte.background import BackgroundLoop
 from ponte.db import ClusterTurn, forget_deleted_pages
 from ponte.inbox.models import InboxEvent
 from ponte.inbox.pipeline import purge_processed_bodies
+from ponte.media.storing import do_release_unused_files
 from ponte.privacy.sweep import erase_hidden_leftovers
 
 log = logging.getLogger(__name__)
@@ -29,10 +31,12 @@ SWEEP_TURN_KEY = 0x504F4E54 & 0x7FFFFFFF
 
 @dataclass
 class Swept:
-    """One pass's findings: per organization, counts by kind; and expired raw bodies."""
+    """One pass's findings: per organization, counts by kind; expired raw bodies; files
+    left unused (a message deleted while its file was fetched, a crash between the two)."""
 
     hidden: dict[object, dict[str, int]] = field(default_factory=dict)
     expired_bodies: int = 0
+    unused_files: int = 0
 
 
 class Sweep:
@@ -48,12 +52,15 @@ class Sweep:
         found = Swept(hidden=erase_hidden_leftovers())
         retention = timedelta(hours=settings.PONTE_INBOX_RETENTION_HOURS)
         found.expired_bodies = purge_processed_bodies(timezone.now() - retention)
+        found.unused_files = do_release_unused_files(
+            timezone.now() - timedelta(hours=settings.PONTE_MEDIA_UNUSED_HOURS))
         # Raw bodies deleted since the last pass (retention 0 deletes them as they are
         # processed) leave the WAL here; a hide's own purge has done so already.
         forget_deleted_pages([InboxEvent._meta.db_table] if found.expired_bodies else [])
-        if found.hidden or found.expired_bodies:
+        if found.hidden or found.expired_bodies or found.unused_files:
             log.info("sweep: %d raw bodies past retention, hidden numbers' leftovers in %d "
-                     "organization(s)", found.expired_bodies, len(found.hidden))
+                     "organization(s), %d unused media files", found.expired_bodies,
+                     len(found.hidden), found.unused_files)
         return found
 
     def run_pass(self) -> None:

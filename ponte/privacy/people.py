@@ -1,7 +1,5 @@
 """One person's data across every registered model: found, exported, erased."""
 
-import contextlib
-import os
 from collections import Counter
 
 from django.apps import apps
@@ -10,6 +8,7 @@ from django.db import transaction
 from ponte import realtime
 from ponte.conversations.models import Contact, ContactHandle, Conversation
 from ponte.db import forget_deleted_pages, purge_alone
+from ponte.media.storage import delete_stored
 from ponte.personal_data import Person, holders
 from ponte.privacy.hidden import phone_handles
 from ponte.privacy.models import HiddenHandle
@@ -62,7 +61,8 @@ def erase_person(person: Person, *, hiding: bool = False) -> dict[str, int]:
         _, by_model = rows.delete()
         counts[holder.kind] += by_model.get(holder.model._meta.label, 0)
         touched |= {label for label, n in by_model.items() if n}
-    transaction.on_commit(lambda: _remove_files(files))
+    if files:
+        transaction.on_commit(lambda: delete_stored(files))
     if counts:
         tables = {apps.get_model(label)._meta.db_table for label in touched}
         transaction.on_commit(lambda: forget_deleted_pages(tables))
@@ -79,8 +79,3 @@ def held_counts(person: Person) -> dict[str, int]:
         counts[holder.kind] += holder.rows(person).count()
     return {kind: n for kind, n in counts.items() if n}
 
-
-def _remove_files(paths: list[str]) -> None:
-    for path in paths:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(path)

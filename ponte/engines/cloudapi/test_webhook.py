@@ -112,12 +112,19 @@ def test_image_points_at_the_media_id() -> None:
     assert message.caption == ""
 
 
-def test_image_with_url_and_caption_keeps_both() -> None:
+def test_image_with_url_and_caption_keeps_the_caption_and_the_lasting_media_id() -> None:
     payload = load("image.json")
     only_message(payload)["image"] |= {"caption": "the blue one", "url": "https://lookaside.example/x"}
     message = parse_one(payload)
     assert message.caption == "the blue one"
-    assert message.media.engine_reference == "https://lookaside.example/x"
+    # The URL expires within minutes; the id gets a fresh one.
+    assert message.media.engine_reference == "65463453"
+
+
+def test_image_with_only_a_url_keeps_the_url() -> None:
+    payload = load("image.json")
+    only_message(payload)["image"] = {"mime_type": "image/jpeg", "url": "https://lookaside.example/x"}
+    assert parse_one(payload).media.engine_reference == "https://lookaside.example/x"
 
 
 def test_recorded_voice_note_is_voice_and_other_audio_is_audio() -> None:

@@ -26,10 +26,20 @@ from ponte.engines.events import (
     MessageKind,
     MessageStatus,
     Revoked,
+    SharedContact,
     StatusUpdate,
     UnknownPayload,
 )
-from ponte.engines.reading import as_text, is_number, require_dict, require_list, require_text
+from ponte.engines.reading import (
+    as_dict,
+    as_list,
+    as_text,
+    is_number,
+    read_location,
+    require_dict,
+    require_list,
+    require_text,
+)
 from ponte.identity import Identity, canonicalize
 
 OBJECT = "whatsapp_business_account"
@@ -139,6 +149,8 @@ def _parse_message(message: dict[str, Any], names: dict[str, str]) -> InboundMes
         text=text,
         caption=caption,
         media=media,
+        location=_location(message.get("location")) if kind == "location" else None,
+        shared_contacts=_shared_contacts(message.get("contacts")) if kind == "contact" else [],
         # `context.forwarded` alone marks a forward, not a reply: only `id` quotes.
         quoted_engine_message_id=quoted if isinstance(quoted, str) and quoted else None,
         push_name=names.get(wa_id),
@@ -172,8 +184,9 @@ def _content(message: dict[str, Any]) -> tuple[MessageKind, str, str, Media | No
 
 
 def _media(part: dict[str, Any]) -> Media:
-    # Newer API versions put a download `url` beside the id; it saves a lookup.
-    reference = as_text(part.get("url")) or as_text(part.get("id"))
+    # Newer API versions put a download `url` beside the id. The URL expires within
+    # minutes and the id gets a fresh one, so the id is kept whenever there is one.
+    reference = as_text(part.get("id")) or as_text(part.get("url"))
     return Media(
         mimetype=as_text(part.get("mime_type")) or None,
         filename=as_text(part.get("filename")) or None,
@@ -190,6 +203,30 @@ def _describe_location(part: dict[str, Any]) -> str:
     if label:
         words.append(label)
     return " ".join(words)
+
+
+def _location(part: Any) -> Any:
+    place = as_dict(part)
+    return read_location(place.get("latitude"), place.get("longitude"), place.get("name"),
+                         place.get("address"))
+
+
+def _shared_contacts(cards: Any) -> list[SharedContact]:
+    """Each card's formatted name and phones as written (`wa_id` when `phone` is empty)."""
+    found = []
+    for card in as_list(cards):
+        if not isinstance(card, dict):
+            continue
+        phones: list[str] = []
+        for entry in as_list(card.get("phones")):
+            entry = as_dict(entry)
+            wa_id = as_text(entry.get("wa_id"))
+            phone = as_text(entry.get("phone")).strip() or (f"+{wa_id}" if wa_id else "")
+            if phone and phone not in phones:
+                phones.append(phone)
+        name = as_text(as_dict(card.get("name")).get("formatted_name")).strip()
+        found.append(SharedContact(name=name, phones=phones))
+    return found
 
 
 def _describe_contacts(cards: Any) -> str:

@@ -4,7 +4,7 @@ from typing import Any
 
 from ponte.engines.adapter import EngineAdapter
 from ponte.engines.evolution.client import Client
-from ponte.engines.evolution.webhook import parse, scrub_secrets
+from ponte.engines.evolution.webhook import parse, scrub_media, scrub_secrets
 
 
 class EvolutionAdapter(EngineAdapter):
@@ -20,3 +20,6 @@ class EvolutionAdapter(EngineAdapter):
 
     def scrub_secrets(self, payload: dict[str, Any]) -> bool:
         return scrub_secrets(payload)
+
+    def scrub_media(self, payload: dict[str, Any]) -> bool:
+        return scrub_media(payload)

@@ -345,10 +345,13 @@ def test_file_length_in_every_encoding_becomes_an_int_or_none(raw: Any, size: in
     assert message.media is not None and message.media.size == size
 
 
-def test_media_reference_prefers_media_url_then_inline_base64_then_the_whatsapp_url() -> None:
+def test_webhook_base64_is_the_file_and_the_s3_url_the_reference() -> None:
     payload = load("messages.upsert-image.json")
     payload["data"]["message"]["base64"] = "/9j/4AAQSkZJRgABAQ=="
-    assert only(parse(payload), InboundMessage).media.engine_reference == "inline"
+    media = only(parse(payload), InboundMessage).media
+    assert media.inline_base64 == "/9j/4AAQSkZJRgABAQ=="
+    assert "/9j/4AAQSkZJRgABAQ==" not in json.dumps(media.facts())
+    assert media.engine_reference.startswith("https://mmg.whatsapp.net/")
 
     payload["data"]["message"]["mediaUrl"] = "https://s3.example.com/crm-main/3A77.jpeg"
     reference = only(parse(payload), InboundMessage).media.engine_reference

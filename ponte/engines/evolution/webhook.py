@@ -17,11 +17,13 @@ from ponte.engines.events import (
     IdentityLink,
     Ignored,
     InboundMessage,
+    Location,
     Media,
     MessageKind,
     MessageStatus,
     Revoked,
     SessionUpdate,
+    SharedContact,
     StatusUpdate,
     UnknownPayload,
 )
@@ -32,6 +34,9 @@ from ponte.engines.reading import (
     is_number,
     nonempty_text,
     qr_image,
+    read_duration,
+    read_location,
+    read_vcard,
     require_dict,
 )
 from ponte.identity import Identity, canonicalize
@@ -180,6 +185,8 @@ def _parse_message(data: Any, envelope: Json) -> list[Event]:
         text=text,
         caption=caption,
         media=media,
+        location=_location(message) if kind == "location" else None,
+        shared_contacts=_shared_contacts(message) if kind == "contact" else [],
         quoted_engine_message_id=quoted,
         # On our side Evolution fills pushName with the owner's name or "Você"; it must
         # never become the customer's name.
@@ -351,22 +358,37 @@ def _read_other_content(
 
 
 def _media(content: Json, outer: Json, message: Json) -> Media:
-    """Media facts; the reference prefers what Ponte can fetch as-is.
+    """Media facts, the file itself when webhook base64 is on, and where it is kept.
 
-    `mediaUrl` (S3 enabled) is a plain URL; `base64` (webhook base64 on) is the bytes
-    themselves; `url` is WhatsApp's encrypted CDN copy, usable only with the mediaKey
-    through Evolution, so it comes last.
+    `base64` (webhook base64 on) is the file; `mediaUrl` (S3 enabled) a plain copy;
+    `url` WhatsApp's encrypted CDN copy, readable only with the mediaKey. Ponte fetches
+    none of the URLs: Evolution's getBase64FromMediaMessage finds the file by message id.
     """
     holders = (outer, message)
     media_url = next((u for h in holders if (u := nonempty_text(h.get("mediaUrl")))), None)
-    inline = any(nonempty_text(h.get("base64")) for h in holders)
-    reference = media_url or ("inline" if inline else nonempty_text(content.get("url")))
+    inline = next((b for h in holders if (b := nonempty_text(h.get("base64")))), None)
     return Media(
         mimetype=nonempty_text(content.get("mimetype")),
         filename=nonempty_text(content.get("fileName")),
         size=_size(content.get("fileLength")),
-        engine_reference=reference,
+        engine_reference=media_url or nonempty_text(content.get("url")),
+        inline_base64=inline,
+        duration=read_duration(content.get("seconds")),
     )
+
+
+def _location(message: Json) -> Location | None:
+    place = as_dict(message.get("locationMessage")) or as_dict(message.get("liveLocationMessage"))
+    return read_location(place.get("degreesLatitude"), place.get("degreesLongitude"),
+                         place.get("name"), place.get("address"))
+
+
+def _shared_contacts(message: Json) -> list[SharedContact]:
+    single = as_dict(message.get("contactMessage"))
+    cards = [single] if single else as_list(as_dict(message.get("contactsArrayMessage"))
+                                           .get("contacts"))
+    return [read_vcard(card.get("vcard"), as_text(card.get("displayName")))
+            for card in cards if isinstance(card, dict)]
 
 
 def _size(value: Any) -> int | None:
@@ -573,6 +595,30 @@ def _to_int(value: Any) -> int | None:
             number -= 2**64
         return number
     return None
+
+
+def scrub_media(payload: dict[str, Any]) -> bool:
+    """Blank the file (`base64`) and thumbnails a message body carries; True if any.
+
+    `base64` sits beside the content (webhook base64 on), `jpegThumbnail` inside it.
+    """
+    found = False
+    items = payload.get("data")
+    for item in items if isinstance(items, list) else [items]:
+        outer = as_dict(as_dict(item).get("message"))
+        for holder in {id(h): h for h in (outer, _unwrap(outer))}.values():
+            found = _blank(holder, "base64") or found
+            for content in holder.values():
+                if isinstance(content, dict):
+                    found = _blank(content, "jpegThumbnail") or found
+    return found
+
+
+def _blank(holder: Json, field: str) -> bool:
+    if holder.get(field):
+        holder[field] = None
+        return True
+    return False
 
 
 def scrub_secrets(payload: dict[str, Any]) -> bool:

@@ -3,7 +3,7 @@
 
 from ponte.engines.adapter import EngineAdapter
 from ponte.engines.wppconnect.client import Client
-from ponte.engines.wppconnect.webhook import parse, session_of
+from ponte.engines.wppconnect.webhook import parse, scrub_media, session_of
 
 
 class WppconnectAdapter(EngineAdapter):
@@ -12,3 +12,4 @@ class WppconnectAdapter(EngineAdapter):
     client_class = Client
     read_events = staticmethod(parse)
     session_of = staticmethod(session_of)
+    scrub_media = staticmethod(scrub_media)

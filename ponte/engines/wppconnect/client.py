@@ -18,6 +18,9 @@ How answers become results or errors (the details are in `captured/CAPTURED.md`)
   mandatory"`); those are not about credentials.
 - 404 `{"status": "Disconnected"}`: the session is not connected right now.
   That is transient: the supervisor reconnects and the send can wait.
+- download-media answers 400 when WhatsApp Web cannot find the message or
+  WhatsApp's servers no longer have the file ("Message not found", "Decrypt
+  file error"): `media_gone`, never retried.
 - 5xx (the engine's own 500s, or a proxy's 502/503/504) and refused
   connections: transient. A read timeout on a send: outcome unknown.
 - Anything else: permanent, with the engine's message as detail.
@@ -40,14 +43,19 @@ from ponte.engines.base import (
     DEFAULT_TIMEOUT,
     CallRecord,
     Credentials,
+    DownloadedMedia,
     EngineClient,
     EngineError,
+    MediaReference,
+    MediaTooLarge,
     NumberCheck,
     OutboundMedia,
     RecentMessage,
     Recorder,
     Sent,
     SessionStatus,
+    base64_answer_limit,
+    decode_media_base64,
 )
 from ponte.engines.events import SessionState
 from ponte.engines.reading import as_dict, qr_image, web_url
@@ -65,6 +73,12 @@ _STATES: dict[str, SessionState] = {
 _TOKEN_REFUSALS = ("Token is not present", "Check that the Session and Token are correct",
                    "Session not informed")
 _DIGIT_RUN = re.compile(r"\d{8,}")
+# download-media's own 400s: the message is not in WhatsApp Web, or its file cannot be
+# fetched and decrypted any more (WhatsApp's servers dropped it).
+_MEDIA_GONE = ("Message not found", "Decrypt file error", "Message does not contain media")
+# wa-js's file types, so a document that is an image still goes as a document.
+_FILE_TYPES = {"image": "image", "document": "document", "audio": "audio", "video": "video",
+               "sticker": "sticker"}
 
 
 
@@ -96,6 +110,27 @@ class Client(EngineClient):
         action, body = _media_request(wa_id, media)
         response = await self._api("POST", action, f"send {media.kind}", json=body, send=True)
         return _sent(response)
+
+    async def download_media(self, reference: MediaReference, *,
+                             max_bytes: int | None = None) -> DownloadedMedia:
+        """download-media with the message's full key: the file as base64 and its type.
+
+        The server finds the message in WhatsApp Web and decrypts its file from
+        WhatsApp's servers, so this works whether or not autoDownload is on.
+        """
+        key = message_key(reference)
+        try:
+            response = await self._api("POST", "download-media", "download media",
+                                       json={"messageId": key},
+                                       max_bytes=base64_answer_limit(max_bytes),
+                                       gone=_is_media_gone)
+        except MediaTooLarge:
+            raise MediaTooLarge("download media: the file", max_bytes or 0) from None
+        body = _json(response)
+        data = decode_media_base64(body.get("base64"), "download media", max_bytes=max_bytes)
+        mimetype = body.get("mimetype")
+        return DownloadedMedia(data=data, mimetype=mimetype if isinstance(mimetype, str)
+                               and mimetype else reference.mimetype)
 
     async def check_number(self, digits: str) -> NumberCheck:
         number = re.sub(r"\D", "", digits)
@@ -254,14 +289,19 @@ class Client(EngineClient):
 
     async def _api(self, method: str, action: str, what: str, *, json: Any = None,
                    params: dict[str, str] | None = None, shown: str | None = None,
-                   send: bool = False,
-                   tolerate: Callable[[httpx.Response], bool] | None = None) -> httpx.Response:
-        """One authenticated call to /api/<session>/<action>, classified."""
+                   send: bool = False, max_bytes: int | None = None,
+                   tolerate: Callable[[httpx.Response], bool] | None = None,
+                   gone: Callable[[httpx.Response], bool] | None = None) -> httpx.Response:
+        """One authenticated call to /api/<session>/<action>, classified.
+
+        `gone` tells an answer meaning the asked-for file no longer exists (media_gone).
+        """
         if not self.session_token:
             await self.authenticate(self._good_secret)
         session = quote(self.credentials.session, safe="")
         path, redacted = f"/api/{session}/{action}", f"/api/{session}/{shown or action}"
-        kwargs: dict[str, Any] = {"params": params, "unknown_outcome_on_timeout": send}
+        kwargs: dict[str, Any] = {"params": params, "unknown_outcome_on_timeout": send,
+                                  "max_bytes": max_bytes}
         if json is not None:
             kwargs["json"] = json
         response, record = await self._exchange(method, path, redacted,
@@ -274,8 +314,13 @@ class Client(EngineClient):
             await self.authenticate(self._good_secret)
             response, record = await self._exchange(method, path, redacted,
                                                     headers=self._bearer(), **kwargs)
-        error = None if tolerate and tolerate(response) else _failure(response, what,
-                                                                       self._scrub)
+        if gone is not None and gone(response):
+            error: EngineError | None = EngineError(
+                f"{what}: the engine no longer has the file ({_message(response)[:60]})",
+                status_code=response.status_code, kind="media_gone")
+        else:
+            error = None if tolerate and tolerate(response) else _failure(response, what,
+                                                                           self._scrub)
         self._emit(record, error.detail if error else _tolerated(response, what))
         if error:
             raise error
@@ -352,6 +397,10 @@ def _is_token_refusal(response: httpx.Response) -> bool:
         return False
     text = " ".join(str(body.get(key, "")) for key in ("message", "error"))
     return response.status_code == 403 or any(word in text for word in _TOKEN_REFUSALS)
+
+
+def _is_media_gone(response: httpx.Response) -> bool:
+    return response.status_code == 400 and _message(response) in _MEDIA_GONE
 
 
 def _is_disconnected(response: httpx.Response) -> bool:
@@ -458,8 +507,30 @@ def _chat_id(wa_id: str) -> str:
     return f"{user}@{server or 'c.us'}"
 
 
+def message_key(reference: MediaReference) -> str:
+    """The full key WhatsApp Web finds a message by: `<fromMe>_<chat>_<id>`.
+
+    The webhook parser keeps it as the media's reference; without it, it is rebuilt
+    from the chat's id (a phone's digits become `@c.us`, as WhatsApp Web writes it).
+    """
+    given = reference.engine_reference or ""
+    if given.startswith(("true_", "false_")) and given.count("_") >= 2:
+        return given
+    user, _, server = reference.chat_wa_id.strip().lstrip("+").partition("@")
+    if not user:
+        raise EngineError("download media: no chat to find the message in")
+    server = "c.us" if server in ("", "s.whatsapp.net") else server
+    from_me = "true" if reference.from_me else "false"
+    return f"{from_me}_{user.split(':')[0]}@{server}_{reference.engine_message_id}"
+
+
 def _media_request(wa_id: str, media: OutboundMedia) -> tuple[str, dict[str, Any]]:
-    """Route and body for a media send: a data URL from bytes, or the URL itself."""
+    """Route and body for a media send: a data URL from bytes, or the URL itself.
+
+    send-image and send-file both end in wa-js's sendFileMessage, which would pick the
+    message type from the mimetype; `options.type` keeps the kind asked for (a photo
+    sent as a document stays a document). Voice notes have their own routes.
+    """
     if media.data is None and not media.url:
         raise EngineError(f"send {media.kind}: neither data nor a URL to send")
     source = media.url or (f"data:{media.mimetype};base64,"
@@ -469,6 +540,7 @@ def _media_request(wa_id: str, media: OutboundMedia) -> tuple[str, dict[str, Any
         if media.data is not None:
             return "send-voice-base64", {**body, "base64Ptt": source}
         return "send-voice", {**body, "path": source, "filename": media.filename}
-    body.update({"filename": media.filename, "caption": media.caption})
+    body.update({"filename": media.filename, "caption": media.caption,
+                 "options": {"type": _FILE_TYPES[media.kind]}})
     body["path" if media.data is None else "base64"] = source
     return ("send-image" if media.kind == "image" else "send-file"), body

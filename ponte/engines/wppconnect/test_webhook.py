@@ -194,35 +194,40 @@ def test_base64_media_body_never_becomes_text(wa_type, kind, mimetype):
     message = only(wppconnect.parse(body), InboundMessage)
     assert message.kind == kind
     assert message.text == ""
-    assert encoded not in message.model_dump_json()
     assert message.caption == "segue o arquivo"
     assert message.media is not None
     assert message.media.mimetype == mimetype
     assert message.media.size == len(file)
     assert message.media.filename == "pedido.pdf"
-    # autoDownload put the whole file in the body: the pipeline reads it there.
-    assert message.media.engine_reference == "inline"
+    # autoDownload put the whole file in the body: it travels to the download queue,
+    # never into what the message keeps.
+    assert message.media.inline_base64 == encoded
+    assert encoded not in json.dumps(message.media.facts())
+    assert message.media.engine_reference == body["id"]
 
 
-def test_thumbnail_body_points_to_the_whatsapp_media_url():
-    message = only(wppconnect.parse(load("onmessage-image-group.json")), InboundMessage)
+def test_thumbnail_body_is_no_file_and_the_message_key_finds_it():
+    body = load("onmessage-image-group.json")
+    message = only(wppconnect.parse(body), InboundMessage)
     assert message.kind == "image" and message.text == "" and message.caption == ""
     assert message.media is not None
     assert message.media.mimetype == "image/jpeg" and message.media.size == 87674
-    assert message.media.engine_reference.startswith("https://mmg.whatsapp.net/")
+    assert message.media.inline_base64 is None, "a 10-byte thumbnail is not the file"
+    # The full key, participant included: what download-media looks the message up by.
+    assert message.media.engine_reference == body["id"]
 
 
-def test_s3_file_url_is_the_media_reference():
-    url = "https://bucket.s3.amazonaws.com/abc.jpeg"
-    body = load("onmessage-image-group.json") | {"fileUrl": url}
-    assert only(wppconnect.parse(body), InboundMessage).media.engine_reference == url
+def test_s3_file_url_is_not_fetched_the_message_key_is_the_reference():
+    body = load("onmessage-image-group.json") | {"fileUrl": "https://bucket.s3.amazonaws.com/a.jpeg"}
+    media = only(wppconnect.parse(body), InboundMessage).media
+    assert media.engine_reference == body["id"] and media.inline_base64 is None
 
 
-def test_media_without_size_or_url_is_inline():
+def test_media_without_size_or_url_is_the_whole_file():
     body = load("onmessage-image-group.json")
     del body["size"], body["deprecatedMms3Url"]
     media = only(wppconnect.parse(body), InboundMessage).media
-    assert media is not None and media.engine_reference == "inline" and media.size is None
+    assert media is not None and media.inline_base64 == body["body"] and media.size is None
 
 
 @pytest.mark.parametrize(

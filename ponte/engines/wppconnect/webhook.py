@@ -19,10 +19,16 @@ Choices worth knowing:
   characters in the samples), so dropping the chat costs nothing in practice.
 - **Media.** With the server's default `autoDownload`, `body` holds the whole
   file as base64; with it off, `body` holds a JPEG thumbnail. Neither ever
-  becomes text. `engine_reference` is the server's S3 `fileUrl` when it
-  uploaded the file, `"inline"` when the body is the whole file (its decoded
-  length reaches `size`), else WhatsApp's encrypted `deprecatedMms3Url`, which
-  only the engine can decrypt.
+  becomes text. When the body is the whole file (its decoded length reaches
+  `size`) it travels on as `inline_base64`; a thumbnail does not.
+  `engine_reference` is the message's full key (`false_<chat>_<id>`), what the
+  server's download-media route finds the message by. The S3 `fileUrl` and
+  WhatsApp's encrypted `deprecatedMms3Url` are not used: the route serves both
+  cases. `duration` (seconds, a number or a numeric string) comes with voice
+  notes, audio and video.
+- **Locations and contacts.** `lat`/`lng` and `loc` ("name\naddress") become a
+  `Location`; vCards (`body` for one card, `vcardList` for several) become
+  `SharedContact`s with each `TEL` as written (its `waid` when the line is empty).
 - **Reactions** become `InboundMessage(kind="reaction")` quoting the message
   reacted to (an empty text means the reaction was taken back), as the Cloud API
   adapter does. WPPConnect drops wa-js's `sender`, so a reaction we made
@@ -49,16 +55,27 @@ from ponte.engines.events import (
     IdentityLink,
     Ignored,
     InboundMessage,
+    Location,
     Media,
     MessageKind,
     MessageStatus,
     Revoked,
     SessionState,
     SessionUpdate,
+    SharedContact,
     StatusUpdate,
     UnknownPayload,
 )
-from ponte.engines.reading import as_dict, as_text, is_number, qr_image
+from ponte.engines.reading import (
+    as_dict,
+    as_list,
+    as_text,
+    is_number,
+    qr_image,
+    read_duration,
+    read_location,
+    read_vcard,
+)
 from ponte.identity import Identity, canonicalize
 
 _KINDS: dict[str, MessageKind] = {
@@ -229,7 +246,7 @@ def _parse_message(payload: dict[str, Any], *, self_message: bool = False) -> li
     )
     chat, sender = canonicalize(chat_jid), canonicalize(sender_jid)
     link = None if from_me else _lid_link(chat, sender, sender_info)
-    kind, text, caption, media = _content(payload, wa_type)
+    kind, text, caption, media = _content(payload, wa_type, _serialized_key(payload, key))
     message = InboundMessage(
         engine_message_id=key.id,
         chat=chat,
@@ -240,6 +257,8 @@ def _parse_message(payload: dict[str, Any], *, self_message: bool = False) -> li
         text=text,
         caption=caption,
         media=media,
+        location=_location(payload) if kind == "location" else None,
+        shared_contacts=_shared_contacts(payload) if kind == "contact" else [],
         quoted_engine_message_id=_quoted_id(payload),
         # The lead's name, not the operator's: our own messages name nobody.
         push_name=None if from_me else (
@@ -263,7 +282,7 @@ def _lid_link(chat: Identity, sender: Identity, sender_info: dict[str, Any]) -> 
 
 
 def _content(
-    payload: dict[str, Any], wa_type: Any
+    payload: dict[str, Any], wa_type: Any, key: str
 ) -> tuple[MessageKind, str, str, Media | None]:
     """Kind, text, caption and media; a media `body` is base64 and never text."""
     kind: MessageKind = _KINDS.get(wa_type, "unknown") if isinstance(wa_type, str) else "unknown"
@@ -276,35 +295,70 @@ def _content(
     else:
         text = ""
     has_media = kind in _MEDIA_KINDS or bool(as_text(payload.get("mimetype")))
-    return kind, text, as_text(payload.get("caption")), _media(payload) if has_media else None
+    media = _media(payload, key) if has_media else None
+    return kind, text, as_text(payload.get("caption")), media
 
 
-def _media(payload: dict[str, Any]) -> Media:
+def _media(payload: dict[str, Any], key: str) -> Media:
     size = payload.get("size")
     size = size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None
     return Media(
         mimetype=as_text(payload.get("mimetype")) or None,
         filename=as_text(payload.get("filename")) or None,
         size=size,
-        engine_reference=_media_reference(payload, size),
+        engine_reference=key or None,
+        inline_base64=_whole_file(payload, size),
+        duration=read_duration(payload.get("duration")),
     )
 
 
-def _media_reference(payload: dict[str, Any], size: int | None) -> str | None:
-    file_url = as_text(payload.get("fileUrl"))
-    if file_url:
-        return file_url
-    body = as_text(payload.get("body"))
+def _whole_file(payload: dict[str, Any], size: int | None) -> str | None:
+    """The body when autoDownload put the whole file there, not a thumbnail."""
+    body = as_text(payload.get("body")) or as_text(payload.get("content"))
+    if not body:
+        return None
+    if size is None:
+        # No size to compare with: only a body without a thumbnail's companions is whole.
+        thumbnail = as_text(payload.get("deprecatedMms3Url")) or as_text(payload.get("fileUrl"))
+        return None if thumbnail else body
     # 10% slack: a thumbnail is a few KB against a file many times larger.
-    if body and size is not None and _base64_size(body) * 10 >= size * 9:
-        return "inline"
-    mms3 = as_text(payload.get("deprecatedMms3Url"))
-    return mms3 or ("inline" if body and size is None else None)
+    return body if _base64_size(body) * 10 >= size * 9 else None
 
 
 def _base64_size(body: str) -> int:
     data = body.partition(",")[2] if body.startswith("data:") else body
     return len(data.strip().rstrip("=")) * 3 // 4
+
+
+def _serialized_key(payload: dict[str, Any], key: _Key) -> str:
+    """The message's whole key as WhatsApp Web writes it: `<fromMe>_<chat>_<id>[_<author>]`."""
+    raw = payload.get("id")
+    serialized = as_text(raw.get("_serialized")) if isinstance(raw, dict) else as_text(raw)
+    if serialized.startswith(("true_", "false_")):
+        return serialized
+    if key.remote is None or key.from_me is None:
+        stated = payload.get("fromMe")
+        chat = _jid(payload.get("chatId")) or key.remote
+        if not isinstance(stated, bool) or not chat:
+            return ""
+        return f"{'true' if stated else 'false'}_{chat}_{key.id}"
+    tail = f"_{key.participant}" if key.participant else ""
+    return f"{'true' if key.from_me else 'false'}_{key.remote}_{key.id}{tail}"
+
+
+def _location(payload: dict[str, Any]) -> Location | None:
+    # `loc` is the place as WhatsApp shows it: its name, then its address.
+    name, _, address = as_text(payload.get("loc")).partition("\n")
+    return read_location(payload.get("lat"), payload.get("lng"), name, address)
+
+
+def _shared_contacts(payload: dict[str, Any]) -> list[SharedContact]:
+    cards = payload.get("vcardList")
+    if isinstance(cards, list):
+        return [read_vcard(card.get("vcard"), as_text(card.get("displayName")))
+                for card in as_list(cards) if isinstance(card, dict)]
+    body = payload.get("body")
+    return [read_vcard(body, as_text(payload.get("vcardFormattedName")))] if body else []
 
 
 def _describe_location(payload: dict[str, Any]) -> str:
@@ -417,6 +471,21 @@ def _parse_qrcode(payload: dict[str, Any]) -> list[Event]:
 def _parse_session_end(payload: dict[str, Any], *, state: SessionState) -> list[Event]:
     reason = as_text(payload.get("message")) or as_text(payload.get("event")) or state
     return [SessionUpdate(state=state, reason=reason, session=session_of(payload))]
+
+
+def scrub_media(payload: dict[str, Any]) -> bool:
+    """Blank the base64 a media message carries in `body` and `content` (the whole file with
+    autoDownload, else a thumbnail); True if there was any. Its key and facts stay."""
+    wa_type = payload.get("type")
+    kind = _KINDS.get(wa_type) if isinstance(wa_type, str) else None
+    if kind not in _MEDIA_KINDS and not as_text(payload.get("mimetype")):
+        return False
+    found = False
+    for field in ("body", "content"):
+        if as_text(payload.get(field)):
+            payload[field] = ""
+            found = True
+    return found
 
 
 def session_of(payload: dict[str, Any]) -> str | None:
