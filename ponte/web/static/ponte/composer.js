@@ -111,8 +111,10 @@
         const next = response.headers.get("HX-Location");
         if (next) window.location.assign(next);  // a new number's first message: its chat
         else if (text.trim()) window.ponteLive.mergeMessages(text);
+      } else if (response.status === 422 || response.status === 413) {
+        showError(reason(response, text));
       } else {
-        showError(response.status === 422 || response.status === 413 ? text.trim() : words("failed"));
+        showError(words("failed"));
       }
     } catch (error) {
       console.warn("ponte:", error);
@@ -122,6 +124,18 @@
       const button = panel() && $(".attachment-send", panel());
       if (button) button.disabled = false;
     }
+  }
+
+  // Why the upload was refused: the view's words, or the body cap's JSON `detail`.
+  function reason(response, text) {
+    if ((response.headers.get("Content-Type") || "").includes("json")) {
+      try {
+        return JSON.parse(text).detail || words("failed");
+      } catch (error) {
+        return words("failed");
+      }
+    }
+    return text.trim();
   }
 
   // The files of a FileList, or of a clipboard's DataTransferItemList.
