@@ -2,13 +2,16 @@
 
 `EngineEmulator` is the loopback HTTP server with the knobs tests turn on any
 engine: the calls it received (`requests`), what reached WhatsApp
-(`delivered`), scripted failures and hangs by operation name (`fail_next`,
-`hang_next`), slowness (`latency`), the webhook outbox (`post_webhook`,
-`wait_for_webhooks`, `webhooks`) and a customer writing in (`receive_text`).
-An engine subclass supplies its routes, auth, bodies and session states.
-`WebhookSink` stands in for Ponte's webhook endpoint in tests. The image
-helpers make QR codes and profile pictures; `whatsapp_id` answers the
-ninth-digit question as WhatsApp does.
+(`delivered`, and each media message as a `MediaSend` in `media_sends`),
+scripted failures and hangs by operation name (`fail_next`, `hang_next`),
+slowness (`latency`), the webhook outbox (`post_webhook`, `wait_for_webhooks`,
+`webhooks`) and a customer writing in (`receive_text`, `receive_media`; the
+engine keeps each received file in `received_media` for its download route
+until `expire_media` drops it). An engine subclass supplies its routes, auth,
+bodies and session states. `WebhookSink` stands in for Ponte's webhook endpoint
+in tests. The image helpers make QR codes and profile pictures, the sample
+helpers small real files (`sample_png`, `sample_ogg_opus`, `sample_pdf`);
+`whatsapp_id` answers the ninth-digit question as WhatsApp does.
 """
 
 import json
@@ -87,6 +90,36 @@ class Hang:
     deliver: bool = True
 
 
+@dataclass(frozen=True)
+class MediaSend:
+    """One media message that reached WhatsApp through the emulator, as the customer gets it.
+
+    kind is Ponte's word for what the engine was asked to send: image, document, voice
+    (a voice note, `voice` True), audio, video or sticker. `data` is the file as the
+    engine received it (None when it was given a URL to fetch, then `url`).
+    """
+
+    to: str  # the recipient's WhatsApp id, digits only
+    kind: str
+    data: bytes | None = field(repr=False)
+    mimetype: str | None
+    filename: str | None
+    caption: str
+    voice: bool
+    engine_message_id: str
+    url: str | None = None
+
+
+@dataclass
+class ReceivedMedia:
+    """A file a customer sent, as the engine keeps it for its download route."""
+
+    data: bytes = field(repr=False)
+    mimetype: str
+    filename: str | None = None
+    gone: bool = False  # the engine (or WhatsApp's servers) no longer has it
+
+
 @dataclass
 class _Webhook:
     """A webhook waiting in the outbox; `posted` is set once it went out (or failed)."""
@@ -121,6 +154,8 @@ class EngineEmulator(ABC):
         self.webhook_timeout = webhook_timeout
         self.requests: list[RecordedRequest] = []
         self.delivered: list[dict[str, Any]] = []  # what reached WhatsApp
+        self.media_sends: list[MediaSend] = []  # the media among it, engine-independent
+        self.received_media: dict[str, ReceivedMedia] = {}  # message id -> file
         self.webhooks: list[dict[str, Any]] = []  # every post: url, body, status, error
         self._lock = threading.RLock()  # the engine's state, `requests` and `delivered`
         self._faults: dict[str, deque[Failure | Hang]] = {op: deque() for op in self.OPERATIONS}
@@ -227,6 +262,37 @@ class EngineEmulator(ABC):
         session: which of the engine's sessions (instances) receives it, where
         there are several; None for the one tests usually mean.
         """
+
+    def receive_media(self, wa_id: str, data: bytes, *, kind: str = "image",
+                      mimetype: str | None = None, filename: str | None = None,
+                      caption: str = "", inline: bool | None = None,
+                      duration: float | None = None, push_name: str = "Cliente",
+                      session: str | None = None) -> str:
+        """A customer sends a file: the engine posts its media webhook; returns the message id.
+
+        kind: image, voice (a recorded voice note), audio, video, document or sticker.
+        mimetype: None guesses it from the bytes (`guess_mimetype`).
+        inline: whether the webhook carries the file itself as base64 (WPPConnect's
+            autoDownload, Evolution's webhook base64), or only a reference that the
+            download route answers; None does what the engine is configured to do.
+        duration: seconds, for voice, audio and video (None: worked out for OGG/Opus).
+        The engine keeps the file for its download route until `expire_media`.
+        """
+        raise NotImplementedError(f"{self.ENGINE} emulates no media webhooks")
+
+    def expire_media(self, message_id: str) -> None:
+        """The engine no longer has the file of this message: its download answers as gone."""
+        with self._lock:
+            self.received_media[message_id].gone = True
+
+    def _keep_media(self, message_id: str, data: bytes, mimetype: str,
+                    filename: str | None) -> None:
+        with self._lock:
+            self.received_media[message_id] = ReceivedMedia(data, mimetype, filename)
+
+    def _record_media_send(self, send: MediaSend) -> None:
+        with self._lock:
+            self.media_sends.append(send)
 
     # -- webhooks ----------------------------------------------------------------------
 
@@ -578,3 +644,138 @@ def ninth_digit_twins(digits: str) -> list[str]:
     if len(digits) == 12 and digits[4] in "6789":
         return [digits[:4] + "9" + digits[4:]]
     return []
+
+
+# -- small real files, for media messages ------------------------------------------------
+
+
+def sample_png(seed: str = "ponte", side: int = 64) -> bytes:
+    """A small real PNG (a made-up portrait) that differs per seed."""
+    return portrait_png(seed, side)
+
+
+# Opus's 20 ms CELT frame of digital silence, the packet voice apps send for quiet.
+_OPUS_SILENCE = bytes([0xF8, 0xFF, 0xFE])
+_OGG_SERIAL = 0x504F4E54
+
+
+def sample_ogg_opus(seconds: float = 2.0, *, vendor: str = "ponte emulator") -> bytes:
+    """A real OGG/Opus voice note of `seconds` of silence (20 ms steps), as WhatsApp records.
+
+    Browsers play it and tag readers (mutagen) find its duration from the last page's
+    granule position; the vendor string makes distinct files when needed.
+    """
+    frames = max(1, round(seconds * 50))
+    head = b"OpusHead" + struct.pack("<BBHIhB", 1, 1, 0, 48000, 0, 0)
+    vendor_bytes = vendor.encode()
+    tags = b"OpusTags" + struct.pack("<I", len(vendor_bytes)) + vendor_bytes + struct.pack(
+        "<I", 0)
+    pages = [_ogg_page([head], granule=0, sequence=0, flags=0x02),
+             _ogg_page([tags], granule=0, sequence=1)]
+    per_page = 50  # one second a page
+    for start in range(0, frames, per_page):
+        count = min(per_page, frames - start)
+        last = start + count == frames
+        pages.append(_ogg_page([_OPUS_SILENCE] * count, granule=(start + count) * 960,
+                               sequence=len(pages), flags=0x04 if last else 0))
+    return b"".join(pages)
+
+
+def _ogg_page(packets: list[bytes], *, granule: int, sequence: int, flags: int = 0) -> bytes:
+    lacing = bytearray()
+    for packet in packets:
+        lacing += b"\xff" * (len(packet) // 255) + bytes([len(packet) % 255])
+    header = struct.pack("<4sBBqIIIB", b"OggS", 0, flags, granule, _OGG_SERIAL, sequence, 0,
+                         len(lacing))
+    page = header + bytes(lacing) + b"".join(packets)
+    crc = _ogg_crc(page)
+    return page[:22] + struct.pack("<I", crc) + page[26:]
+
+
+def _ogg_crc_table() -> list[int]:
+    table = []
+    for byte in range(256):
+        value = byte << 24
+        for _ in range(8):
+            value = ((value << 1) ^ 0x04C11DB7) if value & 0x80000000 else value << 1
+        table.append(value & 0xFFFFFFFF)
+    return table
+
+
+_OGG_CRC = _ogg_crc_table()
+
+
+def _ogg_crc(data: bytes) -> int:
+    """Ogg's CRC-32: polynomial 0x04C11DB7, no reflection, starting from 0."""
+    crc = 0
+    for byte in data:
+        crc = ((crc << 8) & 0xFFFFFFFF) ^ _OGG_CRC[((crc >> 24) & 0xFF) ^ byte]
+    return crc
+
+
+def ogg_opus_seconds(data: bytes) -> float | None:
+    """The length of an OGG/Opus file: its last page's granule position at 48 kHz."""
+    found = data.rfind(b"OggS")
+    if found < 0 or len(data) < found + 14:
+        return None
+    granule = struct.unpack("<q", data[found + 6:found + 14])[0]
+    pre_skip = struct.unpack("<H", data[38:40])[0] if data[28:36] == b"OpusHead" else 0
+    return max(0, granule - pre_skip) / 48000 if granule >= 0 else None
+
+
+def sample_pdf(text: str = "Pedido 4821") -> bytes:
+    """A one-page PDF that says `text` (ASCII), as a customer's receipt would be."""
+    safe = text.encode("ascii", "replace").decode().replace("\\", "").replace("(", "[") \
+        .replace(")", "]")
+    stream = f"BT /F1 14 Tf 20 60 Td ({safe}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 120] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream
+        + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    table = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{table}\n"
+            "%%EOF\n").encode()
+    return bytes(out)
+
+
+# What a kind is sent as when nothing in the bytes says otherwise.
+DEFAULT_MIMETYPES = {"image": "image/jpeg", "sticker": "image/webp",
+                     "voice": "audio/ogg; codecs=opus", "audio": "audio/mpeg",
+                     "video": "video/mp4", "document": "application/octet-stream"}
+
+
+def guess_mimetype(data: bytes, kind: str = "document") -> str:
+    """The type the first bytes show (PNG, JPEG, WebP, OGG/Opus, PDF, MP4), else the kind's."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data.startswith(b"OggS"):
+        return "audio/ogg; codecs=opus" if b"OpusHead" in data[:64] else "audio/ogg"
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
+    if data[4:8] == b"ftyp":
+        return "video/mp4" if kind == "video" else "audio/mp4" if kind in ("audio", "voice") \
+            else "video/mp4"
+    return DEFAULT_MIMETYPES.get(kind, "application/octet-stream")
+
+
+def media_duration(data: bytes, duration: float | None) -> float | None:
+    """The duration given, else what an OGG/Opus file says of itself."""
+    if duration is not None:
+        return duration
+    return ogg_opus_seconds(data) if data.startswith(b"OggS") else None

@@ -9,6 +9,15 @@ scripting and webhook outbox are `EngineEmulator`'s; on top, tests make
 accepted messages fail later (`fail_delivery`). A 401 and a bad path come
 before any scripted hang, as Meta's edge checks them first.
 
+Media: `GET /<version>/<media id>` answers `{messaging_product, url, mime_type,
+sha256, file_size, id}` for a customer's file (`receive_media`) or one we
+uploaded; the `url` (the emulator's own `/whatsapp_business/attachments/?mid=
+&ext=&hash=`, as Meta's lookaside host) serves the bytes to the same bearer
+token for `media_url_ttl` seconds, then answers 404 (`expire_media_urls` ends
+them at once). A media id Meta dropped (`expire_media`) answers Graph's 400
+"Object with ID ... does not exist" (code 100, subcode 33). Operations for
+scripting: media_url, media_download.
+
 Standard library only: it must run wherever the tests run.
 """
 
@@ -25,10 +34,22 @@ from dataclasses import dataclass, replace
 from email import policy
 from email.parser import BytesParser
 from typing import Any
+from urllib.parse import urlencode
 
-from emulators.base import EngineEmulator, Failure, RecordedRequest, Reply
+from emulators.base import (
+    EngineEmulator,
+    Failure,
+    MediaSend,
+    RecordedRequest,
+    Reply,
+    guess_mimetype,
+)
 
 MEDIA_TYPES = frozenset({"image", "document", "audio", "video", "sticker"})
+ATTACHMENTS_PATH = "/whatsapp_business/attachments/"
+# Ponte's media kinds as the Cloud API's message types (a voice note is audio + voice).
+KIND_TYPES = {"image": "image", "document": "document", "audio": "audio", "voice": "audio",
+              "video": "video", "sticker": "sticker"}
 VERSION = re.compile(r"v\d+\.\d+")
 ERROR_HREF = "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"
 
@@ -103,6 +124,12 @@ class _Upload:
     data: bytes
 
 
+@dataclass
+class _MediaUrl:
+    media_id: str
+    expires_at: float
+
+
 _Route = Callable[[RecordedRequest], Reply]
 
 
@@ -149,7 +176,8 @@ class Emulator(EngineEmulator):
     """
 
     ENGINE = "cloudapi"
-    OPERATIONS = frozenset({"send_text", "send_media", "status", "upload"})
+    OPERATIONS = frozenset({"send_text", "send_media", "status", "upload", "media_url",
+                            "media_download"})
 
     def __init__(self, secrets: Iterable[str] = ("test-access-token",),
                  phone_number_id: str = "106540352242922", *, webhook_url: str | None = None,
@@ -157,8 +185,9 @@ class Emulator(EngineEmulator):
                  auto_ack: bool = False, latency: float = 0.0,
                  allowed_recipients: Iterable[str] | None = None,
                  display_phone_number: str = "15550783881", waba_id: str = "102290129340398",
-                 verified_name: str = "Ponte Test Shop") -> None:
+                 verified_name: str = "Ponte Test Shop", media_url_ttl: float = 300.0) -> None:
         super().__init__(secrets, latency=latency)
+        self.media_url_ttl = media_url_ttl
         self.phone_number_id = phone_number_id
         self.webhook_url = webhook_url
         self.app_secret = app_secret
@@ -170,6 +199,8 @@ class Emulator(EngineEmulator):
         self.verified_name = verified_name
         self.phone_status = "CONNECTED"  # the number's `status` field, e.g. "DISCONNECTED"
         self.uploads: dict[str, _Upload] = {}
+        self._media_ids: dict[str, str] = {}  # a received file's media id -> its message id
+        self._media_urls: dict[str, _MediaUrl] = {}  # download URL hash -> what it serves
         self._delivery_failures: deque[int] = deque()
         self._conversations: dict[str, str] = {}
 
@@ -212,6 +243,71 @@ class Emulator(EngineEmulator):
         if self.webhook_url:
             self._queue_webhook(self.webhook_url, self._envelope(value))
         return message_id
+
+    def receive_media(self, wa_id: str, data: bytes, *, kind: str = "image",
+                      mimetype: str | None = None, filename: str | None = None,
+                      caption: str = "", inline: bool | None = None,
+                      duration: float | None = None, push_name: str = "Cliente",
+                      session: str | None = None, with_url: bool = False) -> str:
+        """A customer's file, posted like image.json / audio-voice.json; returns the message id.
+
+        The Cloud API never puts the file in a webhook (`inline` is ignored) nor its
+        duration; the media id's URL serves it. with_url: add the download `url` beside
+        the id, as newer API versions do.
+        """
+        if kind not in KIND_TYPES:
+            raise ValueError(f"unknown media kind {kind!r}")
+        mimetype = mimetype or guess_mimetype(data, kind)
+        message_id = new_inbound_message_id(wa_id)
+        media_id = str(10**15 + secrets.randbelow(9 * 10**15))
+        with self._lock:
+            self._media_ids[media_id] = message_id
+        self._keep_media(message_id, data, mimetype, filename)
+        kind_type = KIND_TYPES[kind]
+        part: dict[str, Any] = {"mime_type": mimetype, "sha256": _sha256(data), "id": media_id}
+        if with_url:
+            part["url"] = self._media_url_for(media_id)
+        if caption and kind_type in ("image", "video", "document"):
+            part["caption"] = caption
+        if kind_type == "document":
+            part["filename"] = filename or "arquivo"
+        if kind_type == "audio":
+            part["voice"] = kind == "voice"
+        if kind_type == "sticker":
+            part["animated"] = False
+        value = self._value()
+        value["contacts"] = [{"profile": {"name": push_name}, "wa_id": wa_id}]
+        value["messages"] = [{"from": wa_id, "id": message_id,
+                              "timestamp": str(int(time.time())), "type": kind_type,
+                              kind_type: part}]
+        if self.webhook_url:
+            self._queue_webhook(self.webhook_url, self._envelope(value))
+        return message_id
+
+    def expire_media_urls(self) -> None:
+        """Every download URL handed out so far stops working, as Meta's do after minutes."""
+        with self._lock:
+            for issued in self._media_urls.values():
+                issued.expires_at = 0.0
+
+    def _media_url_for(self, media_id: str) -> str:
+        token = secrets.token_urlsafe(24)
+        expires = time.time() + self.media_url_ttl
+        with self._lock:
+            self._media_urls[token] = _MediaUrl(media_id, expires)
+        query = urlencode({"mid": media_id, "ext": int(expires), "hash": token})
+        return f"{self.base_url}{ATTACHMENTS_PATH}?{query}"
+
+    def _media_file(self, media_id: str) -> _Upload | None:
+        """A file Meta still has under this media id: received from a customer, or uploaded."""
+        with self._lock:
+            if media_id in self.uploads:
+                return self.uploads[media_id]
+            message_id = self._media_ids.get(media_id)
+            stored = self.received_media.get(message_id or "")
+            if stored is None or stored.gone:
+                return None
+            return _Upload(stored.filename or "", stored.mimetype, stored.data)
 
     def status_webhook(self, message_id: str, wa_id: str, status: str,
                        error_code: int | None = None,
@@ -294,10 +390,15 @@ class Emulator(EngineEmulator):
 
     def _route(self, method: str, path: str, body: Any) -> tuple[str | None, _Route | GraphError]:
         """Which operation a request is, and who answers it (or why it cannot be)."""
+        if method == "GET" and path == ATTACHMENTS_PATH:
+            return "media_download", self._download
         parts = [part for part in path.split("/") if part]
         if not parts or not VERSION.fullmatch(parts[0]):
             return None, _unknown_path(path)
         node, edge = parts[1:2], parts[2:]
+        if method == "GET" and len(parts) == 2 and node[0].isdigit() \
+                and node != [self.phone_number_id]:
+            return "media_url", self._media_metadata
         if node != [self.phone_number_id]:
             return None, _unsupported(method, node[0] if node else "")
         if method == "GET" and not edge:
@@ -358,10 +459,20 @@ class Emulator(EngineEmulator):
                  content: dict[str, Any]) -> dict[str, Any]:
         """Accept a message: it has reached WhatsApp whatever happens to the answer."""
         message_id = new_message_id(wa_id)
+        upload: _Upload | None = content.pop("upload", None)
         with self._lock:
             self.delivered.append({"to": to, "wa_id": wa_id, **content,
                                    "engine_message_id": message_id})
             failure = self._delivery_failures.popleft() if self._delivery_failures else None
+        media = content.get("media")
+        if media is not None:
+            self._record_media_send(MediaSend(
+                to=wa_id, kind="voice" if media["voice"] else media["kind"],
+                data=upload.data if upload else None,
+                mimetype=upload.mime_type if upload else None,
+                filename=media["filename"] or (upload.filename if upload else None),
+                caption=media["caption"] or "", voice=media["voice"],
+                engine_message_id=message_id, url=media["link"]))
         if unknown_number:
             failure = failure or 131026
         self._queue_statuses(message_id, wa_id, failure, content["callback_data"])
@@ -387,13 +498,40 @@ class Emulator(EngineEmulator):
 
     def _media(self, kind: str, part: dict[str, Any]) -> dict[str, Any] | GraphError:
         media: dict[str, Any] = {"kind": kind, "link": part.get("link"), "id": part.get("id"),
-                                 "caption": part.get("caption"), "filename": part.get("filename")}
+                                 "caption": part.get("caption"), "filename": part.get("filename"),
+                                 "voice": kind == "audio" and part.get("voice") is True}
+        upload = None
         if media["id"] is not None:
             upload = self.uploads.get(str(media["id"]))
             if upload is None:
                 return _invalid(f"Param {kind}['id'] is not a valid media id.")
             media |= {"mime_type": upload.mime_type, "size": len(upload.data)}
-        return {"type": kind, "text": None, "media": media}
+        return {"type": kind, "text": None, "media": media, "upload": upload}
+
+    def _media_metadata(self, request: RecordedRequest) -> Reply:
+        """GET /<media id>: a fresh download URL for a file Meta still has."""
+        media_id = [part for part in request.path.split("/") if part][1]
+        wanted = request.query.get("phone_number_id")
+        found = self._media_file(media_id)
+        if found is None or (wanted is not None and wanted != self.phone_number_id):
+            return _error(_unsupported("GET", media_id))
+        return _graph(200, {"messaging_product": "whatsapp",
+                            "url": self._media_url_for(media_id), "mime_type": found.mime_type,
+                            "sha256": hashlib.sha256(found.data).hexdigest(),
+                            "file_size": len(found.data), "id": media_id})
+
+    def _download(self, request: RecordedRequest) -> Reply:
+        """The lookaside URL: the bytes while it is fresh and the file exists, else a 404."""
+        with self._lock:
+            issued = self._media_urls.get(request.query.get("hash", ""))
+        found = None
+        if issued is not None and issued.expires_at > time.time() \
+                and request.query.get("mid") == issued.media_id:
+            found = self._media_file(issued.media_id)
+        if found is None:
+            return Reply(404, b"", {"Content-Type": "text/html; charset=utf-8"})
+        return Reply(200, found.data, {"Content-Type": found.mime_type,
+                                       "Content-Disposition": "attachment"})
 
     def _upload(self, request: RecordedRequest) -> Reply:
         form, uploads = _parse_multipart(request.headers.get("content-type", ""), request.raw)
@@ -408,6 +546,11 @@ class Emulator(EngineEmulator):
         with self._lock:
             self.uploads[media_id] = replace(upload, mime_type=form["type"])
         return _graph(200, {"id": media_id})
+
+
+def _sha256(data: bytes) -> str:
+    """The file's SHA-256 as the webhooks write it: base64."""
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()
 
 
 def _graph(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Reply:

@@ -13,12 +13,25 @@ answers that hang after the message went out, session states, which apikeys
 work, which numbers exist on WhatsApp. Operation names for scripting:
 send_text, send_media, check_number, status, start, qrcode, close, logout,
 token (the apikey check every request goes through), webhook, recent_messages,
-create, profile_picture. `GET /instance/connect` is both `start` and `qrcode`
-(Evolution has one path for both); `POST /instance/restart` is `close`.
+create, profile_picture, download_media. `GET /instance/connect` is both `start`
+and `qrcode` (Evolution has one path for both); `POST /instance/restart` is
+`close`.
+
+Media: a customer's file arrives as `messages.upsert` with the WAProto content
+(`imageMessage`, `audioMessage` with `ptt` and `seconds`, a document with a
+caption wrapped in `documentWithCaptionMessage`, ...) and, when the webhook was
+set with `base64: true`, the whole file as `data.message.base64`.
+`POST /chat/getBase64FromMediaMessage/<instance>` with `{message: {key: {id}}}`
+answers 201 `{mediaType, fileName, size, mimetype, base64, buffer}`; every
+failure is a 400 (BadRequestException of the error's text): "Message not
+found", or "Error: Failed to fetch stream from <url>" once WhatsApp's servers
+dropped the file (`expire_media`). Sends record each file in `media_sends`.
 """
 
 import base64
 import binascii
+import copy
+import hashlib
 import json
 import re
 import secrets as token_source
@@ -35,9 +48,12 @@ from emulators.base import (
     GATEWAY_REASONS,
     EngineEmulator,
     Failure,
+    MediaSend,
     RecordedRequest,
     Reply,
     gateway_page,
+    guess_mimetype,
+    media_duration,
     qr_png,
     whatsapp_id,
 )
@@ -71,6 +87,13 @@ DEFAULT_MESSAGES = {400: "Bad Request", 403: "Forbidden", 404: "Not Found",
                     500: "Error: Connection Closed"}
 
 JID_SUFFIX = "@s.whatsapp.net"
+
+# Ponte's media kinds as WAProto message fields, and back (`TypeMediaMessage`).
+CONTENT_FIELDS = {"image": "imageMessage", "video": "videoMessage", "audio": "audioMessage",
+                  "voice": "audioMessage", "document": "documentMessage",
+                  "sticker": "stickerMessage"}
+MEDIA_FIELDS = ("imageMessage", "documentMessage", "audioMessage", "videoMessage",
+                "stickerMessage", "ptvMessage")
 
 
 @dataclass
@@ -119,6 +142,8 @@ ROUTES = (
     _route("POST", "chat/findMessages", ("recent_messages",), "_find_messages"),
     _route("POST", "chat/fetchProfilePictureUrl", ("profile_picture",),
            "_fetch_profile_picture"),
+    _route("POST", "message/sendSticker", ("send_media",), "_send_sticker"),
+    _route("POST", "chat/getBase64FromMediaMessage", ("download_media",), "_get_base64"),
     _route("POST", "webhook/set", ("webhook",), "_webhook_set"),
     _route("GET", "webhook/find", ("webhook",), "_webhook_find"),
 )
@@ -251,6 +276,61 @@ class Emulator(EngineEmulator):
             self._store(inst, record)
             self._emit(inst, "messages.upsert", record)
             return record["key"]["id"]
+
+    def receive_media(self, wa_id: str, data: bytes, *, kind: str = "image",
+                      mimetype: str | None = None, filename: str | None = None,
+                      caption: str = "", inline: bool | None = None,
+                      duration: float | None = None, push_name: str = "Cliente",
+                      session: str | None = None) -> str:
+        """A customer sends a file: stored, and posted as messages.upsert (prepareMessage).
+
+        inline None follows the webhook's `base64` setting (Ponte sets it off).
+        """
+        if kind not in CONTENT_FIELDS:
+            raise ValueError(f"unknown media kind {kind!r}")
+        mimetype = mimetype or guess_mimetype(data, kind)
+        with self._lock:
+            inst = self._instances[session] if session else self._default()
+            if inline is None:
+                inline = bool((inst.webhook or {}).get("webhookBase64"))
+            field_name = CONTENT_FIELDS[kind]
+            content: Json = {"url": _cdn_url(), "mimetype": mimetype,
+                             "fileSha256": _byte_object(hashlib.sha256(data).digest()),
+                             "fileLength": {"low": len(data) & 0xFFFFFFFF,
+                                            "high": len(data) >> 32, "unsigned": True},
+                             "mediaKey": _byte_object(token_source.token_bytes(32)),
+                             "directPath": "/v/t62.7118-24/" + _hex(24).lower() + ".enc",
+                             "mediaKeyTimestamp": {"low": int(time.time()), "high": 0,
+                                                   "unsigned": False}}
+            seconds = media_duration(data, duration)
+            if kind in ("voice", "audio", "video"):
+                content["seconds"] = round(seconds or 0)
+            if kind in ("voice", "audio"):
+                content["ptt"] = kind == "voice"
+            if kind == "document":
+                content["fileName"] = filename or "arquivo"
+                content["title"] = content["fileName"]
+            if caption and kind in ("image", "video", "document"):
+                content["caption"] = caption
+            message: Json = {field_name: content}
+            if kind == "document" and caption:
+                # WhatsApp wraps a captioned document (prepareMessage keeps the wrapper).
+                message = {"documentWithCaptionMessage": {"message": message}}
+                field_name = "documentWithCaptionMessage"
+            message_id = "3A" + _hex(18)
+            record = {
+                "key": {"remoteJid": _digits(wa_id) + JID_SUFFIX, "fromMe": False,
+                        "id": message_id},
+                "pushName": push_name, "status": "DELIVERY_ACK", "message": message,
+                "messageType": field_name, "messageTimestamp": int(time.time()),
+                "instanceId": inst.instance_id, "source": "ios",
+            }
+            self._store(inst, copy.deepcopy(record))
+            self._keep_media(message_id, data, mimetype, filename)
+            if inline:
+                record["message"] = {**message, "base64": base64.b64encode(data).decode()}
+            self._emit(inst, "messages.upsert", record)
+            return message_id
 
     # --- one request -------------------------------------------------------------------
 
@@ -414,8 +494,22 @@ class Emulator(EngineEmulator):
             content["fileName"] = body.get("fileName") or "file"
         field_name = f"{kind}Message"
         info = {"kind": kind, "caption": body.get("caption", ""), "mimetype": mimetype,
-                "fileName": body.get("fileName"), "source": source[0], "size": source[1]}
+                "fileName": body.get("fileName"), "source": source[0], "size": source[1],
+                "media": body["media"]}
         return self._deliver(inst, body, field_name, {field_name: content}, info)
+
+    def _send_sticker(self, inst: _Instance, body: Any, query: Any) -> Reply:
+        """POST /message/sendSticker: an image Evolution turns into a WebP sticker."""
+        problems = _missing(body, "number", "sticker")
+        if problems:
+            return _error(400, problems)
+        source = _media_source(body["sticker"])
+        if source is None:
+            return _error(400, ["Owned media must be a url or base64"])
+        content = {"url": _cdn_url(), "mimetype": "image/webp", "fileLength": source[1]}
+        info = {"kind": "sticker", "mimetype": "image/webp", "source": source[0],
+                "size": source[1], "media": body["sticker"]}
+        return self._deliver(inst, body, "stickerMessage", {"stickerMessage": content}, info)
 
     def _send_audio(self, inst: _Instance, body: Any, query: Any) -> Reply:
         """POST /message/sendWhatsAppAudio: a voice note, converted to OGG/Opus."""
@@ -428,7 +522,7 @@ class Emulator(EngineEmulator):
         content = {"url": _cdn_url(), "mimetype": "audio/ogg; codecs=opus",
                    "fileLength": source[1], "seconds": 1, "ptt": True}
         info = {"kind": "voice", "mimetype": content["mimetype"], "source": source[0],
-                "size": source[1]}
+                "size": source[1], "media": body["audio"]}
         return self._deliver(inst, body, "audioMessage", {"audioMessage": content}, info)
 
     def _deliver(self, inst: _Instance, body: Json, message_type: str, message: Json,
@@ -448,9 +542,17 @@ class Emulator(EngineEmulator):
             "instanceId": inst.instance_id, "source": "web",
         }
         stored = self._store(inst, record)
+        source = info.pop("media", None)
         self.delivered.append({"to": wa_id, "jid": jid, **info,
                                "engine_message_id": record["key"]["id"],
                                "instance": inst.name})
+        if info["kind"] != "text":
+            url = source if info["source"] == "url" else None
+            self._record_media_send(MediaSend(
+                to=wa_id, kind=info["kind"], data=None if url else base64.b64decode(source),
+                mimetype=info.get("mimetype"), filename=info.get("fileName"),
+                caption=info.get("caption") or "", voice=info["kind"] == "voice",
+                engine_message_id=record["key"]["id"], url=url))
         self._emit(inst, "send.message", record)
         if self.auto_ack:
             for status in ("DELIVERY_ACK", "READ"):
@@ -501,6 +603,43 @@ class Emulator(EngineEmulator):
                    for m in found[(page - 1) * size:page * size]]
         return _json(200, {"messages": {"total": len(found), "pages": -(-len(found) // size),
                                           "currentPage": page, "records": records}})
+
+    def _get_base64(self, inst: _Instance, body: Any, query: Any) -> Reply:
+        """POST /chat/getBase64FromMediaMessage: the file of a stored message, as base64.
+
+        Evolution looks the message up by `key.id` in its database unless the body
+        carries the whole message; any failure is a 400 with the error's text.
+        """
+        wanted = body.get("message") if isinstance(body, dict) else None
+        if not isinstance(wanted, dict):
+            return _error(400, ["TypeError: Cannot read properties of undefined (reading "
+                                "'key')"])
+        key_id = (wanted.get("key") or {}).get("id") if isinstance(wanted.get("key"), dict) \
+            else None
+        record = next((m for m in inst.messages if m["key"].get("id") == key_id), None)
+        if record is None:
+            return _error(400, ["Message not found"])
+        message = record["message"]
+        for wrapper in ("documentWithCaptionMessage", "viewOnceMessage", "ephemeralMessage"):
+            if isinstance(message.get(wrapper), dict):
+                message = message[wrapper]["message"]
+        field_name = next((f for f in MEDIA_FIELDS if isinstance(message.get(f), dict)), None)
+        if field_name is None:
+            return _error(400, ["The message is not of the media type"])
+        content = message[field_name]
+        stored = self.received_media.get(key_id)
+        if stored is None or stored.gone:
+            return _error(400, [f"Error: Failed to fetch stream from {content['url']}"])
+        extension = content["mimetype"].split(";")[0].split("/")[-1]
+        size = {k: v for k, v in (("fileLength", content.get("fileLength")),
+                                  ("height", content.get("height")),
+                                  ("width", content.get("width"))) if v is not None}
+        answer = {"mediaType": field_name,
+                  "fileName": content.get("fileName") or f"{key_id}.{extension}",
+                  "caption": content.get("caption"), "size": size,
+                  "mimetype": content["mimetype"],
+                  "base64": base64.b64encode(stored.data).decode(), "buffer": None}
+        return _json(201, {k: v for k, v in answer.items() if k == "buffer" or v is not None})
 
     # --- webhook routes ----------------------------------------------------------------
 
@@ -793,6 +932,11 @@ def _drop_none_values(answer: Json) -> Json:
 
 def _cdn_url() -> str:
     return f"https://mmg.whatsapp.net/v/t62.7118-24/{_hex(16).lower()}.enc?ccb=11-4&mms3=true"
+
+
+def _byte_object(data: bytes) -> Json:
+    """A byte field as Evolution 2.3.6+ serialises it: `{"0": 12, "1": 200, ...}`."""
+    return {str(index): value for index, value in enumerate(data)}
 
 
 def _hex(length: int) -> str:

@@ -1,5 +1,6 @@
 """The base every emulator stands on: scripted faults in order, stops, the webhook outbox."""
 
+import io
 import json
 import threading
 import time
@@ -7,7 +8,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import mutagen
+import puremagic
 import pytest
+from mutagen.oggopus import OggOpus
+from PIL import Image
 
 from emulators.base import (
     EngineEmulator,
@@ -16,6 +21,11 @@ from emulators.base import (
     RecordedRequest,
     Reply,
     WebhookSink,
+    guess_mimetype,
+    ogg_opus_seconds,
+    sample_ogg_opus,
+    sample_pdf,
+    sample_png,
     whatsapp_id,
 )
 
@@ -157,3 +167,22 @@ def test_header_names_match_in_any_case() -> None:
 def test_whatsapp_id_finds_the_ninth_digit_twin(registered: Any, digits: str,
                                                 found: str | None) -> None:
     assert whatsapp_id(registered, digits) == found
+
+
+def test_the_sample_voice_note_is_ogg_opus_of_the_asked_length():
+    voice = sample_ogg_opus(2.5)
+    found = mutagen.File(io.BytesIO(voice))
+    assert isinstance(found, OggOpus) and found.info.length == pytest.approx(2.5)
+    assert ogg_opus_seconds(voice) == pytest.approx(2.5)
+    assert guess_mimetype(voice, "voice") == "audio/ogg; codecs=opus"
+    assert sample_ogg_opus(1.0, vendor="a") != sample_ogg_opus(1.0, vendor="b")
+
+
+def test_the_sample_image_and_document_are_what_their_bytes_say():
+    png, pdf = sample_png("x"), sample_pdf("Pedido (4821)")
+    assert Image.open(io.BytesIO(png)).size == (64, 64)
+    assert puremagic.from_string(pdf, mime=True) == "application/pdf"
+    assert (guess_mimetype(png), guess_mimetype(pdf)) == ("image/png", "application/pdf")
+    assert guess_mimetype(b"\xff\xd8\xff\xe0rest") == "image/jpeg"
+    assert guess_mimetype(b"unknown", "video") == "video/mp4"
+    assert b"startxref" in pdf and pdf.endswith(b"%%EOF\n")

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from emulators.base import WebhookSink
+from emulators.base import WebhookSink, sample_ogg_opus, sample_pdf, sample_png
 from emulators.cloudapi import Emulator
 from ponte.engines import cloudapi, registry
 from ponte.engines.events import StatusUpdate
@@ -333,3 +333,85 @@ def test_requests_are_recorded_with_lowercase_headers_and_json(emulator: Emulato
     assert (recorded.method, recorded.path) == ("POST", f"/v21.0/{PHONE_ID}/messages")
     assert recorded.headers["authorization"] == f"Bearer {TOKEN}"
     assert recorded.json == load("send-text.request.json")
+
+
+# Media
+
+
+def get(emulator: Emulator, url: str, *, headers: dict[str, str] | None = None,
+        **params: str) -> httpx.Response:
+    target = url if url.startswith("http") else f"{emulator.base_url}{url}"
+    return httpx.get(target, headers=AUTH if headers is None else headers, params=params or None)
+
+
+def test_a_customers_voice_note_is_posted_like_the_fixture_and_served_by_its_media_id(
+        emulator: Emulator, webhook_sink: WebhookSink) -> None:
+    voice = sample_ogg_opus(2.0)
+    message_id = emulator.receive_media("5531987654321", voice, kind="voice")
+    assert emulator.wait_for_webhooks()
+    body = webhook_sink.bodies[-1]
+    assert shape(body) == shape(load("audio-voice.json"))
+    audio = body["entry"][0]["changes"][0]["value"]["messages"][0]["audio"]
+    assert audio["voice"] is True and audio["mime_type"] == "audio/ogg; codecs=opus"
+    message = cloudapi.parse(body)[0]
+    assert (message.engine_message_id, message.kind) == (message_id, "voice")
+    assert message.media.engine_reference == audio["id"]
+
+    metadata = get(emulator, f"/v21.0/{audio['id']}", phone_number_id=PHONE_ID)
+    assert metadata.status_code == 200
+    info = metadata.json()
+    assert (info["mime_type"], info["file_size"], info["id"]) == (
+        "audio/ogg; codecs=opus", len(voice), audio["id"])
+    assert info["url"].startswith(f"{emulator.base_url}/whatsapp_business/attachments/?mid=")
+    served = get(emulator, info["url"])
+    assert served.status_code == 200 and served.content == voice
+    assert served.headers["content-type"] == "audio/ogg; codecs=opus"
+    assert get(emulator, info["url"], headers={}).status_code == 401
+
+
+def test_download_urls_expire_and_a_fresh_one_works(emulator: Emulator,
+                                                    webhook_sink: WebhookSink) -> None:
+    photo = sample_png("c")
+    emulator.receive_media("5531987654321", photo, kind="image", caption="a azul",
+                           with_url=True)
+    assert emulator.wait_for_webhooks()
+    image = webhook_sink.bodies[-1]["entry"][0]["changes"][0]["value"]["messages"][0]["image"]
+    assert image["caption"] == "a azul" and get(emulator, image["url"]).content == photo
+    emulator.expire_media_urls()
+    assert get(emulator, image["url"]).status_code == 404
+    fresh = get(emulator, f"/v21.0/{image['id']}").json()["url"]
+    assert get(emulator, fresh).content == photo
+
+
+def test_media_meta_dropped_is_graphs_no_such_object(emulator: Emulator,
+                                                      webhook_sink: WebhookSink) -> None:
+    message_id = emulator.receive_media("5531987654321", sample_pdf(), kind="document",
+                                        filename="nota.pdf")
+    assert emulator.wait_for_webhooks()
+    document = webhook_sink.bodies[-1]["entry"][0]["changes"][0]["value"]["messages"][0]
+    assert document["document"]["filename"] == "nota.pdf"
+    url = get(emulator, f"/v21.0/{document['document']['id']}").json()["url"]
+    emulator.expire_media(message_id)
+    answer = get(emulator, f"/v21.0/{document['document']['id']}")
+    error = answer.json()["error"]
+    assert (answer.status_code, error["code"], error["error_subcode"]) == (400, 100, 33)
+    assert get(emulator, url).status_code == 404
+
+
+def test_media_sends_record_the_uploaded_bytes_and_the_voice_flag(emulator: Emulator) -> None:
+    voice = sample_ogg_opus(1.0)
+    upload = httpx.post(f"{emulator.base_url}/v21.0/{PHONE_ID}/media", headers=AUTH,
+                        data={"messaging_product": "whatsapp", "type": "audio/ogg"},
+                        files={"file": ("voz.ogg", voice, "audio/ogg")})
+    media_id = upload.json()["id"]
+    for part in ({"id": media_id, "voice": True}, {"link": "https://cdn.example/a.mp3"}):
+        answer = post(emulator, f"/v21.0/{PHONE_ID}/messages",
+                      {"messaging_product": "whatsapp", "to": "5531987654321",
+                       "type": "audio", "audio": part})
+        assert answer.status_code == 200
+    voice_note, plain = emulator.media_sends
+    assert (voice_note.kind, voice_note.voice, voice_note.data) == ("voice", True, voice)
+    assert (plain.kind, plain.voice, plain.data, plain.url) == (
+        "audio", False, None, "https://cdn.example/a.mp3")
+    # What we uploaded is served back by its id, as Meta does.
+    assert get(emulator, get(emulator, f"/v21.0/{media_id}").json()["url"]).content == voice

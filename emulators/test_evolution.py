@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from emulators.base import WebhookSink
+from emulators.base import WebhookSink, sample_ogg_opus, sample_pdf, sample_png
 from emulators.evolution import Emulator
 from ponte.engines.events import InboundMessage, SessionUpdate, StatusUpdate
 from ponte.engines.evolution import parse
@@ -476,3 +476,126 @@ def test_post_webhook_injects_any_payload(webhook_sink: WebhookSink) -> None:
     assert bodies[0] == load("messages.upsert-lid.json")
     inbound = [e for e in parse(bodies[1]) if isinstance(e, InboundMessage)][0]
     assert (inbound.text, inbound.from_me) == ("Oi, tudo bem?", False)
+
+
+# --- media ---------------------------------------------------------------------------
+
+
+def hooked(webhook_sink: WebhookSink, *, base64_on: bool) -> Emulator:
+    server = Emulator(secrets=[KEY]).start()
+    answer = call(server, "POST", "/webhook/set/crm-main",
+                  {"webhook": {"enabled": True, "url": webhook_sink.url, "base64": base64_on,
+                               "events": ["MESSAGES_UPSERT"]}})
+    assert answer.status_code == 201
+    return server
+
+
+def download(server: Emulator, message_id: str) -> httpx.Response:
+    return call(server, "POST", "/chat/getBase64FromMediaMessage/crm-main",
+                {"message": {"key": {"id": message_id}}, "convertToMp4": False})
+
+
+def test_with_webhook_base64_the_file_rides_in_the_upsert(webhook_sink: WebhookSink) -> None:
+    server = hooked(webhook_sink, base64_on=True)
+    try:
+        photo = sample_png("evo")
+        message_id = server.receive_media("5521998765432", photo, kind="image",
+                                          caption="Comprovante")
+        assert server.wait_for_webhooks()
+        body = webhook_sink.bodies[-1]
+        assert base64.b64decode(body["data"]["message"]["base64"]) == photo
+        content = body["data"]["message"]["imageMessage"]
+        assert (content["mimetype"], content["caption"]) == ("image/png", "Comprovante")
+        assert content["fileLength"] == {"low": len(photo), "high": 0, "unsigned": True}
+        message = parse(body)[-1]
+        assert isinstance(message, InboundMessage) and message.engine_message_id == message_id
+        assert base64.b64decode(message.media.inline_base64) == photo
+    finally:
+        server.stop()
+
+
+def test_without_it_a_voice_note_is_fetched_by_id(webhook_sink: WebhookSink) -> None:
+    server = hooked(webhook_sink, base64_on=False)
+    try:
+        voice = sample_ogg_opus(4.0)
+        message_id = server.receive_media("5521998765432", voice, kind="voice")
+        assert server.wait_for_webhooks()
+        body = webhook_sink.bodies[-1]
+        assert "base64" not in body["data"]["message"]
+        content = body["data"]["message"]["audioMessage"]
+        assert (content["ptt"], content["seconds"], content["mimetype"]) == (
+            True, 4, "audio/ogg; codecs=opus")
+        message = parse(body)[-1]
+        assert message.kind == "voice" and message.media.duration == 4.0
+        answer = download(server, message_id)
+        assert answer.status_code == 201
+        got = answer.json()
+        assert base64.b64decode(got["base64"]) == voice
+        assert (got["mediaType"], got["mimetype"], got["buffer"]) == (
+            "audioMessage", "audio/ogg; codecs=opus", None)
+        assert got["fileName"] == f"{message_id}.ogg"
+    finally:
+        server.stop()
+
+
+def test_a_captioned_document_is_wrapped_and_still_downloads(webhook_sink: WebhookSink) -> None:
+    server = hooked(webhook_sink, base64_on=False)
+    try:
+        pdf = sample_pdf()
+        message_id = server.receive_media("5521998765432", pdf, kind="document",
+                                          filename="pedido.pdf", caption="segue")
+        assert server.wait_for_webhooks()
+        wrapped = webhook_sink.bodies[-1]["data"]["message"]["documentWithCaptionMessage"]
+        assert wrapped["message"]["documentMessage"]["fileName"] == "pedido.pdf"
+        message = parse(webhook_sink.bodies[-1])[-1]
+        assert (message.kind, message.caption, message.media.filename) == (
+            "document", "segue", "pedido.pdf")
+        got = download(server, message_id).json()
+        assert base64.b64decode(got["base64"]) == pdf and got["fileName"] == "pedido.pdf"
+    finally:
+        server.stop()
+
+
+def test_download_failures_are_400s_with_evolutions_words(emulator: Emulator) -> None:
+    message_id = emulator.receive_media("5521998765432", sample_png(), kind="image")
+    unknown = download(emulator, "3A00000000000000000000")
+    assert unknown.status_code == 400
+    assert unknown.json()["response"]["message"] == ["Message not found"]
+    text_id = emulator.receive_text("5521998765432", "oi")
+    not_media = download(emulator, text_id)
+    assert not_media.json()["response"]["message"] == ["The message is not of the media type"]
+    emulator.expire_media(message_id)
+    gone = download(emulator, message_id)
+    assert gone.status_code == 400
+    assert gone.json()["response"]["message"][0].startswith(
+        "Error: Failed to fetch stream from https://mmg.whatsapp.net/")
+
+
+def test_media_sends_are_recorded_for_every_route(emulator: Emulator) -> None:
+    photo, voice, pdf = sample_png("s"), sample_ogg_opus(1.0), sample_pdf()
+
+    def b64(data: bytes) -> str:
+        return base64.b64encode(data).decode()
+
+    number = "5521998765432"
+    calls = [
+        ("sendMedia", {"mediatype": "image", "mimetype": "image/png", "media": b64(photo),
+                       "caption": "a azul"}),
+        ("sendMedia", {"mediatype": "document", "mimetype": "application/pdf",
+                       "media": b64(pdf), "fileName": "nota.pdf"}),
+        ("sendMedia", {"mediatype": "audio", "mimetype": "audio/ogg", "media": b64(voice)}),
+        ("sendWhatsAppAudio", {"audio": b64(voice)}),
+        ("sendSticker", {"sticker": b64(photo)}),
+        ("sendMedia", {"mediatype": "video", "media": "https://cdn.example/v.mp4",
+                       "caption": "olha"}),
+    ]
+    for route, body in calls:
+        answer = call(emulator, "POST", f"/message/{route}/crm-main", {"number": number, **body})
+        assert answer.status_code == 201, answer.text
+    sent = emulator.media_sends
+    assert [(s.kind, s.voice) for s in sent] == [
+        ("image", False), ("document", False), ("audio", False), ("voice", True),
+        ("sticker", False), ("video", False)]
+    assert [s.data for s in sent] == [photo, pdf, voice, voice, photo, None]
+    assert (sent[0].caption, sent[1].filename, sent[5].url) == (
+        "a azul", "nota.pdf", "https://cdn.example/v.mp4")

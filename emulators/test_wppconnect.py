@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from emulators.base import WebhookSink
+from emulators.base import WebhookSink, sample_ogg_opus, sample_pdf, sample_png
 from emulators.wppconnect import LOGGED_OUT, VERSION, Emulator
 from ponte.engines import wppconnect
 from ponte.engines.events import InboundMessage, SessionUpdate, StatusUpdate
@@ -547,3 +547,107 @@ def test_a_dead_browser_posts_browser_close_and_leaves_the_status_initializing(
     http.post("/api/stuck/close-session")
     http.post("/api/stuck/start-session", json={"webhook": webhook_sink.url})
     assert offline.browsers("stuck") == 1
+
+
+# -- media ----------------------------------------------------------------------------------
+
+
+def started(emulator: Emulator, webhook_sink: WebhookSink) -> httpx.Client:
+    http = authorized(emulator)
+    http.post("/api/shop/close-session")
+    http.post("/api/shop/start-session", json={"webhook": webhook_sink.url})
+    return http
+
+
+def test_a_customers_photo_arrives_whole_in_the_webhook_with_auto_download(
+        online: Emulator, webhook_sink: WebhookSink) -> None:
+    http = started(online, webhook_sink)
+    photo = sample_png("foto")
+    message_id = online.receive_media("5511988880001", photo, kind="image",
+                                      caption="esse aqui", session="shop")
+    assert online.wait_for_webhooks()
+    body = webhook_sink.bodies[-1]
+    assert (body["event"], body["type"], body["mimetype"]) == ("onmessage", "image", "image/png")
+    assert base64.b64decode(body["body"]) == photo and body["size"] == len(photo)
+    message = wppconnect.parse(body)[0]
+    assert isinstance(message, InboundMessage) and message.caption == "esse aqui"
+    assert message.engine_message_id == message_id
+    assert base64.b64decode(message.media.inline_base64) == photo
+    # The route answers the same file for the message's full key.
+    answer = http.post("/api/shop/download-media", json={"messageId": body["id"]})
+    assert answer.status_code == 200
+    assert base64.b64decode(answer.json()["base64"]) == photo
+    assert answer.json()["mimetype"] == "image/png"
+
+
+def test_without_auto_download_a_voice_note_comes_by_reference_with_its_duration(
+        webhook_sink: WebhookSink) -> None:
+    with Emulator(secrets=["s3cret"], state="CONNECTED", auto_download=False) as emulator:
+        http = started(emulator, webhook_sink)
+        voice = sample_ogg_opus(3.0)
+        emulator.receive_media("5511988880001", voice, kind="voice", session="shop")
+        assert emulator.wait_for_webhooks()
+        body = webhook_sink.bodies[-1]
+        assert (body["type"], body["mimetype"], body["duration"]) == (
+            "ptt", "audio/ogg; codecs=opus", "3")
+        assert body["body"] == "" and body["deprecatedMms3Url"].startswith("https://mmg.")
+        message = wppconnect.parse(body)[0]
+        assert message.kind == "voice" and message.media.duration == 3.0
+        assert message.media.inline_base64 is None
+        answer = http.post("/api/shop/download-media", json={"messageId": body["id"]})
+        assert base64.b64decode(answer.json()["base64"]) == voice
+
+
+def test_download_failures_answer_like_the_server(online: Emulator,
+                                                  webhook_sink: WebhookSink) -> None:
+    http = started(online, webhook_sink)
+    message_id = online.receive_media("5511988880001", sample_pdf(), kind="document",
+                                      filename="pedido.pdf", session="shop")
+    assert online.wait_for_webhooks()
+    key = webhook_sink.bodies[-1]["id"]
+    # The `session` key: src/index.ts adds it to JSON answers to JSON requests.
+    decrypt_error = {"status": "error", "message": "Decrypt file error", "error": {},
+                     "session": "shop"}
+    # getMessageById needs the whole key: a bare id is not found.
+    bare = http.post("/api/shop/download-media", json={"messageId": message_id})
+    assert (bare.status_code, bare.json()) == (400, decrypt_error)
+    text_id = online.receive_text("5511988880001", "oi", session="shop")
+    no_media = http.post("/api/shop/download-media", json={"messageId": text_id})
+    assert no_media.json()["message"] == "Message does not contain media"
+    online.expire_media(message_id)
+    gone = http.post("/api/shop/download-media", json={"messageId": key})
+    assert (gone.status_code, gone.json()) == (400, decrypt_error)
+    older = http.get(f"/api/shop/get-media-by-message/{key}")
+    assert older.status_code == 500
+    online.set_state("CLOSED", "shop")
+    closed = http.post("/api/shop/download-media", json={"messageId": key})
+    assert (closed.status_code, closed.json()["status"]) == (404, "Disconnected")
+
+
+def test_media_sends_are_recorded_with_their_bytes_kind_and_caption(online: Emulator) -> None:
+    http = authorized(online)
+    photo, voice = sample_png("p"), sample_ogg_opus(1.0)
+    sends = [
+        ("send-image", {"base64": "data:image/png;base64," + base64.b64encode(photo).decode(),
+                        "caption": "a azul", "filename": "azul.png"}),
+        ("send-file", {"base64": "data:image/png;base64," + base64.b64encode(photo).decode(),
+                       "filename": "azul.png", "options": {"type": "document"}}),
+        ("send-voice-base64", {"base64Ptt": "data:audio/ogg;codecs=opus;base64,"
+                               + base64.b64encode(voice).decode()}),
+    ]
+    for route, body in sends:
+        answer = http.post(f"/api/shop/{route}", json={"phone": "5511988880001", **body})
+        assert answer.status_code == 201, answer.text
+    assert [(s.kind, s.voice, s.caption) for s in online.media_sends] == [
+        ("image", False, "a azul"), ("document", False, ""), ("voice", True, "")]
+    assert [s.data for s in online.media_sends] == [photo, photo, voice]
+    assert online.media_sends[2].mimetype == "audio/ogg;codecs=opus"
+    assert {s.to for s in online.media_sends} == {"5511988880001"}
+
+
+def test_a_data_url_wa_js_cannot_parse_fails_the_send(online: Emulator) -> None:
+    http = authorized(online)
+    spaced = "data:audio/ogg; codecs=opus;base64," + base64.b64encode(b"OggS").decode()
+    answer = http.post("/api/shop/send-voice-base64",
+                       json={"phone": "5511988880001", "base64Ptt": spaced})
+    assert answer.status_code == 500 and online.media_sends == []

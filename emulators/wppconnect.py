@@ -28,11 +28,22 @@ survive them:
   deletes the profile folder under it, so the next start launches a second
   one beside it. `kill_browser` makes one die, with the `browserClose` webhook.
 
+- Media: a customer's file arrives as `onmessage` with the whole file as
+  base64 in `body` when the server's `webhook.autoDownload` is on (its
+  default, `auto_download`), else with a thumbnail (images) or nothing there.
+  `download-media` (POST `{messageId}`, the message's full key) answers
+  `{base64, mimetype}`; a message WhatsApp Web cannot find, or whose file
+  WhatsApp's servers dropped (`expire_media`), is a 400 "Decrypt file error";
+  `get-media-by-message/<key>` is the older GET route, 500 on the same
+  failures. Sends go through wa-js's sendFileMessage: `options.type`, else the
+  mimetype, picks image, video, audio, sticker or document; the voice routes
+  send a voice note.
+
 The server, recording, scripting and webhook outbox are `EngineEmulator`'s;
 webhooks go out in order, as the server's axios posts them. A hang without
 delivery ends in no answer at all. Tests move sessions between states
 (`set_state`), give people pictures (`set_picture`) and read what reached
-WhatsApp (`delivered`).
+WhatsApp (`delivered`, `media_sends`).
 """
 
 import base64
@@ -50,9 +61,12 @@ from emulators.base import (
     GATEWAY_REASONS,
     EngineEmulator,
     Failure,
+    MediaSend,
     RecordedRequest,
     Reply,
     gateway_page,
+    guess_mimetype,
+    media_duration,
     portrait_png,
     qr_png,
     whatsapp_id,
@@ -165,7 +179,24 @@ _ROUTES = (
            "_check_number_status", connected=True),
     _Route("GET", ("{session}", "profile-pic", "{phone}"), ("profile_picture",),
            "_profile_pic", connected=True),
+    _Route("POST", ("{session}", "download-media"), ("download_media",), "_download_media",
+           connected=True),
+    _Route("GET", ("{session}", "get-media-by-message", "{messageId}"), ("download_media",),
+           "_media_by_message"),
 )
+
+DECRYPT_ERROR = "Decrypt file error"
+# parse-data-url's test, which wa-js's convertToFile runs on a base64 file: no spaces in
+# the media type's parameters.
+_DATA_URL = re.compile(r"^data:([a-z]+/[a-z0-9\-+.]+(;[a-z0-9\-.!#$%*+.{}|~`]+="
+                       r"[a-z0-9\-.!#$%*+.{}|~`]+)*)?(;base64)?,[a-z0-9!$&',()*+;=\-._~:@/?%\s<>]*$",
+                       re.IGNORECASE)
+# WhatsApp Web's message types for Ponte's media kinds, and back (wa-js's file types).
+_WA_TYPES = {"text": "chat", "image": "image", "document": "document", "voice": "ptt",
+             "audio": "audio", "video": "video", "sticker": "sticker"}
+_FILE_TYPES = frozenset({"image", "document", "audio", "video", "sticker"})
+# A JPEG's first bytes: what a thumbnail in `body` looks like with autoDownload off.
+_THUMBNAIL = "/9j/4AAQSkZJRg=="
 
 
 class Emulator(EngineEmulator):
@@ -188,6 +219,8 @@ class Emulator(EngineEmulator):
     auto_ack: post `onack` 1, 2 and 3 after each delivered send.
     logout_delay: logout-session answers from a timer (500 ms on the real server).
     me: the phone number of the session's own account, in message bodies.
+    auto_download: the server's `webhook.autoDownload` (on by default): media
+        webhooks carry the whole file as base64 in `body`.
     """
 
     ENGINE = "wppconnect"
@@ -200,8 +233,9 @@ class Emulator(EngineEmulator):
                  registered: Iterable[str] | Mapping[str, str | None] | None = None,
                  self_messages: bool = True, auto_ack: bool = True, latency: float = 0.0,
                  logout_delay: float = 0.5, me: str = "5511988880000",
-                 webhook_timeout: float = 5.0) -> None:
+                 webhook_timeout: float = 5.0, auto_download: bool = True) -> None:
         super().__init__(secrets, latency=latency, webhook_timeout=webhook_timeout)
+        self.auto_download = auto_download
         self.logged_in = logged_in
         self.whatsapp_reachable = whatsapp_reachable
         self.registered = (registered if registered is None or isinstance(registered, Mapping)
@@ -310,6 +344,49 @@ class Emulator(EngineEmulator):
             if client is not None:
                 self._emit(client, "onmessage", dict(message))
             return message["id"]
+
+    def receive_media(self, wa_id: str, data: bytes, *, kind: str = "image",
+                      mimetype: str | None = None, filename: str | None = None,
+                      caption: str = "", inline: bool | None = None,
+                      duration: float | None = None, push_name: str = "Cliente",
+                      session: str | None = None) -> str:
+        """A customer sends a file: `onmessage` as the library serializes a media message.
+
+        inline None follows `auto_download`. The message id returned is the bare one
+        (Ponte's `engine_message_id`); download-media wants the full key, which is
+        the webhook's `id` (`false_<chat>@c.us_<id>`).
+        """
+        if kind not in _WA_TYPES or kind == "text":
+            raise ValueError(f"unknown media kind {kind!r}")
+        mimetype = mimetype or guess_mimetype(data, kind)
+        inline = self.auto_download if inline is None else inline
+        with self._lock:
+            session = session or self._latest_session()
+            client = self._materialize(session)
+            chat = _jid(wa_id)
+            msg_id = "3A" + random_tokens.token_hex(9).upper()
+            media = {"kind": kind, "mimetype": mimetype, "size": len(data),
+                     "filename": filename, "caption": caption,
+                     "base64": _b64(data) if inline else
+                     (_THUMBNAIL if kind in ("image", "video") else "")}
+            message = _serialize_message(msg_id=msg_id, chat=chat, me=self.me, from_me=False,
+                                         text="", media=media)
+            message["notifyName"] = push_name
+            message["sender"].update(pushname=push_name, formattedName=push_name)
+            seconds = media_duration(data, duration)
+            if seconds is not None and kind in ("voice", "audio", "video"):
+                message["duration"] = str(round(seconds))  # WhatsApp Web: whole seconds, a string
+            token = random_tokens.token_urlsafe(24)
+            message["deprecatedMms3Url"] = (f"https://mmg.whatsapp.net/v/t62.7118-24/{token}"
+                                            "?ccb=11-4&mms3=true")
+            message["directPath"] = f"/v/t62.7118-24/{token}?ccb=11-4"
+            message["mediaKey"] = _b64(random_tokens.token_bytes(32))
+            message["mediaKeyTimestamp"] = message["t"]
+            self._chats.setdefault(session, {}).setdefault(chat, []).append(message)
+            self._keep_media(msg_id, data, mimetype, filename)
+            if client is not None:
+                self._emit(client, "onmessage", dict(message))
+            return msg_id
 
     def _latest_session(self) -> str:
         names = list(self._clients) or list(self._stored)
@@ -515,15 +592,23 @@ class Emulator(EngineEmulator):
                                      "mapper": "return"})
 
     def _send_file(self, ctx: _Ctx) -> Reply:
+        """send-image, send-file, send-file-base64: all the server's sendFile, which hands
+        wa-js the file with `{filename, caption, ...options}` (type auto-detected unless
+        `options.type` says it)."""
         source = ctx.body.get("path") or ctx.body.get("base64")
         if not source:
             return self._json(ctx, 401, {"message": "Sending the file is mandatory"})
         targets = self._resolve_targets(ctx)
         if isinstance(targets, Reply):
             return targets
+        if _bad_data_url(source):
+            return self._json(ctx, 500, _engine_error("send_media", 500, ctx.body))
         media = _media_info(source, ctx.body.get("filename") or "file",
                             ctx.body.get("message") or ctx.body.get("caption") or "")
-        media["kind"] = "image" if ctx.path.endswith("send-image") else "document"
+        options = ctx.body.get("options") if isinstance(ctx.body.get("options"), dict) else {}
+        media["kind"] = _file_kind(options, media["mimetype"])
+        if media["kind"] == "audio" and options.get("isPtt") is True:
+            media["kind"] = "voice"
         results = [_ack_result(self._deliver(ctx, chat, media)) for chat in targets]
         return self._json(ctx, 201, {"status": "success", "response": results,
                                      "mapper": "return"})
@@ -536,6 +621,8 @@ class Emulator(EngineEmulator):
         targets = self._resolve_targets(ctx)
         if isinstance(targets, Reply):
             return targets
+        if _bad_data_url(source):
+            return self._json(ctx, 500, _engine_error("send_media", 500, ctx.body))
         media = _media_info(source, ctx.body.get("filename") or "Voice Audio", "")
         media["kind"] = "voice"
         results = [_ack_result(self._deliver(ctx, chat, media)) for chat in targets]
@@ -571,6 +658,12 @@ class Emulator(EngineEmulator):
         self.delivered.append({"to": chat.split("@")[0], "chat_id": chat,
                                "session": ctx.session, "engine_message_id": msg_id,
                                "serialized": message["id"], **content})
+        if content["kind"] != "text":
+            self._record_media_send(MediaSend(
+                to=chat.split("@")[0], kind=content["kind"], data=_decoded(content["base64"]),
+                mimetype=content["mimetype"], filename=content["filename"],
+                caption=content["caption"], voice=content["kind"] == "voice",
+                engine_message_id=msg_id, url=content["url"]))
         client = ctx.client
         if self.self_messages:
             self._emit(client, "onselfmessage", dict(message))
@@ -578,6 +671,38 @@ class Emulator(EngineEmulator):
             for ack in (1, 2, 3):
                 self._emit(client, "onack", _ack_body(message, ack))
         return message
+
+    def _download_media(self, ctx: _Ctx) -> Reply:
+        """download-media (sessionController.downloadMediaByMessage): `{base64, mimetype}`.
+
+        Each failure answers 400: the message is not found (getMessageById throws) or
+        its file cannot be fetched and decrypted (WhatsApp's servers dropped it).
+        """
+        found = self._find_media(ctx.session, ctx.body.get("messageId"))
+        if isinstance(found, str):
+            return self._json(ctx, 400, {"status": "error", "message": found, "error": {}})
+        return self._json(ctx, 200, found)
+
+    def _media_by_message(self, ctx: _Ctx) -> Reply:
+        """get-media-by-message/<key>: the same file; its failures are 500s."""
+        found = self._find_media(ctx.session, ctx.params["messageId"])
+        if isinstance(found, str):
+            return self._json(ctx, 500, {"status": "error",
+                                         "message": "The session is not active", "error": {}})
+        return self._json(ctx, 200, found)
+
+    def _find_media(self, session: str, key: Any) -> dict[str, Any] | str:
+        """The file of the message with this full key, or the server's word for why not."""
+        message = next((m for chat in self._chats.get(session, {}).values() for m in chat
+                        if isinstance(key, str) and m["id"] == key), None)
+        if message is None:
+            return DECRYPT_ERROR  # WPP.chat.getMessageById threw msg_not_found
+        if message["type"] == "chat":
+            return "Message does not contain media"
+        stored = self.received_media.get(message["id"].split("_")[2])
+        if stored is None or stored.gone:
+            return DECRYPT_ERROR  # decryptFile could not fetch it from WhatsApp's servers
+        return {"base64": _b64(stored.data), "mimetype": message.get("mimetype")}
 
     def _chat_messages(self, ctx: _Ctx) -> Reply:
         chat = _jid(ctx.params["phone"])
@@ -858,6 +983,8 @@ def _engine_error(operation: str | None, status: int, body: Any) -> Any:
         return {"error": TOKEN_WRONG}
     if status == 404:
         return {"response": None, "status": "Disconnected", "message": NOT_ACTIVE}
+    if status == 400 and operation == "download_media":
+        return {"status": "error", "message": DECRYPT_ERROR, "error": {}}
     if status == 400 and operation == "token":
         return {"response": False, "message": "The SECRET_KEY is incorrect"}
     if status == 400 and operation in ("send_text", "send_media"):
@@ -923,8 +1050,7 @@ def _serialize_message(*, msg_id: str, chat: str, me: str, from_me: bool, text: 
     now = int(time.time())
     own = f"{me}@c.us"
     kind = (media or {}).get("kind", "text")
-    wa_type = {"text": "chat", "image": "image", "document": "document",
-               "voice": "ptt"}.get(kind, "chat")
+    wa_type = _WA_TYPES.get(kind, "chat")
     body = text if wa_type == "chat" else (media or {}).get("base64", "")
     message: dict[str, Any] = {
         "id": f"{'true' if from_me else 'false'}_{chat}_{msg_id}",
@@ -981,13 +1107,37 @@ def _media_info(source: str, filename: str, caption: str) -> dict[str, Any]:
             size = len(base64.b64decode(payload, validate=False))
         except ValueError:
             size = None
-        return {"mimetype": header[5:].split(";")[0] or None, "size": size, "url": None,
+        return {"mimetype": header[5:].removesuffix(";base64") or None, "size": size, "url": None,
                 "base64": payload, "filename": filename, "caption": caption}
     if source.startswith(("http://", "https://")):
         return {"mimetype": None, "size": None, "url": source, "base64": "",
                 "filename": filename, "caption": caption}
     return {"mimetype": None, "size": len(source) * 3 // 4, "url": None, "base64": source,
             "filename": filename, "caption": caption}
+
+
+def _bad_data_url(source: Any) -> bool:
+    """A data URL wa-js refuses ('invalid_data_url'): the send fails with the route's 500."""
+    return isinstance(source, str) and source.startswith("data:") \
+        and _DATA_URL.match(source) is None
+
+
+def _file_kind(options: Mapping[str, Any], mimetype: str | None) -> str:
+    """wa-js's sendFileMessage: `options.type`, or auto-detect from the mimetype."""
+    asked = options.get("type")
+    if isinstance(asked, str) and asked in _FILE_TYPES:
+        return asked
+    major = (mimetype or "").split("/")[0]
+    return major if major in ("image", "video", "audio") else "document"
+
+
+def _decoded(payload: str) -> bytes | None:
+    if not payload:
+        return None
+    try:
+        return base64.b64decode(payload)
+    except ValueError:
+        return None
 
 
 def _b64(data: bytes | None) -> str:

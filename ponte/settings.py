@@ -140,7 +140,11 @@ MEDIA_ROOT = DATA_DIR / "media"
 
 # Engine secrets are encrypted at rest with this key (Fernet, urlsafe base64, 32 bytes).
 PONTE_ENCRYPTION_KEY = os.environ.get("PONTE_ENCRYPTION_KEY", "")
-PONTE_MAX_WEBHOOK_BYTES = int(os.environ.get("PONTE_MAX_WEBHOOK_BYTES", 5 * 1024 * 1024))
+# Bodies larger than this are refused (413) before they are read. WPPConnect's autoDownload
+# and Evolution's webhook base64 put whole files in webhooks as base64 (4/3 of their size):
+# 32 MiB lets a 16 MB video (WhatsApp's video limit) through with room to spare. Larger
+# files need those engines to send references instead (docs/media.md#engines).
+PONTE_MAX_WEBHOOK_BYTES = int(os.environ.get("PONTE_MAX_WEBHOOK_BYTES", 32 * 1024 * 1024))
 # Raw webhook bodies are dropped this long after they were processed; 0: at once.
 PONTE_INBOX_RETENTION_HOURS = float(os.environ.get("PONTE_INBOX_RETENTION_HOURS", 24))
 # How often the sweep (ponte.inbox.sweep) runs: a hidden number's leftovers, old bodies.

@@ -31,7 +31,8 @@ class Media(_Event):
     mimetype: str | None = None
     filename: str | None = None
     size: int | None = None
-    # Where the engine keeps it: a URL, a media id, or "inline" when the body carried base64.
+    # What the engine's client finds the file by again: the Cloud API's media id (or its
+    # URL), WPPConnect's full message key, Evolution's URL (docs/media.md#engines).
     engine_reference: str | None = None
     # The file itself when the webhook carried it (base64, a `data:` prefix allowed): it goes
     # to the download queue, never into the message's stored metadata.

@@ -9,7 +9,7 @@ page that shows it is rendered in.
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from ponte.engines.base import EngineError
+from ponte.engines.base import EngineError, MediaTooLarge
 
 # kind -> what happened and what to do.
 _SENTENCES: dict[str, Promise] = {
@@ -30,13 +30,17 @@ _SENTENCES: dict[str, Promise] = {
     "not_on_whatsapp": _("Este número não tem WhatsApp. Confira o número com o contato."),
     "media_gone": _("O motor não tem mais este arquivo (ele expira depois de alguns dias). "
                     "Peça ao cliente que envie de novo."),
+    # Not an `EngineError.kind` (a download past the limit is "refused"), but what the
+    # diagnostic log's "too_large" calls and a `MediaTooLarge` are told.
+    "too_large": _("O arquivo passa do tamanho máximo que o Ponte aceita e não foi baixado. "
+                   "Peça ao cliente que envie um arquivo menor."),
     "failed": _("A chamada ao motor do WhatsApp falhou. O detalhe técnico está no registro "
                 "de diagnóstico."),
 }
 
 # A diagnostic entry's outcome (a `CallRecord.outcome`) -> the kind of failure it was.
 _CALL_OUTCOMES = {"refused": "unreachable", "timeout": "no_answer", "auth": "auth",
-                  "error": "unreachable"}
+                  "error": "unreachable", "too_large": "too_large"}
 
 
 def explain_error_kind(kind: str) -> Promise:
@@ -46,6 +50,8 @@ def explain_error_kind(kind: str) -> Promise:
 
 def explain_engine_error(exc: EngineError) -> Promise:
     """What a person is told when an engine call fails: by the error's kind, lazily translated."""
+    if isinstance(exc, MediaTooLarge):
+        return _SENTENCES["too_large"]
     return explain_error_kind(exc.kind)
 
 

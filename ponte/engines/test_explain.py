@@ -9,7 +9,7 @@ import pytest
 from django.utils import translation
 
 from emulators.wppconnect import Emulator
-from ponte.engines.base import Credentials, EngineError
+from ponte.engines.base import Credentials, EngineError, MediaTooLarge
 from ponte.engines.explain import explain_call, explain_engine_error, explain_error_kind
 from ponte.engines.wppconnect.client import Client
 
@@ -74,3 +74,15 @@ def test_a_logged_call_is_explained_by_its_outcome_and_a_good_one_not_at_all():
     assert explain_call("refused", None) == explain_error_kind("unreachable")
     assert explain_call("http_error", 502) == explain_error_kind("engine_failure")
     assert explain_call("http_error", 404) == explain_error_kind("refused")
+
+
+def test_a_file_past_the_limit_is_said_to_be_too_large_not_refused_by_the_engine():
+    error = MediaTooLarge("download media: the file", 1024)
+    assert error.kind == "refused" and error.detail.startswith("too large")
+    assert not (error.transient or error.auth or error.outcome_unknown)
+    with translation.override("pt-br"):
+        said = str(explain_engine_error(error))
+        assert "tamanho máximo" in said
+        assert str(explain_call("too_large", 200)) == said
+    with translation.override("en"):
+        assert str(explain_engine_error(error)) != said

@@ -9,11 +9,19 @@ dashboard, not through the API: `configure_webhook` cannot do it for us.
 
 Reconciling a send whose answer was lost relies on the `sent` status webhook
 Meta posts for every accepted message, since there is no history to read.
+
+A received file is fetched in two steps: `GET /<media id>` answers a download
+URL (on Meta's lookaside host) that expires within minutes, then `GET <url>`
+with the same bearer token gives the bytes. An expired URL (401, 403, 404 or
+410) is asked for again once, with a fresh URL. A media id Meta no longer
+knows (files are kept for 30 days) answers 404, or Graph's 400 "Object with
+ID ... does not exist" (code 100, subcode 33): `media_gone`. The token is only
+ever sent to Meta's hosts or to the configured base URL's host.
 """
 
 import dataclasses
 from typing import Any, NoReturn
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 
@@ -21,8 +29,11 @@ from ponte.engines.base import (
     DEFAULT_TIMEOUT,
     CallRecord,
     Credentials,
+    DownloadedMedia,
     EngineClient,
     EngineError,
+    MediaReference,
+    MediaTooLarge,
     NumberCheck,
     OutboundMedia,
     Recorder,
@@ -34,10 +45,15 @@ GRAPH_URL = "https://graph.facebook.com"
 DEFAULT_API_VERSION = "v21.0"
 REDACTED = "[redacted]"
 
-# Ponte's media kinds as Cloud API message types: a voice note is an audio
-# message (an OGG/Opus file shows as a recorded voice note).
-MEDIA_TYPES = {"image": "image", "document": "document", "voice": "audio"}
-CAPTIONED = {"image", "document"}
+# Ponte's media kinds as Cloud API message types: a voice note is an audio message
+# marked `voice` (an OGG/Opus file then shows as a recorded voice note).
+MEDIA_TYPES = {"image": "image", "document": "document", "voice": "audio", "audio": "audio",
+               "video": "video", "sticker": "sticker"}
+CAPTIONED = {"image", "document", "video"}
+# Where Meta serves media from: the token may go there, and nowhere else but base_url.
+MEDIA_HOSTS = (".fbsbx.com", ".facebook.com", ".fbcdn.net", ".whatsapp.net")
+# A download URL that stopped working: expired (Meta keeps them about five minutes).
+EXPIRED_URL_STATUSES = frozenset({401, 403, 404, 410})
 # Graph codes for a token that is missing, expired or lacks a permission.
 AUTH_CODES = frozenset({102, 104, 190, 10, *range(200, 300)})
 # Graph codes worth retrying as is: service hiccups and rate limits.
@@ -52,6 +68,7 @@ class GraphFailure:
     code: int | None
     message: str
     transient: bool
+    subcode: int | None = None
 
     @classmethod
     def of(cls, response: httpx.Response) -> "GraphFailure":
@@ -61,11 +78,14 @@ class GraphFailure:
             error = None
         if not isinstance(error, dict):
             return cls(None, response.reason_phrase or "no error body", False)
-        code = error.get("code")
         message = error.get("message")
-        return cls(code if isinstance(code, int) and not isinstance(code, bool) else None,
-                   message if isinstance(message, str) else "",
-                   error.get("is_transient") is True)
+        return cls(_int(error.get("code")), message if isinstance(message, str) else "",
+                   error.get("is_transient") is True, _int(error.get("error_subcode")))
+
+    @property
+    def no_such_object(self) -> bool:
+        """Graph's "Object with ID ... does not exist" (code 100, subcode 33)."""
+        return self.code == 100 and self.subcode == 33
 
 
 class Client(EngineClient):
@@ -84,7 +104,8 @@ class Client(EngineClient):
         self._secrets = {credentials.secret} - {""}
         self.recorder = self._redacting(recorder) if recorder is not None else None
         phone_number_id = quote(credentials.phone_number_id, safe="")
-        self._node = f"/{quote(api_version, safe='.')}/{phone_number_id}"
+        self._version = f"/{quote(api_version, safe='.')}"
+        self._node = f"{self._version}/{phone_number_id}"
 
     # Messages
     async def send_text(self, wa_id: str, text: str) -> Sent:
@@ -101,7 +122,32 @@ class Client(EngineClient):
             part["caption"] = media.caption
         if kind == "document" and media.filename:
             part["filename"] = media.filename
+        if media.kind == "voice":
+            part["voice"] = True
         return await self._send(wa_id, {"type": kind, kind: part}, action=f"send {media.kind}")
+
+    async def download_media(self, reference: MediaReference, *,
+                             max_bytes: int | None = None) -> DownloadedMedia:
+        """The media id's download URL, then the bytes; an expired URL is renewed once."""
+        media_id, url = _media_source(reference.engine_reference)
+        mimetype = reference.mimetype
+        if url is None:
+            if media_id is None:
+                raise EngineError("download media: no media id", kind="media_gone")
+            url, mimetype = await self._media_url(media_id, max_bytes, mimetype)
+        response = await self._fetch_media(url, max_bytes)
+        renewed = response.status_code in EXPIRED_URL_STATUSES and media_id is not None
+        if renewed:
+            url, mimetype = await self._media_url(media_id or "", max_bytes, mimetype)
+            response = await self._fetch_media(url, max_bytes)
+        if response.status_code in (403, 404, 410):
+            raise EngineError(f"download media: the URL answered {response.status_code}"
+                              + (", a fresh one too" if renewed else ""),
+                              status_code=response.status_code, kind="media_gone")
+        if not response.is_success:
+            self._raise_for(response, "download media")
+        declared = response.headers.get("content-type", "").split(";")[0].strip()
+        return DownloadedMedia(data=response.content, mimetype=mimetype or declared or None)
 
     async def check_number(self, digits: str) -> NumberCheck:
         """Answered without a call: the Cloud API has no contacts check any more.
@@ -173,6 +219,47 @@ class Client(EngineClient):
             raise EngineError(f"{action}: accepted without a message id", outcome_unknown=True)
         return Sent(engine_message_id=message_id, wa_id=resolved or to)
 
+    async def _media_url(self, media_id: str, max_bytes: int | None,
+                         mimetype: str | None) -> tuple[str, str | None]:
+        """`GET /<media id>`: a fresh download URL and the file's type, checked for size."""
+        response = await self.request(
+            "GET", f"{self._version}/{quote(media_id, safe='')}",
+            redacted_path=f"{self._version}/<media id>",
+            headers={"Authorization": f"Bearer {self.credentials.secret}"},
+            params={"phone_number_id": self.credentials.phone_number_id})
+        if response.status_code in (404, 410) or (
+                response.status_code == 400 and GraphFailure.of(response).no_such_object):
+            raise EngineError("media url: Meta no longer has this media id",
+                              status_code=response.status_code, kind="media_gone")
+        if not response.is_success:
+            self._raise_for(response, "media url")
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        answer = answer if isinstance(answer, dict) else {}
+        url = answer.get("url")
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise EngineError("media url: answered without a URL", transient=True)
+        size = _int(answer.get("file_size"))
+        if isinstance(answer.get("file_size"), str) and answer["file_size"].isdigit():
+            size = int(answer["file_size"])
+        if max_bytes is not None and size is not None and size > max_bytes:
+            raise MediaTooLarge("download media: the file", max_bytes)
+        declared = answer.get("mime_type")
+        return url, declared if isinstance(declared, str) and declared else mimetype
+
+    async def _fetch_media(self, url: str, max_bytes: int | None) -> httpx.Response:
+        """The bytes behind a download URL, with the token, if the URL is Meta's (or ours)."""
+        host = (urlsplit(url).hostname or "").lower()
+        own = (urlsplit(self.credentials.base_url).hostname or "").lower()
+        if host != own and not host.endswith(MEDIA_HOSTS):
+            raise EngineError(f"download media: a URL on an unexpected host ({host[:60]})",
+                              kind="refused")
+        return await self.request("GET", url, redacted_path=f"{host}{urlsplit(url).path}",
+                                  headers={"Authorization": f"Bearer {self.credentials.secret}"},
+                                  max_bytes=max_bytes)
+
     async def _media_reference(self, media: OutboundMedia) -> dict[str, Any]:
         """`{"id": ...}` after uploading the bytes, else `{"link": url}` for Meta to fetch.
 
@@ -235,6 +322,23 @@ class Client(EngineClient):
                                          error=self._redact(call.error)))
 
         return record
+
+
+def _media_source(reference: str | None) -> tuple[str | None, str | None]:
+    """The media id and the download URL a webhook's reference gives.
+
+    A lookaside URL names its media id in `mid`, which gets a fresh URL once it expires.
+    """
+    if not reference:
+        return None, None
+    if not reference.startswith(("https://", "http://")):
+        return reference, None
+    mid = parse_qs(urlsplit(reference).query).get("mid", [""])[0]
+    return (mid if mid.isdigit() else None), reference
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _digits(value: str) -> str:

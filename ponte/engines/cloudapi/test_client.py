@@ -2,17 +2,26 @@
 
 import asyncio
 import json
+import os
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 import httpx
 import pytest
 
-from emulators.base import WebhookSink
+from emulators.base import WebhookSink, sample_ogg_opus, sample_pdf, sample_png
 from emulators.cloudapi import Emulator
 from ponte.engines import cloudapi, registry
-from ponte.engines.base import CallRecord, Credentials, EngineError, OutboundMedia
+from ponte.engines.base import (
+    CallRecord,
+    Credentials,
+    EngineError,
+    MediaReference,
+    MediaTooLarge,
+    OutboundMedia,
+)
 from ponte.engines.cloudapi import Client
+from ponte.engines.events import InboundMessage
 
 TOKEN = "EAAsecret-token-never-logged"
 PHONE_ID = "106540352242922"
@@ -362,3 +371,168 @@ def test_no_call_record_holds_the_token_or_message_content(
     run(emulator, records, everything)
     assert {r.outcome for r in records} >= {"ok", "http_error", "timeout", "auth"}
     assert_no_secret(records, TOKEN, "EAAwrong", text, "private bytes", "private caption")
+
+
+# Received media
+
+
+def media_webhook(emulator: Emulator, sink: WebhookSink, data: bytes,
+                  **kwargs: Any) -> InboundMessage:
+    """A customer's file, as the signed webhook Ponte receives parses it."""
+    emulator.receive_media("5531987654321", data, **kwargs)
+    assert emulator.wait_for_webhooks()
+    [message] = cloudapi.parse(sink.bodies[-1])
+    assert isinstance(message, InboundMessage)
+    return message
+
+
+def reference_of(message: InboundMessage) -> MediaReference:
+    assert message.media is not None
+    return MediaReference(engine_message_id=message.engine_message_id,
+                          engine_reference=message.media.engine_reference,
+                          mimetype=message.media.mimetype)
+
+
+def test_a_voice_note_comes_by_media_id_then_url_with_the_token(
+    emulator: Emulator, webhook_sink: WebhookSink, records: list[CallRecord]
+) -> None:
+    voice = sample_ogg_opus(2.0)
+    message = media_webhook(emulator, webhook_sink, voice, kind="voice")
+    assert message.kind == "voice" and message.media.duration is None
+    got = run(emulator, records, lambda c: c.download_media(reference_of(message)))
+    assert (got.data, got.mimetype) == (voice, "audio/ogg; codecs=opus")
+    assert [(r.path, r.outcome) for r in records] == [
+        ("/v21.0/<media id>", "ok"), ("127.0.0.1/whatsapp_business/attachments/", "ok")]
+    lookup, fetch = [r for r in emulator.requests if r.operation in ("media_url",
+                                                                     "media_download")]
+    assert lookup.query == {"phone_number_id": PHONE_ID}
+    assert fetch.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert_no_secret(records, TOKEN, "hash=")
+
+
+def test_an_expired_url_is_fetched_again_once_with_a_fresh_one(
+    webhook_sink: WebhookSink, records: list[CallRecord]
+) -> None:
+    with Emulator(secrets=[TOKEN], phone_number_id=PHONE_ID, webhook_url=webhook_sink.url,
+                  media_url_ttl=0.0) as expiring:
+        photo = sample_png("fresh")
+        message = media_webhook(expiring, webhook_sink, photo, kind="image")
+        # Every URL is dead on arrival: one fresh one is tried, then the file is gone.
+        error = fails(expiring, records, lambda c: c.download_media(reference_of(message)))
+        assert (error.kind, error.status_code) == ("media_gone", 404)
+        assert [r.operation for r in expiring.requests] == [
+            "media_url", "media_download", "media_url", "media_download"]
+        expiring.media_url_ttl = 300.0
+        # A URL that expired before it was used (the webhook's own) is renewed once.
+        message = media_webhook(expiring, webhook_sink, photo, kind="image", with_url=True)
+        expiring.expire_media_urls()
+        expiring.requests.clear()
+        got = run(expiring, records, lambda c: c.download_media(reference_of(message)))
+        assert got.data == photo
+        assert [r.operation for r in expiring.requests] == [
+            "media_url", "media_download"], "the media id is kept, not the passing URL"
+
+
+def test_a_bare_url_reference_is_renewed_through_its_mid(
+    emulator: Emulator, webhook_sink: WebhookSink, records: list[CallRecord]
+) -> None:
+    pdf = sample_pdf()
+    message = media_webhook(emulator, webhook_sink, pdf, kind="document", with_url=True)
+    body = webhook_sink.bodies[-1]["entry"][0]["changes"][0]["value"]["messages"][0]
+    reference = MediaReference(message.engine_message_id, body["document"]["url"])
+    assert run(emulator, records, lambda c: c.download_media(reference)).data == pdf
+    emulator.expire_media_urls()
+    assert run(emulator, records, lambda c: c.download_media(reference)).data == pdf
+
+
+def test_media_meta_no_longer_has_is_gone_and_5xx_is_transient(
+    emulator: Emulator, webhook_sink: WebhookSink, records: list[CallRecord]
+) -> None:
+    message = media_webhook(emulator, webhook_sink, sample_png(), kind="image")
+    emulator.fail_next("media_download", status=503)
+    busy = fails(emulator, records, lambda c: c.download_media(reference_of(message)))
+    assert busy.transient and busy.kind == "engine_failure"
+    emulator.fail_next("media_url", status=500)
+    assert fails(emulator, records,
+                 lambda c: c.download_media(reference_of(message))).transient
+    emulator.hang_next("media_download", seconds=2)
+    slow = fails(emulator, records, lambda c: c.download_media(reference_of(message)))
+    assert slow.transient and slow.kind == "no_answer"
+    emulator.expire_media(message.engine_message_id)
+    gone = fails(emulator, records, lambda c: c.download_media(reference_of(message)))
+    assert (gone.kind, gone.status_code) == ("media_gone", 400)
+    assert not (gone.transient or gone.auth)
+    emulator.fail_next("media_url", status=404)
+    assert fails(emulator, records,
+                 lambda c: c.download_media(reference_of(message))).kind == "media_gone"
+
+
+def test_a_refused_token_is_auth_not_a_gone_file(
+    emulator: Emulator, webhook_sink: WebhookSink, records: list[CallRecord]
+) -> None:
+    message = media_webhook(emulator, webhook_sink, sample_png(), kind="image")
+    error = fails(emulator, records, lambda c: c.download_media(reference_of(message)),
+                  token="EAAwrong-token")
+    assert error.auth and error.kind == "auth"
+    assert_no_secret(records, "EAAwrong-token")
+
+
+def test_a_file_past_the_limit_is_refused_before_its_download(
+    emulator: Emulator, webhook_sink: WebhookSink, records: list[CallRecord]
+) -> None:
+    big = os.urandom(300_000)
+    message = media_webhook(emulator, webhook_sink, big, kind="document",
+                            mimetype="application/zip")
+    error = fails(emulator, records, lambda c: c.download_media(reference_of(message),
+                                                                 max_bytes=100_000))
+    assert isinstance(error, MediaTooLarge) and error.kind == "refused"
+    assert [r.operation for r in emulator.requests] == ["media_url"], "file_size said it"
+
+
+def test_a_url_whose_size_was_not_announced_stops_at_the_limit(
+    emulator: Emulator, webhook_sink: WebhookSink, records: list[CallRecord]
+) -> None:
+    big = os.urandom(300_000)
+    media_webhook(emulator, webhook_sink, big, kind="document", mimetype="application/zip",
+                  with_url=True)
+    url = webhook_sink.bodies[-1]["entry"][0]["changes"][0]["value"]["messages"][0][
+        "document"]["url"]
+    error = fails(emulator, records, lambda c: c.download_media(
+        MediaReference("wamid.x", url), max_bytes=100_000))
+    assert isinstance(error, MediaTooLarge)
+    assert [(r.path, r.outcome) for r in records] == [
+        ("127.0.0.1/whatsapp_business/attachments/", "too_large")]
+
+
+def test_the_token_never_goes_to_a_host_that_is_not_metas(
+    emulator: Emulator, records: list[CallRecord]
+) -> None:
+    with WebhookSink() as elsewhere:
+        url = elsewhere.url.replace("127.0.0.1", "localhost")
+        error = fails(emulator, records, lambda c: c.download_media(
+            MediaReference("wamid.x", url)))
+        assert error.kind == "refused" and elsewhere.posts == []
+    assert records == []
+
+
+@pytest.mark.parametrize(("media", "kind", "caption"), [
+    (OutboundMedia("audio", "musica.mp3", "audio/mpeg", data=b"ID3\x04song", caption="x"),
+     "audio", ""),
+    (OutboundMedia("video", "v.mp4", "video/mp4", data=b"\x00\x00\x00\x18ftypmp42",
+                   caption="olha"), "video", "olha"),
+    (OutboundMedia("sticker", "s.webp", "image/webp", data=b"RIFF\x00\x00\x00\x00WEBPVP8 "),
+     "sticker", ""),
+    (OutboundMedia("voice", "voz.ogg", "audio/ogg; codecs=opus", data=sample_ogg_opus(1.0),
+                   caption="ignored"), "voice", ""),
+    (OutboundMedia("image", "foto.png", "image/png", data=sample_png("i"), caption="a azul"),
+     "image", "a azul"),
+])
+def test_each_kind_is_uploaded_and_sent_as_that_kind(
+    emulator: Emulator, records: list[CallRecord], media: OutboundMedia, kind: str,
+    caption: str
+) -> None:
+    sent = run(emulator, records, lambda c: c.send_media("16505551234", media))
+    [received] = emulator.media_sends
+    assert (received.kind, received.voice, received.data) == (kind, kind == "voice", media.data)
+    assert (received.caption, received.mimetype) == (caption, media.mimetype)
+    assert received.engine_message_id == sent.engine_message_id

@@ -15,7 +15,9 @@ from ponte.engines import cloudapi, registry
 from ponte.engines.events import (
     Ignored,
     InboundMessage,
+    Location,
     Revoked,
+    SharedContact,
     StatusUpdate,
     UnknownPayload,
 )
@@ -37,6 +39,7 @@ EXPECTED = {
     "audio-voice.json": (InboundMessage, "voice"),
     "document.json": (InboundMessage, "document"),
     "location.json": (InboundMessage, "location"),
+    "contacts.json": (InboundMessage, "contact"),
     "reaction.json": (InboundMessage, "reaction"),
     "status-sent.json": (StatusUpdate, "sent"),
     "status-delivered.json": (StatusUpdate, "delivered"),
@@ -450,3 +453,39 @@ def test_cloud_api_shaped_garbage_raises_only_unknown_payload_from_the_adapter(
     except UnknownPayload:
         return
     assert all(e.type for e in events)
+
+
+def test_a_chosen_location_is_a_place_and_a_current_one_only_coordinates() -> None:
+    place = parse_one(load("location.json")).location
+    assert place == Location(latitude=37.4611978, longitude=-122.2164385, name="Facebook HQ",
+                             address="1 Hacker Way, Menlo Park, CA 94025")
+    payload = load("location.json")
+    only_message(payload)["location"] = {"latitude": 12.25089, "longitude": 43.90539}
+    assert parse_one(payload).location == Location(latitude=12.25089, longitude=43.90539)
+
+
+def test_shared_cards_keep_each_name_and_the_phone_as_written() -> None:
+    message = parse_one(load("contacts.json"))
+    assert message.text == "Chandler Bing, Monica, Rachel Green"
+    assert message.shared_contacts == [
+        SharedContact(name="Chandler Bing", phones=["+1 555-555-5555"]),
+        SharedContact(name="Monica", phones=["+1 666-666-6666"]),
+        SharedContact(name="Rachel Green", phones=["+1 777-777-7777"])]
+
+
+def test_a_card_phone_without_its_written_form_is_its_wa_id() -> None:
+    payload = load("contacts.json")
+    only_message(payload)["contacts"] = [{"name": {"formatted_name": "Ana"},
+                                          "phones": [{"wa_id": "5531988887777"}, "junk"]},
+                                         "junk"]
+    [card] = parse_one(payload).shared_contacts
+    assert (card.name, card.phones) == ("Ana", ["+5531988887777"])
+
+
+def test_media_has_no_length_and_a_body_no_file_to_scrub() -> None:
+    voice = parse_one(load("audio-voice.json"))
+    assert voice.kind == "voice" and voice.media.duration is None
+    assert voice.media.inline_base64 is None
+    payload = load("audio-voice.json")
+    assert registry.adapter_for("cloudapi").scrub_media(payload) is False
+    assert payload == load("audio-voice.json")

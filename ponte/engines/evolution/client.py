@@ -6,6 +6,13 @@ instance's token) and names the instance in the path. Errors come as
 502/503/504 with HTML; a few controllers catch their own errors and answer 200
 `{error: true, message}`. Shapes: `fixtures/evolution/rest.*.json`.
 
+A file is fetched with `chat/getBase64FromMediaMessage` by the message's id
+(Evolution keeps received messages in its database and decrypts the file from
+WhatsApp's servers, asking the phone to upload it again when they dropped it).
+That route turns every failure into a 400 with the error's text: a message it
+does not have, or a file nobody has any more, are `media_gone`; a closed
+connection is transient.
+
 Evolution has no "close but stay paired": `close_session` restarts the instance
 (drops the WhatsApp socket and reconnects with the same pairing), `logout`
 unpairs it. A `close` connection state is read together with the last close's
@@ -13,6 +20,7 @@ reason code (fetchInstances), since only that tells a logout from a drop.
 """
 
 import base64
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -21,14 +29,19 @@ import httpx
 from ponte.engines.base import (
     DEFAULT_TIMEOUT,
     Credentials,
+    DownloadedMedia,
     EngineClient,
     EngineError,
+    MediaReference,
+    MediaTooLarge,
     NumberCheck,
     OutboundMedia,
     RecentMessage,
     Recorder,
     Sent,
     SessionStatus,
+    base64_answer_limit,
+    decode_media_base64,
 )
 from ponte.engines.reading import qr_image, web_url
 
@@ -42,8 +55,12 @@ WEBHOOK_EVENTS = (
 LOGGED_OUT_CODES = frozenset({401, 402, 403, 406, 408})
 # Statuses worth retrying as they are, besides every 5xx.
 TRANSIENT_STATUSES = frozenset({408, 425, 429})
-# Ponte's media kinds as Evolution's `mediatype` (voice notes have their own route).
-MEDIA_TYPES = {"image": "image", "document": "document"}
+# Ponte's media kinds as Evolution's `mediatype` (voice notes and stickers have routes
+# of their own).
+MEDIA_TYPES = {"image": "image", "document": "document", "video": "video", "audio": "audio"}
+# getBase64FromMediaMessage's 400s that a reconnect can cure; any other one means the
+# file is gone.
+_CONNECTION_WORDS = ("Connection Closed", "is not connected", "Connection Failure")
 
 
 class Client(EngineClient):
@@ -71,8 +88,13 @@ class Client(EngineClient):
             raise ValueError("media needs data or a url")
         action = f"send {media.kind}"
         if media.kind == "voice":
+            # Evolution converts it to OGG/Opus (ffmpeg) and sends it as a voice note.
             body = await self._call("POST", "message/sendWhatsAppAudio", action, send=True,
                                     json={"number": _number(wa_id), "audio": source})
+            return _sent(body, action)
+        if media.kind == "sticker":
+            body = await self._call("POST", "message/sendSticker", action, send=True,
+                                    json={"number": _number(wa_id), "sticker": source})
             return _sent(body, action)
         if media.kind not in MEDIA_TYPES:
             raise ValueError(f"unsupported media kind {media.kind!r}")
@@ -84,6 +106,25 @@ class Client(EngineClient):
             payload["caption"] = media.caption
         body = await self._call("POST", "message/sendMedia", action, send=True, json=payload)
         return _sent(body, action)
+
+    async def download_media(self, reference: MediaReference, *,
+                             max_bytes: int | None = None) -> DownloadedMedia:
+        """getBase64FromMediaMessage by the message id: the file, its type and name."""
+        message = {"key": {"id": reference.engine_message_id, "fromMe": reference.from_me}}
+        try:
+            body = await self._call("POST", "chat/getBase64FromMediaMessage", "download media",
+                                    json={"message": message, "convertToMp4": False},
+                                    max_bytes=base64_answer_limit(max_bytes),
+                                    failure=_download_failure)
+        except MediaTooLarge:
+            raise MediaTooLarge("download media: the file", max_bytes or 0) from None
+        body = body if isinstance(body, dict) else {}
+        data = decode_media_base64(body.get("base64"), "download media", max_bytes=max_bytes)
+        mimetype, filename = body.get("mimetype"), body.get("fileName")
+        return DownloadedMedia(
+            data=data,
+            mimetype=mimetype if isinstance(mimetype, str) and mimetype else reference.mimetype,
+            filename=filename if isinstance(filename, str) and filename else None)
 
     async def check_number(self, digits: str) -> NumberCheck:
         """Evolution asks WhatsApp for both ninth-digit forms and names the one that exists."""
@@ -188,10 +229,13 @@ class Client(EngineClient):
         return None
 
     async def _call(self, method: str, resource: str, action: str, *, apikey: str | None = None,
-                    send: bool = False, per_instance: bool = True, **kwargs: Any) -> Any:
+                    send: bool = False, per_instance: bool = True,
+                    failure: Callable[[str, int, Any], EngineError] | None = None,
+                    **kwargs: Any) -> Any:
         """One call with the apikey header; the JSON answer, or EngineError.
 
         `action` names the call in errors: short and fixed, never content or keys.
+        `failure` reads a route's own error answers (default: `_failure`).
         """
         path = f"/{resource}"
         if per_instance:
@@ -200,7 +244,7 @@ class Client(EngineClient):
                                       unknown_outcome_on_timeout=send, **kwargs)
         body = _json(response)
         if not response.is_success:
-            raise _failure(action, response.status_code, body)
+            raise (failure or _failure)(action, response.status_code, body)
         if isinstance(body, dict) and body.get("error") is True:
             # connect and restart catch their own errors and answer 200 with them.
             raise EngineError(f"{action}: {_message(body) or 'engine error'}",
@@ -218,6 +262,19 @@ def _failure(action: str, status: int, body: Any) -> EngineError:
     if status >= 500 or status in TRANSIENT_STATUSES:
         return EngineError(f"{action}: {detail}", status_code=status, transient=True, kind=kind)
     return EngineError(f"{action}: {detail}", status_code=status, kind=kind)
+
+
+def _download_failure(action: str, status: int, body: Any) -> EngineError:
+    """getBase64FromMediaMessage wraps every error in a 400: most mean the file is gone."""
+    if status != 400:
+        return _failure(action, status, body)
+    words = _message(body)
+    if any(word in words for word in _CONNECTION_WORDS):
+        return EngineError(f"{action}: the WhatsApp connection is closed", status_code=status,
+                           transient=True, kind="not_connected")
+    # The words name WhatsApp's media URL and the message; only their start is kept.
+    return EngineError(f"{action}: the engine no longer has the file ({words[:40]})",
+                       status_code=status, kind="media_gone")
 
 
 def _message(body: Any) -> str:

@@ -1,6 +1,8 @@
 """The Evolution client against the emulator, over real loopback HTTP (nothing patched)."""
 
 import asyncio
+import base64
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -8,9 +10,17 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from emulators.base import WebhookSink
+from emulators.base import WebhookSink, sample_ogg_opus, sample_pdf, sample_png
 from emulators.evolution import Emulator
-from ponte.engines.base import CallRecord, Credentials, EngineError, OutboundMedia
+from ponte.engines import adapter_for
+from ponte.engines.base import (
+    CallRecord,
+    Credentials,
+    EngineError,
+    MediaReference,
+    MediaTooLarge,
+    OutboundMedia,
+)
 from ponte.engines.events import InboundMessage
 from ponte.engines.evolution import Client, parse
 
@@ -353,3 +363,119 @@ def test_call_records_hold_no_apikey_or_message_content(webhook_sink: WebhookSin
         shown = f"{record.method} {record.path} {record.error}"
         for secret in (SECRET, "wrong-key-1", "alternate-key-2", "tok-3d9f", text, "Segredo"):
             assert secret not in shown
+
+
+# --- received media ------------------------------------------------------------------
+
+
+def media_webhook(server: Emulator, sink: WebhookSink, data: bytes,
+                  **kwargs: Any) -> InboundMessage:
+    """A customer's file, as the webhook Ponte configured (base64 off) delivers it."""
+    run(server, lambda c: c.configure_webhook(sink.url))
+    server.receive_media(CUSTOMER, data, **kwargs)
+    assert server.wait_for_webhooks()
+    message = parse(sink.bodies[-1])[-1]
+    assert isinstance(message, InboundMessage)
+    return message
+
+
+def reference_of(message: InboundMessage) -> MediaReference:
+    assert message.media is not None
+    return MediaReference(engine_message_id=message.engine_message_id,
+                          engine_reference=message.media.engine_reference,
+                          mimetype=message.media.mimetype,
+                          chat_wa_id=message.chat.wa_user or "", from_me=message.from_me)
+
+
+def test_a_photo_webhook_without_base64_downloads_by_its_id(emulator: Emulator,
+                                                            webhook_sink: WebhookSink) -> None:
+    photo = sample_png("evolution")
+    message = media_webhook(emulator, webhook_sink, photo, kind="image", caption="Azul")
+    assert message.media.inline_base64 is None, "Ponte sets the webhook's base64 off"
+    records: list[CallRecord] = []
+    got = run(emulator, lambda c: c.download_media(reference_of(message)), records=records)
+    assert (got.data, got.mimetype) == (photo, "image/png")
+    request = emulator.requests[-1]
+    assert request.path == "/chat/getBase64FromMediaMessage/crm-main"
+    assert request.json == {"message": {"key": {"id": message.engine_message_id,
+                                                "fromMe": False}},
+                            "convertToMp4": False}
+    assert records[-1].outcome == "ok" and SECRET not in repr(records)
+
+
+def test_a_document_comes_back_with_its_name(emulator: Emulator,
+                                             webhook_sink: WebhookSink) -> None:
+    pdf = sample_pdf()
+    message = media_webhook(emulator, webhook_sink, pdf, kind="document",
+                            filename="boleto.pdf", caption="segue o boleto")
+    got = run(emulator, lambda c: c.download_media(reference_of(message)))
+    assert (got.data, got.mimetype, got.filename) == (pdf, "application/pdf", "boleto.pdf")
+
+
+def test_a_file_evolution_cannot_fetch_any_more_is_gone(emulator: Emulator,
+                                                       webhook_sink: WebhookSink) -> None:
+    message = media_webhook(emulator, webhook_sink, sample_ogg_opus(2.0), kind="voice")
+    emulator.expire_media(message.engine_message_id)
+    gone = failure(emulator, lambda c: c.download_media(reference_of(message)))
+    assert (gone.kind, gone.status_code) == ("media_gone", 400)
+    assert not (gone.transient or gone.auth or gone.outcome_unknown)
+    assert "mmg.whatsapp.net/v/" not in gone.detail
+    unknown = MediaReference("3A0000000000000000FF", None)
+    assert failure(emulator, lambda c: c.download_media(unknown)).kind == "media_gone"
+
+
+def test_download_failures_that_pass_are_transient(emulator: Emulator,
+                                                   webhook_sink: WebhookSink) -> None:
+    message = media_webhook(emulator, webhook_sink, sample_png(), kind="image")
+    reference = reference_of(message)
+    emulator.fail_next("download_media", status=502)
+    assert failure(emulator, lambda c: c.download_media(reference)).kind == "engine_failure"
+    emulator.fail_next("download_media", status=400,
+                       body={"status": 400, "error": "Bad Request",
+                             "response": {"message": ["Error: Connection Closed"]}})
+    closed = failure(emulator, lambda c: c.download_media(reference))
+    assert closed.transient and closed.kind == "not_connected"
+    emulator.hang_next("download_media", seconds=2)
+    slow = failure(emulator, lambda c: c.download_media(reference), timeout=IMPATIENT)
+    assert slow.transient and slow.kind == "no_answer"
+
+
+def test_a_file_past_the_limit_is_refused(emulator: Emulator, webhook_sink: WebhookSink) -> None:
+    big = os.urandom(500_000)
+    message = media_webhook(emulator, webhook_sink, big, kind="document",
+                            mimetype="application/zip", filename="fotos.zip")
+    records: list[CallRecord] = []
+    error = failure(emulator, lambda c: c.download_media(reference_of(message),
+                                                         max_bytes=50_000), records=records)
+    assert isinstance(error, MediaTooLarge) and error.kind == "refused"
+    assert records[-1].outcome == "too_large"
+
+
+def test_a_webhook_with_base64_on_carries_the_file_and_scrubs_clean(
+        emulator: Emulator, webhook_sink: WebhookSink) -> None:
+    photo = sample_png("inline")
+    message = media_webhook(emulator, webhook_sink, photo, kind="image", inline=True)
+    assert base64.b64decode(message.media.inline_base64) == photo
+    body = webhook_sink.bodies[-1]
+    adapter = adapter_for("evolution")
+    assert adapter.scrub_media(body) is True
+    assert parse(body)[-1].media.inline_base64 is None
+    assert adapter.scrub_media(body) is False
+
+
+@pytest.mark.parametrize(("media", "voice"), [
+    (OutboundMedia("audio", "musica.mp3", "audio/mpeg", data=b"ID3\x04song"), False),
+    (OutboundMedia("video", "v.mp4", "video/mp4", data=b"\x00\x00\x00\x18ftypmp42",
+                   caption="olha"), False),
+    (OutboundMedia("sticker", "s.webp", "image/webp", data=b"RIFF\x00\x00\x00\x00WEBPVP8 "),
+     False),
+    (OutboundMedia("voice", "voz.ogg", "audio/ogg; codecs=opus", data=sample_ogg_opus(1.0)),
+     True),
+])
+def test_each_kind_reaches_whatsapp_as_that_kind_with_its_bytes(
+        emulator: Emulator, media: OutboundMedia, voice: bool) -> None:
+    sent = run(emulator, lambda c: c.send_media(CUSTOMER, media))
+    [received] = emulator.media_sends
+    assert (received.kind, received.voice, received.data) == (media.kind, voice, media.data)
+    assert (received.caption, received.engine_message_id) == (media.caption,
+                                                             sent.engine_message_id)

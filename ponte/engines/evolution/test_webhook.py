@@ -14,12 +14,15 @@ from ponte.engines.events import (
     IdentityLink,
     Ignored,
     InboundMessage,
+    Location,
     Revoked,
     SessionUpdate,
+    SharedContact,
     StatusUpdate,
     UnknownPayload,
 )
 from ponte.engines.evolution import parse
+from ponte.engines.evolution.webhook import scrub_media
 from tests.support import fixtures_dir
 
 FIXTURES = fixtures_dir()
@@ -56,6 +59,8 @@ EXPECTED: dict[str, list[type]] = {
     "messages.update-read.json": [StatusUpdate],
     "messages.update.json": [StatusUpdate],
     "messages.upsert-audio.json": [IdentityLink, InboundMessage],
+    "messages.upsert-contact.json": [IdentityLink, InboundMessage],
+    "messages.upsert-contacts-array.json": [IdentityLink, InboundMessage],
     "messages.upsert-fromme.json": [IdentityLink, InboundMessage],
     "messages.upsert-group.json": [IdentityLink, InboundMessage],
     "messages.upsert-image.json": [IdentityLink, InboundMessage],
@@ -63,6 +68,7 @@ EXPECTED: dict[str, list[type]] = {
     "messages.upsert-lid-v2.3.7.json": [InboundMessage],
     "messages.upsert-lid-v2.4.0-rc.json": [IdentityLink, InboundMessage],
     "messages.upsert-lid.json": [IdentityLink, InboundMessage],
+    "messages.upsert-location.json": [IdentityLink, InboundMessage],
     "messages.upsert-text.json": [IdentityLink, InboundMessage],
     "qrcode.updated.json": [SessionUpdate],
     "send.message.json": [InboundMessage],
@@ -821,3 +827,53 @@ def test_evolution_shaped_json_never_escapes_as_another_error(
     # though the registry would have turned it into UnknownPayload.
     payload = {"event": event, "data": data, "date_time": date_time, "sender": OWNER_JID}
     _raises_only_unknown_payload(parse, payload)
+
+
+# --- places, cards and lengths -------------------------------------------------------
+
+
+def test_a_shared_location_is_a_place_with_its_name_and_address() -> None:
+    message = only(parse(load("messages.upsert-location.json")), InboundMessage)
+    assert message.kind == "location"
+    assert message.text == "-22.9711,-43.1822"  # the description the chat already showed
+    assert message.location == Location(
+        latitude=-22.9711, longitude=-43.1822, name="Loja Copacabana",
+        address="Av. Nossa Senhora de Copacabana, 500 - Rio de Janeiro - RJ")
+
+
+def test_a_location_off_the_globe_is_no_place() -> None:
+    payload = load("messages.upsert-location.json")
+    payload["data"]["message"]["locationMessage"]["degreesLatitude"] = 123.0
+    message = only(parse(payload), InboundMessage)
+    assert message.kind == "location" and message.location is None
+
+
+def test_a_shared_contact_card_gives_its_name_and_number_as_written() -> None:
+    message = only(parse(load("messages.upsert-contact.json")), InboundMessage)
+    assert (message.kind, message.text) == ("contact", "Carlos Souza")
+    assert message.shared_contacts == [
+        SharedContact(name="Carlos Souza", phones=["+55 21 98765-0001"])]
+
+
+def test_several_shared_cards_keep_each_name_and_number() -> None:
+    message = only(parse(load("messages.upsert-contacts-array.json")), InboundMessage)
+    assert message.text == "Carlos Souza, Oficina do Zé"
+    assert [(c.name, c.phones) for c in message.shared_contacts] == [
+        ("Carlos Souza", ["+55 21 98765-0001"]), ("Oficina do Zé", ["+55 21 91234-0002"])]
+
+
+def test_a_voice_note_knows_its_length_in_seconds() -> None:
+    message = only(parse(load("messages.upsert-audio.json")), InboundMessage)
+    assert message.media.duration == 7.0
+
+
+def test_a_kept_body_loses_the_file_and_thumbnails_but_not_the_facts() -> None:
+    payload = load("messages.upsert-image.json")
+    payload["data"]["message"]["base64"] = "/9j/4AAQSkZJRgABAQ=="
+    payload["data"]["message"]["imageMessage"]["jpegThumbnail"] = "/9j/thumb"
+    assert scrub_media(payload) is True
+    assert "/9j/" not in json.dumps(payload)
+    message = only(parse(payload), InboundMessage)
+    assert message.media.inline_base64 is None and message.media.mimetype == "image/jpeg"
+    assert scrub_media(payload) is False
+    assert scrub_media(load("messages.upsert-text.json")) is False

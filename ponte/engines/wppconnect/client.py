@@ -533,7 +533,9 @@ def _media_request(wa_id: str, media: OutboundMedia) -> tuple[str, dict[str, Any
     """
     if media.data is None and not media.url:
         raise EngineError(f"send {media.kind}: neither data nor a URL to send")
-    source = media.url or (f"data:{media.mimetype};base64,"
+    # wa-js parses the data URL strictly: "audio/ogg; codecs=opus" must lose its space.
+    mimetype = "".join(media.mimetype.split())
+    source = media.url or (f"data:{mimetype};base64,"
                            + base64.b64encode(media.data or b"").decode())
     body = _recipient(wa_id)
     if media.kind == "voice":

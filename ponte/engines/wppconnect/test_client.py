@@ -9,14 +9,26 @@ secret, token or message text.
 
 import asyncio
 import base64
+import json
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import httpx
 import pytest
 
+from emulators.base import WebhookSink, sample_ogg_opus, sample_pdf, sample_png
 from emulators.wppconnect import LOGGED_OUT, Emulator
-from ponte.engines.base import CallRecord, Credentials, EngineError, OutboundMedia
+from ponte.engines import adapter_for, wppconnect
+from ponte.engines.base import (
+    CallRecord,
+    Credentials,
+    EngineError,
+    MediaReference,
+    MediaTooLarge,
+    OutboundMedia,
+)
+from ponte.engines.events import InboundMessage
 from ponte.engines.wppconnect import Client
 
 SECRET = "primary-Secret-0001"
@@ -424,3 +436,140 @@ def test_call_records_never_hold_a_secret_a_token_or_the_message(emulator: Emula
     assert any(r.path == f"/api/{SESSION}/check-number-status/<phone>" for r in records)
     failed = [r for r in records if r.outcome != "ok"]
     assert failed and all(r.error for r in failed)
+
+
+# -- received media -------------------------------------------------------------------------
+
+
+def media_webhook(emulator: Emulator, sink: WebhookSink, data: bytes, **kwargs: Any
+                  ) -> InboundMessage:
+    """A customer's file, as the webhook Ponte receives parses it."""
+    drive(emulator, lambda c: c.start_session(sink.url))
+    emulator.receive_media(CUSTOMER, data, session=SESSION, **kwargs)
+    assert emulator.wait_for_webhooks()
+    message = wppconnect.parse(sink.bodies[-1])[-1]
+    assert isinstance(message, InboundMessage)
+    return message
+
+
+def reference_of(message: InboundMessage) -> MediaReference:
+    """What the download queue knows of a stored message, as it builds the reference."""
+    assert message.media is not None
+    return MediaReference(engine_message_id=message.engine_message_id,
+                          engine_reference=message.media.engine_reference,
+                          mimetype=message.media.mimetype,
+                          chat_wa_id=message.chat.wa_user or "", from_me=message.from_me)
+
+
+@pytest.fixture
+def by_reference() -> Any:
+    """A server with autoDownload off: webhooks name the file, the route serves it."""
+    with Emulator(secrets=[SECRET], logged_in=True, auto_download=False) as running:
+        yield running
+
+
+def test_a_voice_note_the_webhook_named_downloads_byte_for_byte(
+        by_reference: Emulator, webhook_sink: WebhookSink) -> None:
+    voice = sample_ogg_opus(3.0)
+    message = media_webhook(by_reference, webhook_sink, voice, kind="voice")
+    assert message.media.inline_base64 is None and message.media.duration == 3.0
+    records: list[CallRecord] = []
+    got = drive(by_reference, lambda c: c.download_media(reference_of(message)),
+                records=records)
+    assert got.data == voice and got.mimetype == "audio/ogg; codecs=opus"
+    request = [r for r in by_reference.requests if r.operation == "download_media"][0]
+    assert request.json == {"messageId": message.media.engine_reference}
+    assert [(r.path, r.outcome) for r in records][-1] == (f"/api/{SESSION}/download-media", "ok")
+
+
+def test_without_the_key_it_is_rebuilt_from_the_chat(by_reference: Emulator,
+                                                    webhook_sink: WebhookSink) -> None:
+    photo = sample_png("rebuilt")
+    message = media_webhook(by_reference, webhook_sink, photo, kind="image")
+    for chat in (CUSTOMER, f"{CUSTOMER}@c.us", f"{CUSTOMER}@s.whatsapp.net"):
+        reference = MediaReference(message.engine_message_id, None, chat_wa_id=chat)
+        assert drive(by_reference, lambda c, r=reference: c.download_media(r)).data == photo
+
+
+def test_a_file_whatsapp_dropped_is_gone_not_worth_retrying(
+        by_reference: Emulator, webhook_sink: WebhookSink) -> None:
+    message = media_webhook(by_reference, webhook_sink, sample_pdf(), kind="document",
+                            filename="pedido.pdf")
+    by_reference.expire_media(message.engine_message_id)
+    error = failure(by_reference, lambda c: c.download_media(reference_of(message)))
+    assert (error.kind, error.status_code) == ("media_gone", 400)
+    assert not (error.transient or error.auth or error.outcome_unknown)
+
+
+def test_download_failures_that_pass_are_transient(by_reference: Emulator,
+                                                   webhook_sink: WebhookSink) -> None:
+    message = media_webhook(by_reference, webhook_sink, sample_png(), kind="image")
+    reference = reference_of(message)
+    by_reference.fail_next("download_media", status=500)
+    engine = failure(by_reference, lambda c: c.download_media(reference))
+    assert engine.transient and engine.kind == "engine_failure"
+    by_reference.hang_next("download_media", seconds=2)
+    slow = failure(by_reference, lambda c: c.download_media(reference), timeout=HANG)
+    # Nothing changes on a download: no answer is only worth trying again.
+    assert slow.transient and not slow.outcome_unknown and slow.kind == "no_answer"
+    by_reference.set_state("CLOSED", SESSION)
+    closed = failure(by_reference, lambda c: c.download_media(reference))
+    assert closed.transient and closed.kind == "not_connected"
+
+
+def test_a_file_past_the_limit_is_refused_without_reading_it_whole(
+        by_reference: Emulator, webhook_sink: WebhookSink) -> None:
+    big = os.urandom(600_000)
+    message = media_webhook(by_reference, webhook_sink, big, kind="document",
+                            mimetype="application/zip")
+    records: list[CallRecord] = []
+    error = failure(by_reference, lambda c: c.download_media(reference_of(message),
+                                                             max_bytes=100_000),
+                    records=records)
+    assert isinstance(error, MediaTooLarge)
+    assert (error.kind, error.limit) == ("refused", 100_000)
+    assert error.detail.startswith("too large") and not error.transient
+    # The answer (800 KB of base64) was given up a little past the limit's worth of it.
+    assert records[-1].outcome == "too_large"
+    # A file just over the limit, whose answer fits the envelope, is refused all the same.
+    small = failure(by_reference, lambda c: c.download_media(reference_of(message),
+                                                             max_bytes=len(big) - 1))
+    assert isinstance(small, MediaTooLarge)
+    fits = drive(by_reference, lambda c: c.download_media(reference_of(message),
+                                                          max_bytes=len(big)))
+    assert fits.data == big
+
+
+def test_a_body_that_carried_the_file_keeps_none_once_scrubbed(
+        emulator: Emulator, webhook_sink: WebhookSink) -> None:
+    with Emulator(secrets=[SECRET], logged_in=True) as auto:
+        photo = sample_png("inline")
+        message = media_webhook(auto, webhook_sink, photo, kind="image")
+        assert base64.b64decode(message.media.inline_base64) == photo
+        body = webhook_sink.bodies[-1]
+        adapter = adapter_for("wppconnect")
+        assert adapter.scrub_media(body) is True
+        assert base64.b64encode(photo).decode() not in json.dumps(body)
+        again = wppconnect.parse(body)[-1]
+        assert again.media.inline_base64 is None
+        assert again.media.engine_reference == message.media.engine_reference
+        assert adapter.scrub_media(body) is False
+
+
+@pytest.mark.parametrize("media,voice", [
+    (OutboundMedia("audio", "musica.mp3", "audio/mpeg", data=b"ID3\x04 song"), False),
+    (OutboundMedia("video", "video.mp4", "video/mp4", data=b"\x00\x00\x00\x18ftypmp42",
+                   caption="olha"), False),
+    (OutboundMedia("sticker", "s.webp", "image/webp", data=b"RIFF\x00\x00\x00\x00WEBPVP8 "),
+     False),
+    (OutboundMedia("document", "foto.png", "image/png", data=sample_png("doc")), False),
+    (OutboundMedia("voice", "voz.ogg", "audio/ogg; codecs=opus", data=sample_ogg_opus(1.0)),
+     True),
+])
+def test_each_kind_reaches_whatsapp_as_that_kind_with_its_bytes(
+        emulator: Emulator, media: OutboundMedia, voice: bool) -> None:
+    sent = drive(emulator, lambda c: c.send_media(CUSTOMER, media))
+    [received] = emulator.media_sends
+    assert (received.kind, received.voice, received.data) == (media.kind, voice, media.data)
+    assert received.caption == media.caption and received.to == CUSTOMER
+    assert received.engine_message_id == sent.engine_message_id

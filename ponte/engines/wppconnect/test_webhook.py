@@ -17,11 +17,14 @@ from ponte.engines.events import (
     IdentityLink,
     Ignored,
     InboundMessage,
+    Location,
     Revoked,
     SessionUpdate,
+    SharedContact,
     StatusUpdate,
     UnknownPayload,
 )
+from ponte.engines.wppconnect import webhook as wppconnect_webhook
 from tests.support import fixtures_dir
 
 FIXTURES = fixtures_dir()
@@ -63,7 +66,11 @@ EXPECTED = {
     "onmessage-group-text-quoted.json": ["message"],
     "onmessage-image-group.json": ["message"],
     "onmessage-lid.json": ["message"],
+    "onmessage-location.json": ["message"],
+    "onmessage-multi-vcard.json": ["message"],
+    "onmessage-ptt.json": ["message"],
     "onmessage-text.json": ["message"],
+    "onmessage-vcard.json": ["message"],
     "onparticipantschanged.json": ["ignored"],
     "onpollresponse.json": ["ignored"],
     "onpresencechanged.json": ["ignored"],
@@ -555,3 +562,73 @@ def test_mangled_fixtures_raise_nothing_but_unknown_payload(base, dropped, repla
         body.pop(key, None)
     body.update(replaced)
     _only_unknown_payload(wppconnect.parse, body)
+
+
+# -- places, cards, voice notes --------------------------------------------------------
+
+
+def test_a_shared_location_is_a_place_with_its_name_and_address():
+    message = only(wppconnect.parse(load("onmessage-location.json")), InboundMessage)
+    assert message.kind == "location" and message.media is None
+    assert message.location == Location(
+        latitude=-23.5613, longitude=-46.6565, name="Loja Paulista",
+        address="Av. Paulista, 1000 - Bela Vista, São Paulo - SP")
+    assert message.text.startswith("-23.5613,-46.6565 Loja Paulista")
+
+
+def test_a_location_with_only_a_label_or_no_coordinates():
+    body = load("onmessage-location.json") | {"loc": "Centro"}
+    place = only(wppconnect.parse(body), InboundMessage).location
+    assert (place.name, place.address) == ("Centro", "")
+    body = load("onmessage-location.json") | {"lat": None}
+    assert only(wppconnect.parse(body), InboundMessage).location is None
+
+
+def test_a_contact_card_gives_its_name_and_number_as_written():
+    message = only(wppconnect.parse(load("onmessage-vcard.json")), InboundMessage)
+    assert (message.kind, message.text) == ("contact", "João Exemplo")
+    assert message.shared_contacts == [
+        SharedContact(name="João Exemplo", phones=["+55 48 99999-0002"])]
+
+
+def test_several_cards_keep_every_number_each_one_lists():
+    message = only(wppconnect.parse(load("onmessage-multi-vcard.json")), InboundMessage)
+    assert [(c.name, c.phones) for c in message.shared_contacts] == [
+        ("João Exemplo", ["+55 48 99999-0002"]),
+        ("Ana Loja", ["+55 11 97777-0003", "(11) 3333-0004"])]
+
+
+def test_a_card_line_without_a_written_number_falls_back_to_its_whatsapp_id():
+    card = "BEGIN:VCARD\nVERSION:3.0\nFN:Sem Número\nTEL;waid=5548999990099:\nEND:VCARD"
+    body = load("onmessage-vcard.json") | {"body": card, "vcardFormattedName": ""}
+    [contact] = only(wppconnect.parse(body), InboundMessage).shared_contacts
+    assert (contact.name, contact.phones) == ("Sem Número", ["+5548999990099"])
+
+
+def test_a_voice_note_with_auto_download_carries_the_file_and_its_length():
+    body = load("onmessage-ptt.json")
+    message = only(wppconnect.parse(body), InboundMessage)
+    assert (message.kind, message.media.mimetype, message.media.duration) == (
+        "voice", "audio/ogg; codecs=opus", 4.0)
+    assert base64.b64decode(message.media.inline_base64)[:4] == b"OggS"
+    assert message.media.engine_reference == body["id"]
+    assert "duration" in message.media.facts() and "inline_base64" not in message.media.facts()
+
+
+@pytest.mark.parametrize(("raw", "seconds"), [("4", 4.0), (7, 7.0), (2.5, 2.5), ("x", None),
+                                              (-1, None), (True, None), (None, None)])
+def test_a_duration_is_read_whichever_way_it_is_written(raw, seconds):
+    body = load("onmessage-ptt.json") | {"duration": raw}
+    assert only(wppconnect.parse(body), InboundMessage).media.duration == seconds
+
+
+def test_a_kept_body_loses_the_file_but_keeps_what_finds_it_again():
+    body = load("onmessage-ptt.json")
+    assert wppconnect_webhook.scrub_media(body) is True
+    assert (body["body"], body["content"]) == ("", "")
+    message = only(wppconnect.parse(body), InboundMessage)
+    assert message.media.inline_base64 is None
+    assert message.media.engine_reference == body["id"] and message.media.duration == 4.0
+    assert wppconnect_webhook.scrub_media(body) is False
+    text = load("onmessage-text.json")
+    assert wppconnect_webhook.scrub_media(text) is False and text["body"]
