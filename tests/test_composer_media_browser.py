@@ -61,8 +61,9 @@ def chat_with(shop, page, name: str) -> str:
     return wa_user
 
 
-def delivered_to(shop, wa_user: str) -> list[dict]:
-    return [d for d in shop.emulator.delivered if d["to"] == wa_user]
+def delivered_to(shop, wa_user: str) -> list:
+    """The files that reached this customer through the engine (`MediaSend`s)."""
+    return [sent for sent in shop.emulator.media_sends if sent.to == wa_user]
 
 
 def hand_over(page, how: str, data: bytes, name: str, mimetype: str) -> None:
@@ -113,8 +114,8 @@ def test_an_attached_photo_goes_once_with_its_caption_and_only_on_send(shop, pag
     mine.locator(".tick.sent").wait_for(timeout=15_000)
     assert preview.is_hidden()
     [sent] = delivered_to(shop, wa_user)
-    assert (sent["kind"], sent["caption"]) == ("image", "Chegou a coleção de inverno!")
-    assert base64.b64decode(sent["base64"]) == photo
+    assert (sent.kind, sent.caption) == ("image", "Chegou a coleção de inverno!")
+    assert sent.data == photo
     assert page.locator("#composer textarea").input_value() == ""
     page.wait_for_timeout(500)
     assert len(delivered_to(shop, wa_user)) == 1
@@ -140,7 +141,8 @@ def test_a_pasted_picture_waits_in_the_preview_and_cancel_sends_nothing(shop, pa
     page.locator("#history .msg.out", has_text="o print do pedido").locator(
         ".tick.sent").wait_for(timeout=15_000)
     [sent] = delivered_to(shop, wa_user)
-    assert (sent["kind"], sent["caption"]) == ("image", "o print do pedido")
+    assert (sent.kind, sent.caption, sent.data) == ("image", "o print do pedido",
+                                                    media_samples.png())
 
 
 def test_a_document_dropped_on_the_chat_goes_with_its_name(shop, page):
@@ -165,8 +167,7 @@ def test_a_document_dropped_on_the_chat_goes_with_its_name(shop, page):
 
     page.locator("#history .msg.out").locator(".tick.sent").wait_for(timeout=15_000)
     [sent] = delivered_to(shop, wa_user)
-    assert (sent["kind"], sent["filename"]) == ("document", "Boleto junho.pdf")
-    assert base64.b64decode(sent["base64"]) == invoice
+    assert (sent.kind, sent.filename, sent.data) == ("document", "Boleto junho.pdf", invoice)
 
 
 def test_a_refused_file_says_why_and_stays_in_the_preview(shop, page):
@@ -205,10 +206,9 @@ def test_a_recorded_voice_note_reaches_the_engine_as_a_voice_message(shop, page)
 
     page.locator("#history .msg.out").locator(".tick.sent").wait_for(timeout=15_000)
     [sent] = delivered_to(shop, wa_user)
-    assert sent["kind"] == "voice"
-    voice = base64.b64decode(sent["base64"])
-    assert voice[:4] == b"OggS", "Chromium's WebM rewrapped as the Ogg/Opus WhatsApp plays"
-    info = OggOpus(io.BytesIO(voice)).info
+    assert (sent.kind, sent.voice) == ("voice", True)
+    assert sent.data[:4] == b"OggS", "Chromium's WebM rewrapped as the Ogg/Opus WhatsApp plays"
+    info = OggOpus(io.BytesIO(sent.data)).info
     assert info.channels == 1 and 1.5 < info.length < 10
 
 

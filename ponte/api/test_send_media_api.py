@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 
-from ponte.conversations.models import Message
+from ponte.conversations.models import Conversation, Message
 from ponte.media.models import MediaFile
 from ponte.test_asgi import asgi_answers
 from tests import media_samples
@@ -106,7 +106,7 @@ def test_a_refused_file_is_a_422_saying_why_in_portuguese(make_tenant, fields, e
     body = response.json()
     assert body["error"] == error
     assert isinstance(body["detail"], str) and body["detail"].endswith(".")
-    assert not Message.objects.exists()
+    assert not Message.objects.exists() and not Conversation.objects.exists()
 
 
 @override_settings(PONTE_MEDIA_MAX_BYTES_IMAGE=10_000)
@@ -120,6 +120,7 @@ def test_a_photo_over_its_kinds_limit_is_a_413(make_tenant):
     assert response.json()["error"] == "too_large"
     assert "grande demais" in response.json()["detail"]
     assert not Message.objects.exists()
+    assert not Conversation.objects.exists(), "a refused file leaves no empty chat"
 
 
 def test_base64_that_is_not_base64_is_a_422(make_tenant):

@@ -21,7 +21,7 @@ from ponte.conversations.sender import sending
 from ponte.conversations.storing import bump_conversation, publish_message_changed
 from ponte.errors import Refused
 from ponte.identity import canonicalize
-from ponte.media.storing import Incoming, MediaRefused, do_store_bytes
+from ponte.media.storing import Incoming, MediaRefused, check_bytes, do_store_bytes
 from ponte.personal_data import sending_refused
 from ponte.text import is_storable
 
@@ -53,7 +53,8 @@ def check_send_media(org: Organization, attachment: Attachment, *, caption: str 
                      ) -> tuple[Conversation, Outgoing]:
     """The conversation a file goes to and what it goes as (kind, bytes, name).
 
-    The recipient is checked before the bytes, so a file for nobody is never read twice.
+    Every check of the file, the storage's included, runs before the recipient's, which
+    may start a conversation: a refused file leaves no empty chat behind.
     """
     if len(caption) > MAX_CAPTION:
         raise SendRejected("caption_too_long", _("O WhatsApp aceita legendas de até "
@@ -62,11 +63,15 @@ def check_send_media(org: Organization, attachment: Attachment, *, caption: str 
     if not is_storable(caption):
         raise SendRejected("invalid_caption", _("A legenda tem caracteres inválidos que não "
                                                 "podem ser enviados."), status=422)
-    chat = check_recipient(org, to=to, conversation_id=conversation_id)
     try:
-        return chat, outgoing(attachment, caption)
+        media = outgoing(attachment, caption)
     except AttachmentRefused as exc:
         raise SendRejected(exc.code, str(exc.detail), exc.status) from exc
+    try:
+        check_bytes(Incoming(media.data, media.kind, media.mimetype))
+    except MediaRefused as exc:
+        raise _refused(exc, media.kind) from exc
+    return check_recipient(org, to=to, conversation_id=conversation_id), media
 
 
 def check_recipient(org: Organization, *, to: str | None = None,
@@ -114,14 +119,13 @@ def do_queue_media(chat: Conversation, media: Outgoing, *, caption: str = "",
     """Store the file (once per content) and queue it; the sender reads it back to send.
 
     The file is stored before the message's transaction, as the storage wants (a file
-    no message came to use is swept later). Raises SendRejected when the storage's checks
-    refuse the bytes: `too_large` (413), `type_mismatch`, `empty` or `unreadable` (422).
+    no message came to use is swept later). Raises SendRejected if the storage refuses the
+    bytes after all (`check_send_media` ran its checks; a limit lowered meanwhile).
     """
     try:
         stored = do_store_bytes(chat.org_id, Incoming(media.data, media.kind, media.mimetype))
     except MediaRefused as exc:
-        raise SendRejected(exc.problem, refusal_detail(exc.problem, media.kind),
-                           status=413 if exc.problem == "too_large" else 422) from exc
+        raise _refused(exc, media.kind) from exc
     facts = {"mimetype": stored.mimetype, "filename": media.filename, "size": stored.size,
              "state": "stored"}
     if stored.duration is not None:
@@ -153,10 +157,11 @@ REFUSALS = {
 }
 
 
-def refusal_detail(problem: str, kind: str) -> str:
-    """Why the storage kept a file out, for a person (the API's detail, the composer's)."""
-    words = REFUSALS.get(problem, _("O arquivo foi recusado."))
-    return str(words) % {"kind": KIND_NAMES.get(kind, kind)}
+def _refused(exc: MediaRefused, kind: str) -> SendRejected:
+    """Why the storage keeps a file out, for a person (the API's detail, the composer's)."""
+    words = REFUSALS.get(exc.problem, _("O arquivo foi recusado."))
+    return SendRejected(exc.problem, str(words) % {"kind": KIND_NAMES.get(kind, kind)},
+                        status=413 if exc.problem == "too_large" else 422)
 
 
 def do_retry_message(message: Message) -> Message:

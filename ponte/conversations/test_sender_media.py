@@ -1,13 +1,14 @@
 """Files go out with the same guarantees as text, on every engine: once each, retried,
 reconciled, and a voice note as a voice note."""
 
-import base64
+import io
 
 import pytest
 from django.core.files.storage import storages
 from django.test import override_settings
+from mutagen.oggopus import OggOpus
 
-from emulators import cloudapi, evolution, wppconnect
+from emulators import cloudapi, evolution
 from ponte.conversations.attachments import Attachment
 from ponte.conversations.models import Message
 from ponte.conversations.outbound import check_send_media, do_queue_media
@@ -29,15 +30,6 @@ def photo() -> Attachment:
     return Attachment(media_samples.jpeg(), "vitrine.jpg", "image/jpeg")
 
 
-def sent_bytes(emulator, delivered: dict) -> bytes | None:
-    """The file as the engine received it (each emulator keeps it its own way)."""
-    if isinstance(emulator, cloudapi.Emulator):
-        return emulator.uploads[delivered["media"]["id"]]["data"] \
-            if hasattr(emulator, "uploads") else None
-    source = delivered.get("base64") or delivered.get("source") or ""
-    return base64.b64decode(source) if source else None
-
-
 @override_settings(**FAST)
 def test_a_photo_reaches_whatsapp_once_with_its_caption(shop):  # noqa: F811
     org, emulator = shop
@@ -45,14 +37,10 @@ def test_a_photo_reaches_whatsapp_once_with_its_caption(shop):  # noqa: F811
     message = settle(org, photo(), "Chegou a coleção nova!")
 
     assert message.status == "sent" and message.kind == "image"
-    assert len(emulator.delivered) == 1
-    delivered = emulator.delivered[0]
-    assert message.engine_message_id == delivered["engine_message_id"]
-    caption = delivered.get("caption") or (delivered.get("media") or {}).get("caption")
-    assert caption == "Chegou a coleção nova!"
-    if isinstance(emulator, wppconnect.Emulator):
-        assert delivered["kind"] == "image"
-        assert base64.b64decode(delivered["base64"]) == media_samples.jpeg()
+    [sent] = emulator.media_sends
+    assert (sent.kind, sent.caption, sent.voice) == ("image", "Chegou a coleção nova!", False)
+    assert sent.data == media_samples.jpeg()
+    assert message.engine_message_id == sent.engine_message_id
 
 
 @override_settings(**FAST)
@@ -64,7 +52,7 @@ def test_504_twice_then_success_sends_the_file_once(shop):  # noqa: F811
                                      "application/pdf"), "Segue o boleto")
 
     assert (message.status, message.attempts, message.kind) == ("sent", 3, "document")
-    assert len(emulator.delivered) == 1
+    assert len(emulator.media_sends) == 1
 
 
 @override_settings(**FAST)
@@ -96,13 +84,22 @@ def test_a_recorded_voice_note_goes_as_a_voice_message(shop):  # noqa: F811
 
     assert (message.status, message.kind) == ("sent", "voice")
     assert message.file.mimetype == "audio/ogg"
-    delivered = emulator.delivered[0]
-    if isinstance(emulator, cloudapi.Emulator):
-        assert delivered["type"] == "audio"
-    else:
-        assert delivered["kind"] == "voice"
-    if isinstance(emulator, wppconnect.Emulator):
-        assert base64.b64decode(delivered["base64"])[:4] == b"OggS"
+    [sent] = emulator.media_sends
+    assert (sent.kind, sent.voice) == ("voice", True)
+    assert sent.data[:4] == b"OggS" and OggOpus(io.BytesIO(sent.data)).info.length > 1.5
+
+
+@override_settings(**FAST)
+def test_a_document_keeps_its_name_and_a_video_goes_as_video(shop):  # noqa: F811
+    org, emulator = shop
+
+    settle(org, Attachment(media_samples.pdf(), "Boleto junho.pdf", "application/pdf"))
+    settle(org, Attachment(media_samples.mp4(), "provador.mp4", "video/mp4"), "no provador")
+
+    document, video = emulator.media_sends
+    assert (document.kind, document.filename) == ("document", "Boleto junho.pdf")
+    assert (video.kind, video.caption) == ("video", "no provador")
+    assert video.data == media_samples.mp4()
 
 
 @override_settings(**FAST)
