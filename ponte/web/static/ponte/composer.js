@@ -243,6 +243,8 @@
   // A picture copied to the clipboard, pasted anywhere in the open chat.
   document.addEventListener("paste", (event) => {
     if (!composer() || !event.clipboardData) return;
+    const inChat = event.target.closest && event.target.closest("#chat");
+    if (!inChat && event.target !== document.body) return;  // the inbox's search box, say
     const files = filesOf(event.clipboardData.files.length ? event.clipboardData.files
       : event.clipboardData.items);
     if (attachFirst(files)) event.preventDefault();
