@@ -259,6 +259,11 @@ PONTE_MEDIA_MAX_BYTES_AUDIO = int(os.environ.get("PONTE_MEDIA_MAX_BYTES_AUDIO", 
 PONTE_MEDIA_MAX_BYTES_VIDEO = int(os.environ.get("PONTE_MEDIA_MAX_BYTES_VIDEO", 16 * MIB))
 PONTE_MEDIA_MAX_BYTES_DOCUMENT = int(os.environ.get("PONTE_MEDIA_MAX_BYTES_DOCUMENT", 100 * MIB))
 PONTE_MEDIA_MAX_BYTES_STICKER = int(os.environ.get("PONTE_MEDIA_MAX_BYTES_STICKER", 1 * MIB))
+# A file sent through the API or the composer may be as big as the largest kind allows, in
+# base64 (JSON) plus the form around it; the webhook's cap is for engines' bodies.
+PONTE_MAX_UPLOAD_BYTES = int(os.environ.get("PONTE_MAX_UPLOAD_BYTES", max(
+    PONTE_MEDIA_MAX_BYTES_IMAGE, PONTE_MEDIA_MAX_BYTES_AUDIO, PONTE_MEDIA_MAX_BYTES_VIDEO,
+    PONTE_MEDIA_MAX_BYTES_DOCUMENT) * 4 // 3 + 64 * 1024))
 # A picture's canvas above this is refused before decoding (a decompression bomb).
 PONTE_MEDIA_MAX_PIXELS = int(os.environ.get("PONTE_MEDIA_MAX_PIXELS", 50_000_000))
 # Fetching a received file: tries of a transient failure, the first retry's delay (doubling).

@@ -1,7 +1,6 @@
 """The demo's simulated engine stands in for a phone, also after a reset total; its shop's
 leads are scored for real."""
 
-import time
 from datetime import timedelta
 
 import mutagen
@@ -73,10 +72,8 @@ def test_the_demo_leads_are_scored_by_the_scorer_from_their_chats_a_moment_after
     assert "disse que vai pensar" in leads["Bruno Lima"].reasons
 
 
-def test_the_demo_erp_is_seeded_fast_and_its_customers_show_beside_their_chats(client):
-    started = time.monotonic()
+def test_the_demo_erp_is_seeded_and_its_customers_show_beside_their_chats(client):
     credentials = demo.seed()
-    assert time.monotonic() - started < 4  # 2 s on a quiet machine; slack for a busy one
     org = Organization.objects.get(name=demo.DEMO_ORG)
     assert Customer.objects.for_org(org).count() > 300
     assert Sale.objects.for_org(org).count() > 500

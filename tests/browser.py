@@ -10,11 +10,16 @@ CHROMIUM_ARGS = [
 ]
 
 
+# A microphone that plays a beep, granted without asking: for recording voice notes.
+FAKE_MICROPHONE = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+
+
 @contextmanager
-def chromium(executable_path: str):
+def chromium(executable_path: str, extra_args: list[str] | None = None):
     with sync_playwright() as playwright:
         browser: Browser = playwright.chromium.launch(executable_path=executable_path,
-                                                      headless=True, args=CHROMIUM_ARGS)
+                                                      headless=True,
+                                                      args=CHROMIUM_ARGS + (extra_args or []))
         try:
             yield browser
         finally:

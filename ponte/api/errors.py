@@ -9,7 +9,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ponte.api.cursors import BadCursor
 from ponte.errors import Refused
 
-HTTP_CODES = {400: "bad_request", 404: "not_found", 409: "conflict", 502: "engine_error"}
+HTTP_CODES = {400: "bad_request", 404: "not_found", 409: "conflict", 413: "too_large",
+              502: "engine_error"}
 
 
 def field_errors(errors: Iterable[dict]) -> list[dict[str, str]]:

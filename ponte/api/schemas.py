@@ -135,10 +135,60 @@ class ValidationErrorOut(Schema):
     detail: list[FieldErrorOut] = Field(description="One entry per field that failed.")
 
 
+RECIPIENT_TO = "The phone to write to, in any form (or give `conversation_id`)."
+RECIPIENT_CHAT = "The conversation to write in (or give `to`)."
+CAPTION = ("Shown under a photo, video or document (up to 1024 characters); audio and voice "
+           "notes take none.")
+VOICE = ("Send Opus audio (Ogg, or WebM as browsers record it, rewrapped to Ogg without "
+         "re-encoding) as a WhatsApp voice note instead of an audio file.")
+
+
 class SendIn(Schema):
-    to: str | None = None
-    conversation_id: int | None = None
+    """A text message."""
+
+    to: str | None = Field(None, description=RECIPIENT_TO)
+    conversation_id: int | None = Field(None, description=RECIPIENT_CHAT)
     text: str
+
+
+class MediaIn(Schema):
+    base64: str = Field(description=(
+        "The file's bytes in base64; a `data:<type>;base64,` prefix is allowed."))
+    filename: str = Field("", description="The name the customer sees on a document.")
+    mimetype: str = Field("", description=(
+        "What the file is; the bytes are checked against it and a file that is not what it "
+        "says is refused."))
+
+
+class SendMediaIn(Schema):
+    """A file, as JSON: its bytes in base64."""
+
+    to: str | None = Field(None, description=RECIPIENT_TO)
+    conversation_id: int | None = Field(None, description=RECIPIENT_CHAT)
+    media: MediaIn
+    caption: str = Field("", description=CAPTION)
+    voice: bool = Field(False, description=VOICE)
+
+
+class SendFileForm(Schema):
+    """A file, as a multipart upload (`curl -F file=@foto.jpg`)."""
+
+    file: bytes = Field(description=(
+        "The file. Its kind comes from its bytes: JPEG and PNG go as photos, MP4 and 3GPP "
+        "as videos, MP3, AAC, AMR, M4A and Ogg/Opus as audio; anything else as a document."))
+    to: str | None = Field(None, description=RECIPIENT_TO)
+    conversation_id: int | None = Field(None, description=RECIPIENT_CHAT)
+    caption: str = Field("", description=CAPTION)
+    voice: bool = Field(False, description=VOICE)
+
+
+class InvalidFileOrFieldsOut(Schema):
+    error: str = Field(description=(
+        "A file refused: `empty`, `type_mismatch` (the bytes are not what their kind "
+        "needs), `unreadable`, `voice_not_opus`, `caption_not_allowed`, `caption_too_long`, "
+        "`invalid_caption` or `invalid_base64` (then `detail` says why, for a person); or "
+        "`invalid` (then `detail` lists each field that failed)."))
+    detail: str | list[FieldErrorOut]
 
 
 class InstanceOut(Schema):

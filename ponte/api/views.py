@@ -7,7 +7,7 @@ from ninja import Query, Status
 from ninja.errors import HttpError
 
 from ponte.accounts.models import Instance
-from ponte.api import ai_settings, cursors, erp, errors, leads, privacy, recall, schemas
+from ponte.api import ai_settings, cursors, erp, errors, leads, privacy, recall, schemas, sending
 from ponte.api.auth import ApiKeyAuth
 from ponte.api.call_log import diagnostic_item
 from ponte.api.media import media_out
@@ -17,7 +17,9 @@ from ponte.api.paging import page as _page
 from ponte.conversations import queries
 from ponte.conversations.models import Conversation, Message
 from ponte.conversations.outbound import (
+    check_send_media,
     check_send_message,
+    do_queue_media,
     do_queue_message,
     do_retry_message,
 )
@@ -135,12 +137,22 @@ def list_messages(request: HttpRequest, conversation_id: int, before: str | None
     return {"items": [_message_out(m) for m in page], "next_before": next_before}
 
 
-@api.post("/messages", response=answers({202: schemas.MessageOut}, 400, 404, 409))
-def send_message(request: HttpRequest, payload: schemas.SendIn):
-    """Queue a text message; it is returned at once as `pending` and sent by the worker."""
-    chat = check_send_message(request.auth, text=payload.text, to=payload.to,
-                              conversation_id=payload.conversation_id)
-    return Status(202, _message_out(do_queue_message(chat, payload.text)))
+@api.post("/messages", response={**answers({202: schemas.MessageOut}, 400, 404, 409, 413),
+                                   422: schemas.InvalidFileOrFieldsOut},
+          openapi_extra=sending.BODY)
+def send_message(request: HttpRequest):
+    """Queue a message to `to` (a phone) or into `conversation_id`: a text (JSON `text`), or
+    a file, uploaded as multipart (`file`) or as JSON (`media.base64`), with a `caption`.
+    It is returned at once as `pending` and sent by the worker, retried like any message.
+    A file over its kind's size limit gets 413; one that fails the checks, 422."""
+    send = sending.read_send(request)
+    if isinstance(send, schemas.SendIn):
+        chat = check_send_message(request.auth, text=send.text, to=send.to,
+                                  conversation_id=send.conversation_id)
+        return Status(202, _message_out(do_queue_message(chat, send.text)))
+    chat, media = check_send_media(request.auth, send.attachment, caption=send.caption,
+                                   to=send.to, conversation_id=send.conversation_id)
+    return Status(202, _message_out(do_queue_media(chat, media, caption=send.caption)))
 
 
 @api.post("/messages/{message_id}/retry", response=answers({202: schemas.MessageOut}, 404, 409))

@@ -23,6 +23,8 @@ class SendFailure(models.TextChoices):
         "o motor não confirmou o envio; ela pode ter chegado, confira no celular antes de "
         "tentar de novo")
     EXPIRED = "expired", _("o prazo para enviar acabou")
+    FILE_MISSING = "file_missing", _("o arquivo não está mais guardado no Ponte")
+    STORAGE = "storage", _("o armazenamento de arquivos não respondeu")
 
 
 class NotOnWhatsApp(EngineError):
@@ -32,10 +34,28 @@ class NotOnWhatsApp(EngineError):
         super().__init__("this number is not on WhatsApp", kind="not_on_whatsapp")
 
 
+class FileMissing(EngineError):
+    """The file to send is no longer stored (erased since it was queued): no retry helps."""
+
+    def __init__(self) -> None:
+        super().__init__("the file to send is no longer stored", kind="file_missing")
+
+
+class StorageDown(EngineError):
+    """The media storage (a folder, S3) failed to give the file back: worth another try."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, transient=True, kind="storage")
+
+
 def failure_of(exc: EngineError) -> SendFailure:
     """The cause an engine's refusal stands for."""
     if exc.kind == "not_on_whatsapp":
         return SendFailure.NOT_ON_WHATSAPP
+    if exc.kind == "file_missing":
+        return SendFailure.FILE_MISSING
+    if exc.kind == "storage":
+        return SendFailure.STORAGE
     if exc.kind == "not_connected":
         return SendFailure.DISCONNECTED
     if exc.auth:

@@ -14,6 +14,7 @@ import random
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -21,12 +22,18 @@ from django.utils import timezone
 from ponte.accounts.models import Instance, SessionState
 from ponte.background import BackgroundLoop
 from ponte.conversations.contacts import do_record_wa_id
-from ponte.conversations.failures import NotOnWhatsApp, SendFailure, failure_of
+from ponte.conversations.failures import (
+    FileMissing,
+    NotOnWhatsApp,
+    SendFailure,
+    StorageDown,
+    failure_of,
+)
 from ponte.conversations.models import Message, MessageStatus
 from ponte.conversations.storing import do_attach_engine_id, publish_message_changed
 from ponte.db import serialized_writes
 from ponte.diagnostics.metrics import SENDS
-from ponte.engines.base import EngineError
+from ponte.engines.base import EngineError, OutboundMedia, RecentMessage
 from ponte.engines.calls import EngineCall, EngineCaller, is_configured, keeps_history
 from ponte.text import clip_error
 
@@ -121,7 +128,7 @@ class Sender:
         return self.caller.call(message.instance, make_call)
 
     def deliver(self, message_id: int) -> None:
-        message = (Message.objects.select_related("instance", "conversation__contact")
+        message = (Message.objects.select_related("instance", "conversation__contact", "file")
                    .filter(pk=message_id).first())
         if message is None or message.status != MessageStatus.PENDING \
                 or message.engine_message_id:
@@ -157,8 +164,13 @@ class Sender:
         return check.wa_id
 
     def send(self, message: Message) -> None:
-        wa_id = self.wa_id_for(message)
-        sent = self.call(message, lambda client: client.send_text(wa_id, message.text))
+        if message.kind == "text":
+            wa_id = self.wa_id_for(message)
+            sent = self.call(message, lambda client: client.send_text(wa_id, message.text))
+        else:
+            media = outbound_media(message)  # a file gone fails before any engine call
+            wa_id = self.wa_id_for(message)
+            sent = self.call(message, lambda client: client.send_media(wa_id, media))
         do_attach_engine_id(message, sent.engine_message_id)
         SENDS.labels("sent").inc()
 
@@ -173,7 +185,7 @@ class Sender:
                 engine_message_id__in=[r.engine_message_id for r in recent],
             ).values_list("engine_message_id", flat=True))
             for candidate in recent:
-                if candidate.from_me and candidate.text == message.text \
+                if candidate.from_me and shows_as(candidate, message) \
                         and candidate.engine_message_id not in known:
                     do_attach_engine_id(message, candidate.engine_message_id)
                     SENDS.labels("reconciled").inc()
@@ -197,7 +209,8 @@ class Sender:
                        reconciling: bool = False) -> None:
         """Spent attempts back off; out of attempts, or refused for good, the message fails."""
         failure = failure_of(exc)
-        retryable = failure not in (SendFailure.REFUSED, SendFailure.NOT_ON_WHATSAPP)
+        retryable = failure not in (SendFailure.REFUSED, SendFailure.NOT_ON_WHATSAPP,
+                                    SendFailure.FILE_MISSING)
         if exc.outcome_unknown and not reconciling:
             do_await_outcome(message, failure, exc.detail)
         elif retryable and message.attempts < settings.PONTE_SEND_MAX_ATTEMPTS:
@@ -206,6 +219,29 @@ class Sender:
         else:
             do_fail_message(message, SendFailure.UNKNOWN_OUTCOME if reconciling else failure,
                             exc.detail)
+
+
+def outbound_media(message: Message) -> OutboundMedia:
+    """The queued file as the engine client sends it, its bytes read back from the storage."""
+    stored = message.file
+    if stored is None:
+        raise FileMissing
+    try:
+        with storages["ponte_media"].open(stored.name, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError as exc:
+        raise FileMissing from exc
+    except Exception as exc:  # each storage backend (a folder, S3) raises its own errors
+        raise StorageDown(f"the media storage failed: {type(exc).__name__}") from exc
+    facts = message.media or {}
+    return OutboundMedia(kind=message.kind, filename=facts.get("filename") or "arquivo",
+                         mimetype=stored.mimetype, data=data, caption=message.caption)
+
+
+def shows_as(candidate: RecentMessage, message: Message) -> bool:
+    """Whether a message of the engine's chat history reads like this queued one: its text,
+    or for a file its caption (what engines list for a media message)."""
+    return candidate.text == (message.text if message.kind == "text" else message.caption)
 
 
 sending = BackgroundLoop("ponte-sender", Sender, period=lambda: POLL_SECONDS)

@@ -5,6 +5,7 @@ Every change here tells the open tabs once it is committed: new messages as
 """
 
 from django.db import connection, transaction
+from django.db.models import Q
 
 from ponte import realtime
 from ponte.accounts.models import Instance
@@ -23,7 +24,8 @@ from ponte.engines.events import InboundMessage, SharedContact
 from ponte.identity import canonicalize
 from ponte.text import clip_error, clip_name
 
-# Message kinds whose file is fetched and stored (`docs/media.md`).
+# Message kinds that carry a file: fetched and stored when received (`docs/media.md`),
+# matched by caption when an engine echoes one Ponte sent.
 FILE_KINDS = frozenset({"image", "audio", "voice", "video", "document", "sticker"})
 
 
@@ -120,24 +122,37 @@ def _claim_echoes(instance: Instance, mine: list[tuple[InboundMessage, int]]) ->
 
     Engines echo what Ponte sent (WPPConnect's self-message, Evolution's send.message);
     when the echo beats the send's answer, or the answer never came, the echo is how
-    the queued message learns its engine id, and no second row is stored.
+    the queued message learns its engine id, and no second row is stored. A text is
+    known by its text; a file by its caption, the same kind first (an engine may file
+    an audio or a GIF under another kind than the one Ponte sent it as).
     """
     if not mine:
         return set()
+    texts = {event.text for event, _ in mine if event.kind == "text"}
+    captions = {event.caption for event, _ in mine if event.kind in FILE_KINDS}
     waiting = list(Message.objects.filter(
+        Q(kind="text", text__in=texts) | (~Q(kind="text") & Q(caption__in=captions)),
         instance=instance, direction=Message.Direction.OUTBOUND, engine_message_id__isnull=True,
         conversation__in={chat_id for _, chat_id in mine},
-        text__in={event.text for event, _ in mine},
     ).order_by("id"))
     claimed: set[str] = set()
     for event, chat_id in mine:
-        match = next((m for m in waiting if m.conversation_id == chat_id and m.text == event.text),
-                     None)
+        match = _echoed(event, [m for m in waiting if m.conversation_id == chat_id])
         if match is not None:
             waiting.remove(match)
             do_attach_engine_id(match, event.engine_message_id)
             claimed.add(event.engine_message_id)
     return claimed
+
+
+def _echoed(event: InboundMessage, waiting: list[Message]) -> Message | None:
+    """The oldest queued message of the chat this echo is the copy of, if any."""
+    if event.kind == "text":
+        return next((m for m in waiting if m.kind == "text" and m.text == event.text), None)
+    if event.kind not in FILE_KINDS:
+        return None  # a reaction, a location: nothing Ponte sends
+    files = [m for m in waiting if m.kind != "text" and m.caption == event.caption]
+    return next((m for m in files if m.kind == event.kind), files[0] if files else None)
 
 
 def do_attach_engine_id(message: Message, engine_message_id: str) -> None:

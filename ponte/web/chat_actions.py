@@ -12,11 +12,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ponte.conversations import queries
 from ponte.conversations.actions import do_assign, do_mark_read
+from ponte.conversations.attachments import Attachment
 from ponte.conversations.models import Conversation, Message
 from ponte.conversations.outbound import (
     MAX_TEXT,
     SendRejected,
+    check_send_media,
     check_send_message,
+    do_queue_media,
     do_queue_message,
     do_retry_message,
 )
@@ -109,7 +112,8 @@ COMPOSER_REFUSALS = {
 def _rejected(request: HttpRequest, exc: SendRejected) -> HttpResponse:
     known = COMPOSER_REFUSALS.get(exc.code)
     detail = str(known) % {"limit": MAX_TEXT} if known else exc.detail
-    return render(request, "web/_composer_error.html", {"detail": detail}, status=422)
+    status = 413 if exc.status == 413 else 422
+    return render(request, "web/_composer_error.html", {"detail": detail}, status=status)
 
 
 @member_required
@@ -147,6 +151,40 @@ def send_to_phone(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         return HttpResponse(status=204, headers={"HX-Location": url})
     return redirect(url)
+
+
+@member_required
+@require_POST
+def send_file(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Queue the file the attendant attached, pasted, dropped or recorded, with its caption;
+    the answer is the message, shown at once as pending, like a text's."""
+    return _send_file(request, conversation_id=conversation_id)
+
+
+@member_required
+@require_POST
+def send_file_to_phone(request: HttpRequest) -> HttpResponse:
+    """A file as the first message of a virtual conversation."""
+    return _send_file(request, to=request.POST.get("phone", ""))
+
+
+def _send_file(request: HttpRequest, **recipient) -> HttpResponse:
+    upload = request.FILES.get("file")
+    if upload is None:
+        return _rejected(request, SendRejected("missing_file", _("Nenhum arquivo foi enviado.")))
+    caption = request.POST.get("caption", "")
+    attachment = Attachment(data=upload.read(), filename=upload.name or "",
+                            mimetype=upload.content_type or "",
+                            voice=request.POST.get("voice") == "1")
+    try:
+        chat, media = check_send_media(request.member.org, attachment, caption=caption,
+                                       **recipient)
+        queued = do_queue_media(chat, media, caption=caption, user=request.user)
+    except SendRejected as exc:
+        return _rejected(request, exc)
+    if "to" in recipient:
+        return HttpResponse(status=204, headers={"HX-Location": reverse("chat", args=[chat.pk])})
+    return render(request, "web/_message.html", {"m": queued}, status=201)
 
 
 @member_required

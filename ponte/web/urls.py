@@ -30,6 +30,8 @@ urlpatterns = [
          name="choose_customer"),
     path("conversations/<int:conversation_id>/erp/", erp_panel.erp_panel, name="erp_panel"),
     path("conversations/<int:conversation_id>/send/", chat_actions.send, name="send"),
+    path("conversations/<int:conversation_id>/send-file/", chat_actions.send_file,
+         name="send_file"),
     path("conversations/<int:conversation_id>/read/", chat_actions.mark_read, name="mark_read"),
     path("conversations/<int:conversation_id>/assign/", chat_actions.assign, name="assign"),
     path("conversations/<int:conversation_id>/hide/", hiding.hide_number, name="hide_number"),
@@ -40,4 +42,5 @@ urlpatterns = [
          name="message-media-thumbnail"),
     path("chat/", views.deep_link, name="deep_link"),
     path("chat/send/", chat_actions.send_to_phone, name="send_to_phone"),
+    path("chat/send-file/", chat_actions.send_file_to_phone, name="send_file_to_phone"),
 ]
