@@ -24,7 +24,7 @@ import urllib.request
 import zlib
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar, Self
@@ -279,6 +279,17 @@ class EngineEmulator(ABC):
         The engine keeps the file for its download route until `expire_media`.
         """
         raise NotImplementedError(f"{self.ENGINE} emulates no media webhooks")
+
+    def receive_location(self, wa_id: str, latitude: float, longitude: float, *,
+                         name: str = "", address: str = "", push_name: str = "Cliente",
+                         session: str | None = None) -> str:
+        """A customer shares a place (a pin, or a named place with its address)."""
+        raise NotImplementedError(f"{self.ENGINE} emulates no location webhooks")
+
+    def receive_contacts(self, wa_id: str, cards: Sequence[tuple[str, Sequence[str]]], *,
+                         push_name: str = "Cliente", session: str | None = None) -> str:
+        """A customer shares contact cards: (name, [phone as written, ...]) each."""
+        raise NotImplementedError(f"{self.ENGINE} emulates no contact webhooks")
 
     def expire_media(self, message_id: str) -> None:
         """The engine no longer has the file of this message: its download answers as gone."""
@@ -748,6 +759,15 @@ def sample_pdf(text: str = "Pedido 4821") -> bytes:
     out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{table}\n"
             "%%EOF\n").encode()
     return bytes(out)
+
+
+def vcard(name: str, phones: Sequence[str]) -> str:
+    """A contact card as WhatsApp writes it: each number with its WhatsApp id (`waid`)."""
+    lines = ["BEGIN:VCARD", "VERSION:3.0", f"N:;{name};;;", f"FN:{name}"]
+    for index, phone in enumerate(phones, start=1):
+        digits = "".join(ch for ch in phone if ch.isdigit())
+        lines += [f"item{index}.TEL;waid={digits}:{phone}", f"item{index}.X-ABLabel:Celular"]
+    return "\n".join([*lines, "END:VCARD"])
 
 
 # What a kind is sent as when nothing in the bytes says otherwise.

@@ -29,7 +29,7 @@ import re
 import secrets
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from email import policy
 from email.parser import BytesParser
@@ -275,6 +275,35 @@ class Emulator(EngineEmulator):
             part["voice"] = kind == "voice"
         if kind_type == "sticker":
             part["animated"] = False
+        value = self._value()
+        value["contacts"] = [{"profile": {"name": push_name}, "wa_id": wa_id}]
+        value["messages"] = [{"from": wa_id, "id": message_id,
+                              "timestamp": str(int(time.time())), "type": kind_type,
+                              kind_type: part}]
+        if self.webhook_url:
+            self._queue_webhook(self.webhook_url, self._envelope(value))
+        return message_id
+
+    def receive_location(self, wa_id: str, latitude: float, longitude: float, *,
+                         name: str = "", address: str = "", push_name: str = "Cliente",
+                         session: str | None = None) -> str:
+        """A shared place, like location.json (a pin has only the coordinates)."""
+        place: dict[str, Any] = {"latitude": latitude, "longitude": longitude}
+        place |= {k: v for k, v in (("name", name), ("address", address)) if v}
+        return self._receive_message(wa_id, "location", place, push_name)
+
+    def receive_contacts(self, wa_id: str, cards: Sequence[tuple[str, Sequence[str]]], *,
+                         push_name: str = "Cliente", session: str | None = None) -> str:
+        """Shared cards, like contacts.json: formatted name, each phone with its wa_id."""
+        listed = [{"name": {"formatted_name": name, "first_name": name.split(" ")[0]},
+                   "phones": [{"phone": phone, "type": "CELL",
+                               "wa_id": "".join(ch for ch in phone if ch.isdigit())}
+                              for phone in phones]}
+                  for name, phones in cards]
+        return self._receive_message(wa_id, "contacts", listed, push_name)
+
+    def _receive_message(self, wa_id: str, kind_type: str, part: Any, push_name: str) -> str:
+        message_id = new_inbound_message_id(wa_id)
         value = self._value()
         value["contacts"] = [{"profile": {"name": push_name}, "wa_id": wa_id}]
         value["messages"] = [{"from": wa_id, "id": message_id,

@@ -37,7 +37,7 @@ import re
 import secrets as token_source
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
@@ -55,6 +55,7 @@ from emulators.base import (
     guess_mimetype,
     media_duration,
     qr_png,
+    vcard,
     whatsapp_id,
 )
 
@@ -275,6 +276,39 @@ class Emulator(EngineEmulator):
                 "message": {"conversation": text}, "messageType": "conversation",
                 "messageTimestamp": int(time.time()), "instanceId": inst.instance_id,
                 "source": "ios",
+            }
+            self._store(inst, record)
+            self._emit(inst, "messages.upsert", record)
+            return record["key"]["id"]
+
+    def receive_location(self, wa_id: str, latitude: float, longitude: float, *,
+                         name: str = "", address: str = "", push_name: str = "Cliente",
+                         session: str | None = None) -> str:
+        """A shared place: `locationMessage` with degrees, and the place's name and address."""
+        place: Json = {"degreesLatitude": latitude, "degreesLongitude": longitude}
+        place |= {k: v for k, v in (("name", name), ("address", address)) if v}
+        return self._receive_message(wa_id, {"locationMessage": place}, push_name, session)
+
+    def receive_contacts(self, wa_id: str, cards: Sequence[tuple[str, Sequence[str]]], *,
+                         push_name: str = "Cliente", session: str | None = None) -> str:
+        """Shared cards: `contactMessage` for one, `contactsArrayMessage` for several."""
+        listed = [{"displayName": name, "vcard": vcard(name, phones)} for name, phones in cards]
+        if len(listed) == 1:
+            return self._receive_message(wa_id, {"contactMessage": listed[0]}, push_name,
+                                         session)
+        array = {"displayName": f"{len(listed)} contatos", "contacts": listed}
+        return self._receive_message(wa_id, {"contactsArrayMessage": array}, push_name, session)
+
+    def _receive_message(self, wa_id: str, message: Json, push_name: str,
+                         session: str | None) -> str:
+        with self._lock:
+            inst = self._instances[session] if session else self._default()
+            record = {
+                "key": {"remoteJid": _digits(wa_id) + JID_SUFFIX, "fromMe": False,
+                        "id": "3A" + _hex(18)},
+                "pushName": push_name, "status": "DELIVERY_ACK", "message": message,
+                "messageType": next(iter(message)), "messageTimestamp": int(time.time()),
+                "instanceId": inst.instance_id, "source": "ios",
             }
             self._store(inst, record)
             self._emit(inst, "messages.upsert", record)

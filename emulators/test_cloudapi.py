@@ -415,3 +415,16 @@ def test_media_sends_record_the_uploaded_bytes_and_the_voice_flag(emulator: Emul
         "audio", False, None, "https://cdn.example/a.mp3")
     # What we uploaded is served back by its id, as Meta does.
     assert get(emulator, get(emulator, f"/v21.0/{media_id}").json()["url"]).content == voice
+
+
+def test_shared_places_and_cards_are_posted_like_the_fixtures(
+        emulator: Emulator, webhook_sink: WebhookSink) -> None:
+    emulator.receive_location("5531987654321", 37.4611978, -122.2164385, name="Facebook HQ",
+                              address="1 Hacker Way, Menlo Park, CA 94025")
+    emulator.receive_contacts("5531987654321", [("Chandler Bing", ["+1 555-555-5555"])])
+    assert emulator.wait_for_webhooks()
+    place, card = (cloudapi.parse(b)[0] for b in webhook_sink.bodies[-2:])
+    fixture_place = load("location.json")["entry"][0]["changes"][0]["value"]["messages"][0]
+    assert place.location == cloudapi.parse(load("location.json"))[0].location
+    assert fixture_place["location"]["name"] == place.location.name
+    assert card.shared_contacts == cloudapi.parse(load("contacts.json"))[0].shared_contacts[:1]

@@ -599,3 +599,20 @@ def test_media_sends_are_recorded_for_every_route(emulator: Emulator) -> None:
     assert [s.data for s in sent] == [photo, pdf, voice, voice, photo, None]
     assert (sent[0].caption, sent[1].filename, sent[5].url) == (
         "a azul", "nota.pdf", "https://cdn.example/v.mp4")
+
+
+def test_shared_places_and_cards_reach_the_webhook_as_upserts(webhook_sink: WebhookSink) -> None:
+    server = hooked(webhook_sink, base64_on=False)
+    try:
+        server.receive_location("5521998765432", -22.97, -43.18, name="Loja")
+        server.receive_contacts("5521998765432", [("Carlos", ["+55 21 98765-0001"])])
+        server.receive_contacts("5521998765432", [("A", ["+55 21 90000-0001"]),
+                                                  ("B", ["+55 21 90000-0002"])])
+        assert server.wait_for_webhooks()
+        place, card, cards = (parse(b)[-1] for b in webhook_sink.bodies[-3:])
+        assert (place.kind, place.location.latitude, place.location.name) == (
+            "location", -22.97, "Loja")
+        assert card.shared_contacts[0].phones == ["+55 21 98765-0001"]
+        assert [c.name for c in cards.shared_contacts] == ["A", "B"]
+    finally:
+        server.stop()

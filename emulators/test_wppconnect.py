@@ -651,3 +651,20 @@ def test_a_data_url_wa_js_cannot_parse_fails_the_send(online: Emulator) -> None:
     answer = http.post("/api/shop/send-voice-base64",
                        json={"phone": "5511988880001", "base64Ptt": spaced})
     assert answer.status_code == 500 and online.media_sends == []
+
+
+def test_shared_places_and_cards_reach_the_webhook_as_the_library_serializes_them(
+        online: Emulator, webhook_sink: WebhookSink) -> None:
+    started(online, webhook_sink)
+    online.receive_location("5511988880001", -23.5613, -46.6565, name="Loja Paulista",
+                            address="Av. Paulista, 1000", session="shop")
+    online.receive_contacts("5511988880001", [("Ana Loja", ["+55 11 97777-0003"])],
+                            session="shop")
+    online.receive_contacts("5511988880001", [("Ana", ["+55 11 97777-0003"]),
+                                              ("Bia", ["+55 11 96666-0004"])], session="shop")
+    assert online.wait_for_webhooks()
+    place, card, cards = (wppconnect.parse(b)[0] for b in webhook_sink.bodies[-3:])
+    assert (place.kind, place.location.name, place.location.address) == (
+        "location", "Loja Paulista", "Av. Paulista, 1000")
+    assert (card.kind, card.shared_contacts[0].phones) == ("contact", ["+55 11 97777-0003"])
+    assert [c.name for c in cards.shared_contacts] == ["Ana", "Bia"]

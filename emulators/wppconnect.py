@@ -52,7 +52,7 @@ import json
 import re
 import secrets as random_tokens
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -69,6 +69,7 @@ from emulators.base import (
     media_duration,
     portrait_png,
     qr_png,
+    vcard,
     whatsapp_id,
 )
 
@@ -388,6 +389,44 @@ class Emulator(EngineEmulator):
             message["mediaKeyTimestamp"] = message["t"]
             self._chats.setdefault(session, {}).setdefault(chat, []).append(message)
             self._keep_media(msg_id, data, mimetype, filename)
+            if client is not None:
+                self._emit(client, "onmessage", dict(message))
+            return msg_id
+
+    def receive_location(self, wa_id: str, latitude: float, longitude: float, *,
+                         name: str = "", address: str = "", push_name: str = "Cliente",
+                         session: str | None = None) -> str:
+        """A shared place: `location` with `lat`, `lng` and `loc` (name, newline, address)."""
+        place = "\n".join(part for part in (name, address) if part)
+        extra = {"lat": latitude, "lng": longitude, "isLive": False}
+        if place:
+            extra["loc"] = place
+        return self._receive_other(wa_id, "location", _THUMBNAIL, extra, push_name, session)
+
+    def receive_contacts(self, wa_id: str, cards: Sequence[tuple[str, Sequence[str]]], *,
+                         push_name: str = "Cliente", session: str | None = None) -> str:
+        """Shared cards: one is a `vcard` (the card in `body`), several a `multi_vcard`."""
+        if len(cards) == 1:
+            name, phones = cards[0]
+            return self._receive_other(wa_id, "vcard", vcard(name, phones),
+                                       {"vcardFormattedName": name}, push_name, session)
+        listed = [{"displayName": name, "vcard": vcard(name, phones)} for name, phones in cards]
+        return self._receive_other(wa_id, "multi_vcard", "", {"vcardList": listed}, push_name,
+                                   session)
+
+    def _receive_other(self, wa_id: str, wa_type: str, body: str, extra: dict[str, Any],
+                       push_name: str, session: str | None) -> str:
+        with self._lock:
+            session = session or self._latest_session()
+            client = self._materialize(session)
+            chat = _jid(wa_id)
+            msg_id = _new_message_id()
+            message = _serialize_message(msg_id=msg_id, chat=chat, me=self.me, from_me=False,
+                                         text=body)
+            message.update({"type": wa_type, "body": body, "content": body, **extra})
+            message["notifyName"] = push_name
+            message["sender"].update(pushname=push_name, formattedName=push_name)
+            self._chats.setdefault(session, {}).setdefault(chat, []).append(message)
             if client is not None:
                 self._emit(client, "onmessage", dict(message))
             return msg_id

@@ -27,6 +27,8 @@ TOKEN = "EAAsecret-token-never-logged"
 PHONE_ID = "106540352242922"
 APP_SECRET = "test-app-secret"
 QUICK = httpx.Timeout(connect=1, read=0.5, write=1, pool=1)
+# For calls that are not about slowness: a loaded machine can take more than half a second.
+PATIENT = httpx.Timeout(5)
 T = TypeVar("T")
 
 
@@ -376,6 +378,18 @@ def test_no_call_record_holds_the_token_or_message_content(
 # Received media
 
 
+def calmly(emulator: Emulator, records: list[CallRecord],
+           scenario: Callable[[Client], Awaitable[T]], **kwargs: Any) -> T:
+    """`run` with time to spare, for calls that are not about slowness."""
+    return run(emulator, records, scenario, timeout=PATIENT, **kwargs)
+
+
+def fails_calmly(emulator: Emulator, records: list[CallRecord],
+                 scenario: Callable[[Client], Awaitable[Any]], **kwargs: Any) -> EngineError:
+    return fails(emulator, records, scenario, timeout=PATIENT, **kwargs)
+
+
+
 def media_webhook(emulator: Emulator, sink: WebhookSink, data: bytes,
                   **kwargs: Any) -> InboundMessage:
     """A customer's file, as the signed webhook Ponte receives parses it."""
@@ -399,7 +413,7 @@ def test_a_voice_note_comes_by_media_id_then_url_with_the_token(
     voice = sample_ogg_opus(2.0)
     message = media_webhook(emulator, webhook_sink, voice, kind="voice")
     assert message.kind == "voice" and message.media.duration is None
-    got = run(emulator, records, lambda c: c.download_media(reference_of(message)))
+    got = calmly(emulator, records, lambda c: c.download_media(reference_of(message)))
     assert (got.data, got.mimetype) == (voice, "audio/ogg; codecs=opus")
     assert [(r.path, r.outcome) for r in records] == [
         ("/v21.0/<media id>", "ok"), ("127.0.0.1/whatsapp_business/attachments/", "ok")]
@@ -418,7 +432,7 @@ def test_an_expired_url_is_fetched_again_once_with_a_fresh_one(
         photo = sample_png("fresh")
         message = media_webhook(expiring, webhook_sink, photo, kind="image")
         # Every URL is dead on arrival: one fresh one is tried, then the file is gone.
-        error = fails(expiring, records, lambda c: c.download_media(reference_of(message)))
+        error = fails_calmly(expiring, records, lambda c: c.download_media(reference_of(message)))
         assert (error.kind, error.status_code) == ("media_gone", 404)
         assert [r.operation for r in expiring.requests] == [
             "media_url", "media_download", "media_url", "media_download"]
@@ -427,7 +441,7 @@ def test_an_expired_url_is_fetched_again_once_with_a_fresh_one(
         message = media_webhook(expiring, webhook_sink, photo, kind="image", with_url=True)
         expiring.expire_media_urls()
         expiring.requests.clear()
-        got = run(expiring, records, lambda c: c.download_media(reference_of(message)))
+        got = calmly(expiring, records, lambda c: c.download_media(reference_of(message)))
         assert got.data == photo
         assert [r.operation for r in expiring.requests] == [
             "media_url", "media_download"], "the media id is kept, not the passing URL"
@@ -440,9 +454,9 @@ def test_a_bare_url_reference_is_renewed_through_its_mid(
     message = media_webhook(emulator, webhook_sink, pdf, kind="document", with_url=True)
     body = webhook_sink.bodies[-1]["entry"][0]["changes"][0]["value"]["messages"][0]
     reference = MediaReference(message.engine_message_id, body["document"]["url"])
-    assert run(emulator, records, lambda c: c.download_media(reference)).data == pdf
+    assert calmly(emulator, records, lambda c: c.download_media(reference)).data == pdf
     emulator.expire_media_urls()
-    assert run(emulator, records, lambda c: c.download_media(reference)).data == pdf
+    assert calmly(emulator, records, lambda c: c.download_media(reference)).data == pdf
 
 
 def test_media_meta_no_longer_has_is_gone_and_5xx_is_transient(
@@ -450,20 +464,20 @@ def test_media_meta_no_longer_has_is_gone_and_5xx_is_transient(
 ) -> None:
     message = media_webhook(emulator, webhook_sink, sample_png(), kind="image")
     emulator.fail_next("media_download", status=503)
-    busy = fails(emulator, records, lambda c: c.download_media(reference_of(message)))
+    busy = fails_calmly(emulator, records, lambda c: c.download_media(reference_of(message)))
     assert busy.transient and busy.kind == "engine_failure"
     emulator.fail_next("media_url", status=500)
-    assert fails(emulator, records,
+    assert fails_calmly(emulator, records,
                  lambda c: c.download_media(reference_of(message))).transient
     emulator.hang_next("media_download", seconds=2)
     slow = fails(emulator, records, lambda c: c.download_media(reference_of(message)))
     assert slow.transient and slow.kind == "no_answer"
     emulator.expire_media(message.engine_message_id)
-    gone = fails(emulator, records, lambda c: c.download_media(reference_of(message)))
+    gone = fails_calmly(emulator, records, lambda c: c.download_media(reference_of(message)))
     assert (gone.kind, gone.status_code) == ("media_gone", 400)
     assert not (gone.transient or gone.auth)
     emulator.fail_next("media_url", status=404)
-    assert fails(emulator, records,
+    assert fails_calmly(emulator, records,
                  lambda c: c.download_media(reference_of(message))).kind == "media_gone"
 
 
@@ -471,7 +485,7 @@ def test_a_refused_token_is_auth_not_a_gone_file(
     emulator: Emulator, webhook_sink: WebhookSink, records: list[CallRecord]
 ) -> None:
     message = media_webhook(emulator, webhook_sink, sample_png(), kind="image")
-    error = fails(emulator, records, lambda c: c.download_media(reference_of(message)),
+    error = fails_calmly(emulator, records, lambda c: c.download_media(reference_of(message)),
                   token="EAAwrong-token")
     assert error.auth and error.kind == "auth"
     assert_no_secret(records, "EAAwrong-token")
@@ -483,7 +497,7 @@ def test_a_file_past_the_limit_is_refused_before_its_download(
     big = os.urandom(300_000)
     message = media_webhook(emulator, webhook_sink, big, kind="document",
                             mimetype="application/zip")
-    error = fails(emulator, records, lambda c: c.download_media(reference_of(message),
+    error = fails_calmly(emulator, records, lambda c: c.download_media(reference_of(message),
                                                                  max_bytes=100_000))
     assert isinstance(error, MediaTooLarge) and error.kind == "refused"
     assert [r.operation for r in emulator.requests] == ["media_url"], "file_size said it"
@@ -497,7 +511,7 @@ def test_a_url_whose_size_was_not_announced_stops_at_the_limit(
                   with_url=True)
     url = webhook_sink.bodies[-1]["entry"][0]["changes"][0]["value"]["messages"][0][
         "document"]["url"]
-    error = fails(emulator, records, lambda c: c.download_media(
+    error = fails_calmly(emulator, records, lambda c: c.download_media(
         MediaReference("wamid.x", url), max_bytes=100_000))
     assert isinstance(error, MediaTooLarge)
     assert [(r.path, r.outcome) for r in records] == [
@@ -509,7 +523,7 @@ def test_the_token_never_goes_to_a_host_that_is_not_metas(
 ) -> None:
     with WebhookSink() as elsewhere:
         url = elsewhere.url.replace("127.0.0.1", "localhost")
-        error = fails(emulator, records, lambda c: c.download_media(
+        error = fails_calmly(emulator, records, lambda c: c.download_media(
             MediaReference("wamid.x", url)))
         assert error.kind == "refused" and elsewhere.posts == []
     assert records == []
@@ -531,7 +545,7 @@ def test_each_kind_is_uploaded_and_sent_as_that_kind(
     emulator: Emulator, records: list[CallRecord], media: OutboundMedia, kind: str,
     caption: str
 ) -> None:
-    sent = run(emulator, records, lambda c: c.send_media("16505551234", media))
+    sent = calmly(emulator, records, lambda c: c.send_media("16505551234", media))
     [received] = emulator.media_sends
     assert (received.kind, received.voice, received.data) == (kind, kind == "voice", media.data)
     assert (received.caption, received.mimetype) == (caption, media.mimetype)
