@@ -169,8 +169,11 @@ class Emulator(EngineEmulator):
                  registered: Iterable[str] | Mapping[str, str | None] | None = None,
                  owner: str = "5511987654321", profile_name: str = "Loja Exemplo",
                  webhook_url: str | None = None, expose_apikey: bool = True,
-                 qrcode_limit: int = 30, webhook_timeout: float = 5.0, port: int = 0) -> None:
+                 qrcode_limit: int = 30, webhook_timeout: float = 5.0, port: int = 0,
+                 body_limit: int = 136 * 1024 * 1024) -> None:
         super().__init__(secrets, latency=latency, webhook_timeout=webhook_timeout, port=port)
+        # main.ts: `json({limit: '136mb'})`; past it, body-parser's 413 through the error handler.
+        self.body_limit = body_limit
         self._registered = _freeze_registry(registered)
         self.auto_ack = auto_ack
         self.owner = owner
@@ -340,6 +343,9 @@ class Emulator(EngineEmulator):
 
     def _answer(self, request: RecordedRequest) -> Reply | None:
         """Evolution's middleware order: proxy, route, instance guard, apikey, validation."""
+        if len(request.raw) > self.body_limit:
+            return _json(413, {"status": 413, "error": "Internal Server Error",
+                               "response": {"message": "request entity too large"}})
         found = _match(request.method, request.path)
         if found is None:
             return _json(404, {"status": 404,

@@ -221,6 +221,8 @@ class Emulator(EngineEmulator):
     me: the phone number of the session's own account, in message bodies.
     auto_download: the server's `webhook.autoDownload` (on by default): media
         webhooks carry the whole file as base64 in `body`.
+    body_limit: express.json's `limit` in src/index.ts (50 MB): a larger JSON body
+        gets body-parser's 413 page (a file of more than about 37 MB as base64).
     """
 
     ENGINE = "wppconnect"
@@ -233,9 +235,11 @@ class Emulator(EngineEmulator):
                  registered: Iterable[str] | Mapping[str, str | None] | None = None,
                  self_messages: bool = True, auto_ack: bool = True, latency: float = 0.0,
                  logout_delay: float = 0.5, me: str = "5511988880000",
-                 webhook_timeout: float = 5.0, auto_download: bool = True) -> None:
+                 webhook_timeout: float = 5.0, auto_download: bool = True,
+                 body_limit: int = 50 * 1024 * 1024) -> None:
         super().__init__(secrets, latency=latency, webhook_timeout=webhook_timeout)
         self.auto_download = auto_download
+        self.body_limit = body_limit
         self.logged_in = logged_in
         self.whatsapp_reachable = whatsapp_reachable
         self.registered = (registered if registered is None or isinstance(registered, Mapping)
@@ -402,6 +406,10 @@ class Emulator(EngineEmulator):
 
     def _answer(self, request: RecordedRequest) -> Reply | None:
         """Express's order: body parser, router, then the route's middleware and handler."""
+        if len(request.raw) > self.body_limit and "json" in request.headers.get(
+                "content-type", ""):
+            page = "<pre>PayloadTooLargeError: request entity too large</pre>"
+            return _reply(413, _html_page("Error", page), "text/html; charset=utf-8")
         _, parse_error = _parse_body(request)
         if parse_error is not None:
             return parse_error

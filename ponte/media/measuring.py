@@ -42,19 +42,22 @@ def picture(data: bytes) -> Picture:
         image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as exc:  # Pillow's own limit, above ours
         raise TooManyPixels(str(exc)) from exc
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
+    except UnidentifiedImageError as exc:
         raise Unreadable(str(exc)) from exc
+    except Exception as exc:  # a hostile header breaks Pillow's readers in many ways
+        raise Unreadable(f"{type(exc).__name__}: {exc}") from exc
     width, height = image.size
     if width * height > settings.PONTE_MEDIA_MAX_PIXELS:
         raise TooManyPixels(f"{width}x{height}")
-    if image.getexif().get(ORIENTATION) in TURNED:
-        width, height = height, width
     try:
+        if image.getexif().get(ORIENTATION) in TURNED:
+            width, height = height, width
         # A JPEG is decoded at the smallest scale still larger than the thumbnail.
         image.draft("RGB", (THUMBNAIL_SIDE * 2, THUMBNAIL_SIDE * 2))
         return Picture(width, height, _thumbnail(ImageOps.exif_transpose(image)))
-    except (OSError, ValueError, SyntaxError) as exc:  # truncated or corrupt past the header
-        log.info("no thumbnail for a picture Pillow could not decode: %s", exc)
+    except Exception as exc:  # truncated past the header, a broken EXIF block
+        log.info("no thumbnail for a picture Pillow could not decode: %s: %s",
+                 type(exc).__name__, exc)
         return Picture(width, height, None)
 
 

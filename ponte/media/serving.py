@@ -98,10 +98,11 @@ def _wanted_range(request: HttpRequest, etag: str, size: int):
         return None
     if match[1]:
         start = int(match[1])
-        end = min(int(match[2]), size - 1) if match[2] else size - 1
-        if start >= size or start > end:
+        if match[2] and int(match[2]) < start:
+            return None  # not a range at all (RFC 9110 14.1.1): the whole file
+        if start >= size:
             return "unsatisfiable"
-        return start, end
+        return start, min(int(match[2]), size - 1) if match[2] else size - 1
     suffix = int(match[2])
     if suffix == 0 or size == 0:
         return "unsatisfiable"

@@ -5,6 +5,8 @@ import threading
 
 import pytest
 from django.db import connection
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from ponte.media.models import MediaFile
@@ -201,3 +203,29 @@ def test_two_workers_storing_the_same_bytes_at_once_keep_one_copy(make_tenant, m
     assert {stored.pk for stored in results} == {MediaFile.objects.get().pk}
     kept = MediaFile.objects.get()
     assert media_storage.names() == {kept.name, kept.thumbnail}
+
+
+@pytest.mark.parametrize("kind", ["image", "sticker", "voice", "video", "document"])
+@pytest.mark.parametrize("make", [samples.jpeg, samples.png, samples.webp, samples.voice_note,
+                                  samples.mp4, samples.amr, samples.pdf])
+def test_a_file_cut_short_is_kept_or_refused_never_a_crash(kind, make):
+    whole = make()
+    for end in (1, 8, 16, 40, 100, len(whole) // 2, len(whole) - 1):
+        try:
+            check_bytes(Incoming(whole[:end], kind, None))
+        except MediaRefused as refused:
+            assert refused.problem in ("type_mismatch", "unreadable", "empty", "too_large")
+
+
+@settings(max_examples=200)
+@given(data=st.binary(max_size=2048), kind=st.sampled_from(
+    ["image", "sticker", "voice", "audio", "video", "document"]),
+    declared=st.sampled_from([None, "image/jpeg", "audio/ogg", "application/pdf", "x/y;z"]))
+def test_any_bytes_are_kept_or_refused_never_a_crash(data, kind, declared):
+    for prefix in (b"", b"\xff\xd8\xff\xe0", b"\x89PNG\r\n\x1a\n", b"OggS", b"RIFF\0\0\0\0WEBP",
+                   b"\0\0\0\x18ftypmp42", b"#!AMR\n", b"%PDF-1.4\n"):
+        try:
+            checked = check_bytes(Incoming(prefix + data, kind, declared))
+        except MediaRefused:
+            continue
+        assert checked.mimetype

@@ -73,6 +73,13 @@ def test_nobody_else_learns_whether_a_file_exists(make_tenant):
             assert client.get(path).status_code == 404, (client, path)
 
 
+def test_an_id_out_of_any_range_is_a_plain_404(make_tenant):
+    tenant = make_tenant()
+    for path in ("/media/99999999999999999999999", "/media/99999999999999999999999/thumbnail",
+                 "/media/-1", "/media/1e3"):
+        assert member_client(tenant).get(path).status_code == 404, path
+
+
 def test_a_file_not_stored_is_404_even_to_its_organization(make_tenant):
     tenant = make_tenant()
     refused = received_file(tenant, samples.HTML, mimetype="image/jpeg")
@@ -155,6 +162,10 @@ def test_a_voice_note_is_served_in_ranges_for_the_player_to_seek(make_tenant, me
 
     stale = client.get(url(message), headers={"Range": "bytes=0-9", "If-Range": '"old"'})
     assert stale.status_code == 200 and body_of(stale) == voice
+
+    for not_a_range in ("bytes=9-3", "bytes=0-9,20-29", "items=0-9", "bytes=-"):
+        whole = client.get(url(message), headers={"Range": not_a_range})
+        assert whole.status_code == 200 and body_of(whole) == voice, not_a_range
 
 
 def test_a_photo_the_browser_has_is_not_sent_again(make_tenant):

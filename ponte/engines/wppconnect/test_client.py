@@ -573,3 +573,12 @@ def test_each_kind_reaches_whatsapp_as_that_kind_with_its_bytes(
     assert (received.kind, received.voice, received.data) == (media.kind, voice, media.data)
     assert received.caption == media.caption and received.to == CUSTOMER
     assert received.engine_message_id == sent.engine_message_id
+
+
+def test_a_file_larger_than_the_server_reads_is_refused_for_good() -> None:
+    with Emulator(secrets=[SECRET], state="CONNECTED", body_limit=10_000) as small:
+        media = OutboundMedia("video", "v.mp4", "video/mp4", data=os.urandom(20_000))
+        error = failure(small, lambda c: c.send_media(CUSTOMER, media))
+        assert (error.status_code, error.kind) == (413, "refused")
+        assert not (error.transient or error.outcome_unknown)
+        assert small.media_sends == []
