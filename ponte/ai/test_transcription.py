@@ -1,10 +1,13 @@
 """Voice notes become words within seconds, through the provider the shop chose, and the
 words count in the lead's score; failures are retried, then told in the log in pt-BR."""
 
+import contextlib
+import threading
 import time
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from emulators.gemini import Emulator as Gemini
@@ -13,7 +16,9 @@ from ponte import realtime
 from ponte.ai import transcripts
 from ponte.ai.models import AISettings, TranscriptionJob
 from ponte.ai.services import do_update_ai_settings
+from ponte.ai.signals import transcript_written
 from ponte.ai.transcripts import do_queue_transcriptions, do_transcribe_due
+from ponte.api.test_privacy_api import Api
 from ponte.conversations.models import Conversation, Message
 from ponte.diagnostics.models import DiagnosticEntry
 from ponte.leads.models import Lead
@@ -42,17 +47,37 @@ def published(monkeypatch) -> list[tuple[str, dict]]:
     return events
 
 
-@pytest.fixture
-def loop():
+@contextlib.contextmanager
+def running_loops():
     """The real background loops, as `ponte worker` runs them: the media worker stores
-    received files, the transcriber hears them."""
+    received files, the transcriber hears them; yields an event set once a transcript is
+    committed.
+
+    The test's own writes come before, and its reads after: the in-memory SQLite of tests
+    shares one cache between threads, where a write meeting another thread's read fails
+    at once ("table is locked") instead of waiting as on a database file.
+    """
     from ponte.conversations.media_downloads import downloading
 
+    heard = threading.Event()
+
+    def on_written(sender, **kwargs) -> None:
+        transaction.on_commit(heard.set)
+
+    transcript_written.connect(on_written, weak=False, dispatch_uid="test-heard")
     downloading.start()
     transcripts.transcribing.start()
-    yield transcripts.transcribing
-    transcripts.transcribing.stop()
-    downloading.stop()
+    try:
+        yield heard
+    finally:
+        transcripts.transcribing.stop()
+        downloading.stop()
+        transcript_written.disconnect(dispatch_uid="test-heard")
+
+
+def job_of(message: Message) -> tuple | None:
+    job = TranscriptionJob.objects.filter(message=message).first()
+    return job and (job.state, job.attempts, job.error)
 
 
 def voice_note(tenant, data: bytes, *, created_at=None, kind: str = "voice") -> Message:
@@ -68,18 +93,6 @@ def voice_note(tenant, data: bytes, *, created_at=None, kind: str = "voice") -> 
         file=stored, engine_timestamp=now, created_at=created_at or now)
 
 
-def wait_for_transcript(message: Message) -> str:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        message.refresh_from_db()
-        if message.transcript:
-            return message.transcript
-        time.sleep(0.1)
-    job = TranscriptionJob.objects.filter(message=message).first()
-    raise AssertionError(f"no transcript after {WAIT_SECONDS} s; job: "
-                         f"{job and (job.state, job.attempts, job.error)}")
-
-
 def a_customer_who_asked_hello(make_tenant):
     tenant = make_tenant()
     receive(tenant, customer("Oi, boa tarde", "M1"))
@@ -88,7 +101,7 @@ def a_customer_who_asked_hello(make_tenant):
 
 
 def test_a_voice_note_is_transcribed_within_seconds_through_an_openai_compatible_server(
-        make_tenant, loop, published, media_storage):
+        make_tenant, published, media_storage):
     tenant = a_customer_who_asked_hello(make_tenant)
     before = Lead.objects.get()
     clip = spoken_ogg(SAID)
@@ -98,15 +111,25 @@ def test_a_voice_note_is_transcribed_within_seconds_through_an_openai_compatible
             "transcription_api_key": "sk-groq-like"})
         # As WPPConnect posts a voice note (autoDownload: the file in the body); the
         # drainer stores the message, the media worker the file, the transcriber the words.
-        started = time.monotonic()
         receive(tenant, wppconnect_media(clip, wa_type="ptt", message_id="PTT1",
                                          mimetype="audio/ogg; codecs=opus"))
         note = Message.objects.get(engine_message_id__endswith="PTT1")
-        assert note.kind == "voice" and note.transcript == ""
-        assert wait_for_transcript(note) == SAID
+        assert note.kind == "voice" and note.transcript == "" and note.file is None
+        started = time.monotonic()
+        with running_loops() as heard:
+            heard.wait(WAIT_SECONDS)
+        assert heard.is_set(), f"no transcript after {WAIT_SECONDS} s: {job_of(note)}"
         assert time.monotonic() - started < WAIT_SECONDS
-        note.refresh_from_db()
-        assert note.media["state"] == "stored"
+    note.refresh_from_db()
+    assert note.transcript == SAID and note.media["state"] == "stored"
+    # The API shows the words with the voice note, and the same bytes behind its url.
+    api = Api(tenant)
+    shown = api.get(f"/conversations/{note.conversation_id}/messages").json()["items"]
+    (media,) = [m["media"] for m in shown if m["id"] == note.pk]
+    assert (media["transcript"], media["state"], media["mimetype"]) == (
+        SAID, "stored", "audio/ogg")
+    assert b"".join(api.client.get(media["url"], headers=api.headers).streaming_content) \
+        == clip
     (upload,) = server.transcriptions
     assert upload["file"] == clip, "the very bytes stored"
     assert (upload["model"], upload["language"], upload["response_format"]) == (
@@ -128,7 +151,7 @@ def test_a_voice_note_is_transcribed_within_seconds_through_an_openai_compatible
     assert "pediu para separar ou fechar" in after.reasons
 
 
-def test_a_voice_note_is_transcribed_through_gemini_audio_input(make_tenant, loop, published,
+def test_a_voice_note_is_transcribed_through_gemini_audio_input(make_tenant, published,
                                                                 media_storage):
     tenant = a_customer_who_asked_hello(make_tenant)
     clip = spoken_ogg(SAID)
@@ -137,7 +160,11 @@ def test_a_voice_note_is_transcribed_through_gemini_audio_input(make_tenant, loo
             "transcription_provider": "gemini", "transcription_base_url": server.base_url,
             "transcription_api_key": "AIza-test-key"})
         note = voice_note(tenant, clip)
-        assert wait_for_transcript(note) == SAID
+        with running_loops() as heard:
+            heard.wait(WAIT_SECONDS)
+        assert heard.is_set(), f"no transcript after {WAIT_SECONDS} s: {job_of(note)}"
+    note.refresh_from_db()
+    assert note.transcript == SAID
     assert server.audio_parts == [[("audio/ogg", clip)]]
     assert server.last.path == "/v1beta/models/gemini-2.5-flash:generateContent"
     instruction = server.last.json["systemInstruction"]["parts"][0]["text"]
