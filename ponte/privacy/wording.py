@@ -11,6 +11,8 @@ _KINDS = {
     "media_files": lambda n: ngettext("%(n)d arquivo de mídia", "%(n)d arquivos de mídia", n),
     "media_downloads": lambda n: ngettext("%(n)d arquivo ainda por baixar",
                                           "%(n)d arquivos ainda por baixar", n),
+    "transcriptions": lambda n: ngettext("%(n)d transcrição de áudio",
+                                         "%(n)d transcrições de áudio", n),
     "handles": lambda n: ngettext("%(n)d identificador do WhatsApp",
                                   "%(n)d identificadores do WhatsApp", n),
     "leads": lambda n: ngettext("%(n)d lead", "%(n)d leads", n),
