@@ -110,6 +110,24 @@ def filesystem_media(tmp_path, settings):
     return MediaPlace("filesystem", folder=tmp_path / "media")
 
 
+@pytest.fixture(scope="module", params=["filesystem", "s3"])
+def served_media(request, tmp_path_factory):
+    """Where a spawned `ponte` process keeps its files: each module that takes it runs
+    twice, with files in its data folder, then in a fresh bucket of the loopback S3 server.
+    `.env` goes into the process's environment; `.place(data_dir)` looks at what it stored."""
+    from types import SimpleNamespace
+
+    from tests.object_storage import MediaPlace, new_bucket, s3_environment
+
+    if request.param == "filesystem":
+        return SimpleNamespace(env={}, place=lambda data_dir: MediaPlace(
+            "filesystem", folder=data_dir / "media"))
+    endpoint = request.getfixturevalue("s3_endpoint")
+    bucket = new_bucket(endpoint)
+    return SimpleNamespace(env=s3_environment(endpoint, bucket), place=lambda data_dir: MediaPlace(
+        "s3", endpoint=endpoint, bucket=bucket))
+
+
 @pytest.fixture(params=["filesystem", "s3"])
 def media_storage(request):
     """Each test that takes it runs twice: files in a folder, then in an S3 bucket."""

@@ -37,9 +37,11 @@ def browser(chromium_path):
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory, browser):
-    with running_shop(tmp_path_factory.mktemp("composer"), browser,
-                      {"PONTE_SEND_BACKOFF_SECONDS": "0.2"}) as shop:
+def shop(tmp_path_factory, browser, served_media):
+    data_dir = tmp_path_factory.mktemp("composer")
+    with running_shop(data_dir, browser,
+                      {"PONTE_SEND_BACKOFF_SECONDS": "0.2"} | served_media.env) as shop:
+        shop.media = served_media.place(data_dir)
         yield shop
 
 
@@ -116,6 +118,7 @@ def test_an_attached_photo_goes_once_with_its_caption_and_only_on_send(shop, pag
     [sent] = delivered_to(shop, wa_user)
     assert (sent.kind, sent.caption) == ("image", "Chegou a coleção de inverno!")
     assert sent.data == photo
+    assert any(name.endswith(".jpg") for name in shop.media.names()), shop.media
     assert page.locator("#composer textarea").input_value() == ""
     page.wait_for_timeout(500)
     assert len(delivered_to(shop, wa_user)) == 1

@@ -28,8 +28,10 @@ HOSTILE_NAME = "<img src=x onerror=alert(1)>Fatura \u202efdp.exe"
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory, browser):  # noqa: F811
-    with running_shop(tmp_path_factory.mktemp("media"), browser) as shop:
+def shop(tmp_path_factory, browser, served_media):  # noqa: F811
+    data_dir = tmp_path_factory.mktemp("media")
+    with running_shop(data_dir, browser, served_media.env) as shop:
+        shop.media = served_media.place(data_dir)
         yield shop
 
 
@@ -89,6 +91,7 @@ def test_a_received_photo_shows_as_a_thumbnail_and_opens_full_size(shop, page):
     natural = thumbnail.evaluate("img => [img.naturalWidth, img.naturalHeight]")
     assert max(natural) < 1600, "the chat loads a thumbnail, not the photo"
     assert thumbnail.get_attribute("loading") == "lazy"
+    assert any(name.endswith(".jpg") for name in shop.media.names()), shop.media
     assert page.locator("#history .msg .caption", has_text="esse no 42").count() == 1
     page.wait_for_function(
         "() => document.querySelector('.chat-row.active .preview').innerText.includes('Imagem')")

@@ -30,7 +30,8 @@ PICTURED = frozenset({"image", "sticker"})
 
 EXTENSIONS = {
     "image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif",
-    "image/svg+xml": ".svg", "audio/ogg": ".ogg", "audio/mp4": ".m4a", "audio/mpeg": ".mp3",
+    "image/svg+xml": ".svg", "image/heic": ".heic", "image/heif": ".heif",
+    "image/avif": ".avif", "audio/ogg": ".ogg", "audio/mp4": ".m4a", "audio/mpeg": ".mp3",
     "audio/amr": ".amr", "audio/amr-wb": ".awb", "audio/aac": ".aac", "audio/webm": ".weba",
     "audio/wav": ".wav", "audio/3gpp": ".3gp", "video/mp4": ".mp4", "video/3gpp": ".3gp",
     "video/quicktime": ".mov", "video/webm": ".webm", "video/ogg": ".ogv",

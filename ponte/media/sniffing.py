@@ -52,10 +52,33 @@ def sniff(data: bytes, declared: str | None = None) -> str | None:
     return "text/plain" if _looks_like_text(data) else None
 
 
+# ISO media brands of still pictures (an iPhone's HEIC, AVIF): never to pass for a video.
+_HEIC_BRANDS = [b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"]
+_PICTURE_BRANDS = dict.fromkeys(_HEIC_BRANDS, "image/heic")
+_PICTURE_BRANDS |= {b"mif1": "image/heif", b"msf1": "image/heif", b"avif": "image/avif",
+                    b"avis": "image/avif"}
+
+
+def _iso_picture(box: bytes) -> str | None:
+    """A picture's type from the `ftyp` box: its major brand, else a compatible one."""
+    size = int.from_bytes(box[:4], "big")
+    brands = [box[8:12]] + [box[at:at + 4] for at in range(16, min(size, len(box)) - 3, 4)]
+    for brand in brands:
+        if brand in (b"avif", b"avis"):
+            return _PICTURE_BRANDS[brand]
+    for brand in brands:
+        if brand in _PICTURE_BRANDS:
+            return _PICTURE_BRANDS[brand]
+    return None
+
+
 def _container(data: bytes) -> str | None:
     head = data[:64]
     if head[4:8] == b"ftyp":
         brand = head[8:12]
+        picture = _iso_picture(head)
+        if picture:
+            return picture
         if brand in (b"M4A ", b"M4B ", b"M4P ", b"F4A "):
             return "audio/mp4"
         if brand.startswith((b"3gp", b"3g2")):

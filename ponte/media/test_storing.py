@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from ponte.media.kinds import shown_inline
 from ponte.media.models import MediaFile
 from ponte.media.storage import media_storage
 from ponte.media.storing import Incoming, MediaRefused, check_bytes, do_store_bytes
@@ -80,11 +81,27 @@ def test_media_whose_bytes_are_not_of_its_kind_is_refused(org, kind, data):
     (lambda: b"nome;valor\nAna;10\n", "text/csv", "text/csv"),
     (lambda: bytes(range(256)) * 4, "image/png", "application/octet-stream"),
     (samples.jpeg, "application/octet-stream", "image/jpeg"),
+    (lambda: _iso_file(b"heic", b"mif1heic"), "image/heic", "image/heic"),
+    (lambda: _iso_file(b"mif1", b"mif1avifmiaf"), "image/avif", "image/avif"),
+    (lambda: _iso_file(b"mif1", b"mif1"), "application/octet-stream", "image/heif"),
 ])
 def test_a_document_is_kept_as_what_its_bytes_are(org, data, declared, recorded):
     stored = do_store_bytes(org.pk, Incoming(data(), "document", declared))
     assert stored.mimetype == recorded
     assert stored.thumbnail == ""
+
+
+def _iso_file(major: bytes, compatible: bytes) -> bytes:
+    """The start of an ISO media file: its `ftyp` box, then an empty `meta` box."""
+    ftyp = (16 + len(compatible)).to_bytes(4, "big") + b"ftyp" + major + bytes(4) + compatible
+    return ftyp + bytes([0, 0, 0, 8]) + b"meta"
+
+
+def test_an_iphone_photo_sent_as_a_file_is_never_served_as_a_video(org):
+    stored = do_store_bytes(org.pk, Incoming(_iso_file(b"heic", b"mif1heic"), "document",
+                                             "image/heic"))
+    assert stored.mimetype == "image/heic"
+    assert not shown_inline(stored.mimetype)
 
 
 @pytest.mark.parametrize(("kind", "setting"), [
