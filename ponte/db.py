@@ -79,12 +79,28 @@ def purge_alone() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PURGE_LOCK_KEY])
 
 
+def _rewrite_word_indexes(tables: Iterable[str]) -> None:
+    """An FTS5 index keeps a deleted row's words until its segments merge: rewrite each
+    index over a purged table now, so the words go with the row."""
+    wanted = {f"content='{table}'" for table in tables}
+    if not wanted:
+        return
+    with serialized_writes(), connection.cursor() as cursor:
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' "
+                       "AND sql LIKE 'CREATE VIRTUAL TABLE%fts5%'")
+        for name, sql in cursor.fetchall():
+            if any(content in sql for content in wanted):
+                quoted = connection.ops.quote_name(name)
+                cursor.execute(f"INSERT INTO {quoted}({quoted}) VALUES ('optimize')")
+
+
 def forget_deleted_pages(tables: Iterable[str] = ()) -> bool:
     """After a purge, take the deleted bytes out of the files that still hold them.
 
     On SQLite, `secure_delete` zeroes what a delete frees in the database file, but the
     pages as they were stay in the WAL until a checkpoint: a TRUNCATE checkpoint copies
-    the WAL back and empties it. Readers can hold it up, so it is retried, and the sweep
+    the WAL back and empties it (a full-text index over a purged table is rewritten
+    first). Readers can hold it up, so it is retried, and the sweep
     runs one on every pass. On PostgreSQL a VACUUM of the touched tables drops the dead
     rows from tables and indexes (docs/privacy.md says what it cannot promise). Runs
     outside a transaction, once the purge has committed; inside one (a test's) it does
@@ -97,7 +113,10 @@ def forget_deleted_pages(tables: Iterable[str] = ()) -> bool:
             for table in sorted(set(tables)):
                 cursor.execute(f"VACUUM {connection.ops.quote_name(table)}")
         return True
-    if connection.vendor != "sqlite" or connection.is_in_memory_db():
+    if connection.vendor != "sqlite":
+        return True
+    _rewrite_word_indexes(tables)
+    if connection.is_in_memory_db():
         return True
     for attempt in range(CHECKPOINT_TRIES):
         if attempt:

@@ -239,6 +239,30 @@ def test_a_link_that_dies_silently_is_noticed_by_an_unanswered_ping(shop, page):
     page.wait_for_selector("#live-state[data-live=live]")
 
 
+def test_a_word_found_in_an_old_message_opens_its_chat_scrolled_to_it(shop, page):
+    inbound(shop, "5531911110020", "o boleto venceu ontem, pode mandar outro?", "Rita Prazo")
+    for n in range(60):
+        inbound(shop, "5531911110020", f"mensagem {n}", "Rita Prazo")
+    wait_for(lambda: (chat := conversation_id(shop, "+5531911110020")) and len(shop.api.get(
+        f"/api/v1/conversations/{chat}/messages", params={"limit": 100}).json()["items"]) == 61)
+
+    page.fill("#inbox-filters input[name=q]", "BOLETO vencêu")
+    hit = page.locator(".found-message", has_text="Rita Prazo")
+    hit.wait_for()
+    assert hit.locator("mark").all_inner_texts() == ["boleto", "venceu"]
+    hit.click()
+
+    found = page.locator("#history .msg.found")
+    found.wait_for()
+    assert "o boleto venceu ontem" in found.inner_text()
+    assert page.evaluate("""() => {
+        const box = document.getElementById('history').getBoundingClientRect();
+        const msg = document.querySelector('#history .msg.found').getBoundingClientRect();
+        return msg.top >= box.top && msg.bottom <= box.bottom;
+    }"""), "the found message is in view, not the newest"
+    assert page.locator("#history .msg").count() == 61
+
+
 def test_deep_link_finds_the_chat_by_canonical_phone_and_prefills_the_text(shop, page):
     inbound(shop, "5531987654321", "tenho cashback?", "Eva Cashback")
     wait_for(lambda: conversation_id(shop, "+5531987654321"))

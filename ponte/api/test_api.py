@@ -109,7 +109,7 @@ def test_every_conversation_is_reached_by_following_next_before(make_tenant):
 
 
 @pytest.mark.parametrize("path", ["/api/v1/conversations", "/api/v1/conversations/{id}/messages",
-                                  "/api/v1/instance/diagnostics"])
+                                  "/api/v1/instance/diagnostics", "/api/v1/messages?q=oi"])
 @pytest.mark.parametrize("before", [
     "²", "abc", "%%%", "W10", "9" * 50, "-1", "x" * 5000, "WyJ4Il0", "eyJhIjoxfQ",
     cursors.encode("2026-01-01T00:00:00", 1), cursors.encode(0, 0), cursors.encode(1, 2, 3),
@@ -120,7 +120,8 @@ def test_a_cursor_we_did_not_give_is_a_400_not_a_500(make_tenant, path, before):
     store(tenant.instance, "5531987654321@c.us", "A", 1)
     url = path.format(id=Conversation.objects.get().pk)
     query = urlencode({"before": before})  # bytes: a lone surrogate, as UTF-8 would write it
-    response = Client().get(f"{url}?{query}", headers=bearer(tenant.api_key))
+    response = Client().get(f"{url}{'&' if '?' in url else '?'}{query}",
+                            headers=bearer(tenant.api_key))
     assert response.status_code == 400, response.content
     assert response.json()["error"] == "bad_cursor"
     assert "next_before" in response.json()["detail"]
@@ -257,3 +258,35 @@ def test_docs_page_and_its_assets_come_from_our_own_host():
         assert response.status_code == 200, asset
         assert int(response.headers.get("Content-Length") or len(response.content)) > 0, asset
     assert '"validatorUrl": null' in html
+
+
+def test_messages_are_found_by_their_words_across_conversations_page_by_page(make_tenant):
+    tenant, other = make_tenant(), make_tenant()
+    store(tenant.instance, "5531987654321@c.us", "A", 1, "Vocês entregam em Contagem?")
+    store(tenant.instance, "5511912345678@c.us", "B", 2, "a entrega chegou rápido")
+    store(tenant.instance, "5511912345678@c.us", "C", 3, "obrigada!")
+    store(other.instance, "5531987654321@c.us", "D", 1, "entrega de outra loja")
+    client = Client(headers=bearer(tenant.api_key))
+
+    first = client.get("/api/v1/messages", {"q": "ENTREG", "limit": 1}).json()
+    second = client.get("/api/v1/messages", {"q": "ENTREG", "limit": 1,
+                                             "before": first["next_before"]}).json()
+
+    assert [m["text"] for m in first["items"]] == ["a entrega chegou rápido"]
+    assert [m["text"] for m in second["items"]] == ["Vocês entregam em Contagem?"]
+    assert second["next_before"] is None
+    assert first["items"][0]["conversation_id"] != second["items"][0]["conversation_id"]
+    assert client.get("/api/v1/messages", {"q": "rapido entrega"}).json()["items"][0]["id"] \
+        == first["items"][0]["id"]
+    assert client.get("/api/v1/messages", {"q": "outra loja"}).json()["items"] == []
+
+
+@pytest.mark.parametrize("q", ["", "?!", '" OR 1=1 --', "\x00", "tênis*:"])
+def test_a_search_without_words_finds_nothing_and_never_fails(make_tenant, q):
+    tenant = make_tenant()
+    store(tenant.instance, "5531987654321@c.us", "A", 1, "o tênis chegou")
+
+    response = Client().get("/api/v1/messages", {"q": q}, headers=bearer(tenant.api_key))
+
+    assert response.status_code == 200, response.content
+    assert [m["text"] for m in response.json()["items"]] in ([], ["o tênis chegou"])

@@ -23,6 +23,7 @@ from ponte.conversations.outbound import (
     do_queue_message,
     do_retry_message,
 )
+from ponte.conversations.search import search_page
 from ponte.diagnostics.models import DiagnosticEntry
 from ponte.diagnostics.services import redact_path
 from ponte.engines.base import EngineError
@@ -162,6 +163,19 @@ def retry_message(request: HttpRequest, message_id: int):
     if message is None:
         raise HttpError(404, "No such message.")
     return Status(202, _message_out(do_retry_message(message)))
+
+
+@api.get("/messages", response=answers({200: schemas.MessagePage}, 400))
+def search_messages(request: HttpRequest, q: str = Query(..., max_length=200, description=(
+                        "Words to find in the text, caption or voice-note transcript; every "
+                        "word must be there, accents and capitals ignored, each word also "
+                        "found as the start of a longer one (`entreg` finds `entrega`).")),
+                    before: str | None = BEFORE, limit: int = LIMIT):
+    """Messages of every conversation that contain the words of `q`, newest first."""
+    after = cursors.decode(before, (int,))[0] if before else None
+    found = search_page(request.auth.pk, replace_unstorable(q), before=after, limit=limit)
+    shown, next_before = _page(found, limit, lambda m: (m.pk,))
+    return {"items": [_message_out(m) for m in shown], "next_before": next_before}
 
 
 @api.get("/messages/{message_id}", response=answers({200: schemas.MessageOut}, 404))

@@ -46,6 +46,25 @@ def message_key(chat: Conversation, message_id: int) -> MessageKey | None:
     return (row[0], row[1]) if row else None
 
 
+THROUGH_MOST = 1000
+
+
+def messages_through(chat: Conversation, message_id: int) -> tuple[list[Message], bool] | None:
+    """The message and every newer one, oldest first, and whether older ones exist; None
+    when it is not the chat's, or more than THROUGH_MOST messages came after it."""
+    key = message_key(chat, message_id)
+    if key is None:
+        return None
+    at, pk = key
+    rows = Message.objects.for_org(chat.org_id).filter(conversation=chat).select_related("file")
+    newer = list(rows.filter(Q(engine_timestamp__gt=at) | Q(engine_timestamp=at, id__gte=pk))
+                 .order_by("-engine_timestamp", "-id")[:THROUGH_MOST + 1])
+    if len(newer) > THROUGH_MOST:
+        return None
+    older = rows.filter(Q(engine_timestamp__lt=at) | Q(engine_timestamp=at, id__lt=pk)).exists()
+    return list(reversed(newer)), older
+
+
 def messages_page(chat: Conversation, *, before: int | None, limit: int) -> list[Message]:
     """Newest first, below the message `before` (an id) when given; one extra row."""
     if before is None:

@@ -5,11 +5,13 @@ import json
 
 import pytest
 from django.apps import apps
+from django.db import connection
 from django.test import Client
 
 from emulators.cloudapi import sign
 from ponte.conversations.models import Contact, ContactHandle, Conversation, Message
 from ponte.conversations.outbound import SendRejected, check_send_message
+from ponte.conversations.search import found_messages
 from ponte.diagnostics.models import DiagnosticEntry
 from ponte.inbox.models import InboxEvent
 from ponte.inbox.pipeline import drain
@@ -134,6 +136,24 @@ def test_a_hidden_number_grows_no_table_but_the_drop_counter(make_tenant, engine
 
     assert table_sizes() == before
     assert DroppedCount.objects.get(org=tenant.org, reason="hidden").count >= 1
+
+
+def test_a_hidden_numbers_words_leave_the_search_index_at_once(make_tenant):
+    tenant = make_tenant()
+    post(tenant.instance, wppconnect_text(HIDDEN_8, "M1", f"oi {MARKER}"))
+    post(tenant.instance, wppconnect_text(OTHER, "O1", "outra pessoa, nada sigiloso"))
+    drain()
+    assert len(found_messages(tenant.org.pk, "sigiloso")) == 2
+
+    do_hide_number(tenant.org.pk, HIDDEN_E164, OWNER)
+
+    assert [m.text for m in found_messages(tenant.org.pk, "sigiloso")] == [
+        "outra pessoa, nada sigiloso"]
+    assert not found_messages(tenant.org.pk, "marcador")
+    if connection.vendor == "sqlite":  # FTS5 keeps a deleted row's words until it merges
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT block FROM conversations_message_search_data")
+            assert not [block for (block,) in cursor.fetchall() if b"7f3a" in block]
 
 
 def test_other_numbers_are_untouched_by_a_hide(make_tenant):

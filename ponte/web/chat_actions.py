@@ -50,15 +50,20 @@ def message_or_404(request: HttpRequest, message_id: int) -> Message:
 @member_required
 @require_GET
 def history(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    """A page of the chat, oldest first: the newest page, `before` an id, or all `after` one.
+    """A page of the chat, oldest first: the newest page, `before` an id, all `after` one,
+    or all from the message `through` to the newest (a search result opened).
 
     Revalidated on every visit (no-cache) so the ETag turns a reopened chat into a 304.
     """
     chat = chat_or_404(request, conversation_id)
     after = query_id(request.GET.get("after"))
+    through = query_id(request.GET.get("through"))
     has_older = False
+    shown_through = queries.messages_through(chat, through) if through is not None else None
     if after is not None:
         messages = queries.messages_after(chat, after)
+    elif shown_through:
+        messages, has_older = shown_through
     else:
         page = queries.messages_page(chat, before=query_id(request.GET.get("before")), limit=PAGE)
         has_older = len(page) > PAGE

@@ -12,6 +12,7 @@ from ponte.conversations import queries
 from ponte.conversations.actions import do_mark_read
 from ponte.conversations.models import Contact, Conversation
 from ponte.conversations.photos import photo_is_stale
+from ponte.conversations.search import search_page
 from ponte.erp.chat import phones_named
 from ponte.identity import canonicalize
 from ponte.leads import queries as lead_queries
@@ -20,8 +21,11 @@ from ponte.text import replace_unstorable
 from ponte.web.chat_actions import chat_or_404
 from ponte.web.context import instance_warnings
 from ponte.web.erp_context import erp_context, with_erp_names
+from ponte.web.excerpts import message_excerpt
 from ponte.web.membership import member_required
 from ponte.web.params import query_id
+
+FOUND_SHOWN = 30  # messages found by the search box, below the chats it found
 
 
 def inbox_filters(request: HttpRequest) -> dict:
@@ -38,8 +42,11 @@ def inbox_context(request: HttpRequest, active_id: int | None = None) -> dict:
                           assignee=member.user if filters["mine"] else None,
                           band=filters["band"],
                           also_phones=phones_named(member.org.pk, filters["q"]))
+    found = search_page(member.org.pk, filters["q"], before=None, limit=FOUND_SHOWN)
     return {"org": member.org, "member": member,
             "conversations": with_erp_names(member.org.pk, chats),
+            "found": [(m, message_excerpt(m, filters["q"])) for m in found[:FOUND_SHOWN]],
+            "found_more": len(found) > FOUND_SHOWN,
             "filters": filters, "active_id": active_id,
             "instance_warnings": instance_warnings(member.org)}
 
@@ -99,7 +106,9 @@ def chat(request: HttpRequest, conversation_id: int) -> HttpResponse:
     chat = chat_or_404(request, conversation_id)
     if chat.unread_count:
         do_mark_read(chat)
-    return render(request, "web/chat.html", chat_context(request, chat, chat.contact))
+    context = chat_context(request, chat, chat.contact)
+    context["focus"] = query_id(request.GET.get("m"))  # a message found by the search
+    return render(request, "web/chat.html", context)
 
 
 @member_required

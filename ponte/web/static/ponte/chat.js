@@ -183,7 +183,15 @@
     if (!box) return;
     window.ponteLive.dedupeDays(box);
     if (event.detail.target === box) {
-      window.ponteLive.scrollToBottom(box);
+      const found = box.dataset.focus && document.getElementById("m-" + box.dataset.focus);
+      delete box.dataset.focus;
+      if (found) {
+        // A search result opened: show it, marked, where the attendant can read around it.
+        found.classList.add("found");
+        found.scrollIntoView({ block: "center" });
+      } else {
+        window.ponteLive.scrollToBottom(box);
+      }
       const chatId = window.ponteLive.openChatId();
       if (chatId) document.dispatchEvent(new CustomEvent("ponte:history-loaded", { detail: { chatId } }));
     } else if (box.dataset.fromBottom) {
