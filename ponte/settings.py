@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "ponte.diagnostics",
     "ponte.ai",
     "ponte.conversations",
+    "ponte.desk",
     "ponte.erp",
     "ponte.leads",
     "ponte.inbox",

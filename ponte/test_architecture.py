@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("interfaces", ("web", "api", "ops")),
     ("ingest", ("inbox",)),
     ("recall", ("marketing",)),
-    ("features", ("privacy", "leads")),
+    ("features", ("privacy", "leads", "desk")),
     ("language", ("ai",)),
     ("core", ("conversations", "sessions", "erp")),
     ("engines", ("engines",)),

@@ -33,6 +33,12 @@ class Member(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
+    # The member's own settings: how a new message in their chats or the unassigned ones
+    # announces itself (the tab title always counts them).
+    notify_browser = models.BooleanField(default=True)
+    notify_sound = models.BooleanField(default=False)
+    # Last request or live connection: "online" for automatic assignment.
+    last_seen_at = models.DateTimeField(null=True, blank=True)
 
     objects = OrgQuerySet.as_manager()
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ponte.accounts.models import Instance, Organization
 from ponte.accounts.scoping import OrgQuerySet
@@ -60,6 +61,12 @@ class ContactHandle(models.Model):
 
 
 class Conversation(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Aberta")
+        PENDING = "pending", _("Pendente")  # waiting for the customer
+        SNOOZED = "snoozed", _("Adiada")  # until `snoozed_until`
+        RESOLVED = "resolved", _("Resolvida")
+
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="conversations")
     instance = models.ForeignKey(Instance, on_delete=models.CASCADE)
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
@@ -69,6 +76,9 @@ class Conversation(models.Model):
     unread_count = models.PositiveIntegerField(default=0)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                  blank=True, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = OrgQuerySet.as_manager()
@@ -77,7 +87,10 @@ class Conversation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["instance", "contact"], name="one_chat_per_contact"),
         ]
-        indexes = [models.Index(fields=["org", "-last_message_at"])]
+        indexes = [models.Index(fields=["org", "-last_message_at"]),
+                   models.Index(fields=["org", "status", "-last_message_at"]),
+                   models.Index(fields=["snoozed_until"], name="snoozed_to_wake",
+                                condition=models.Q(status="snoozed"))]
 
     def refresh_last_message(self) -> None:
         """Point the preview at the newest message again, after messages moved or went."""

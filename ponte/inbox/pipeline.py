@@ -14,6 +14,7 @@ from ponte.accounts.models import Instance
 from ponte.conversations.contacts import do_link_identities
 from ponte.conversations.storing import do_apply_status, do_revoke, do_store_inbound_many
 from ponte.db import forget_deleted_pages, keep_purges_out, serialized_writes
+from ponte.desk.inbound import do_after_inbound
 from ponte.engines import (
     IdentityLink,
     Ignored,
@@ -96,7 +97,9 @@ def ingest(inbox_events: list[InboxEvent]) -> None:
 
     def flush() -> None:
         if run:
-            do_track_inbound(run_instance.org_id, do_store_inbound_many(run_instance, run))
+            stored = do_store_inbound_many(run_instance, run)
+            do_track_inbound(run_instance.org_id, stored)
+            do_after_inbound(run_instance.org_id, stored)
             run.clear()
 
     for inbox_event in inbox_events:

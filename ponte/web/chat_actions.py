@@ -24,6 +24,7 @@ from ponte.conversations.outbound import (
     do_retry_message,
 )
 from ponte.conversations.photos import photo_is_stale, refresh_photo
+from ponte.desk.timeline import entries_between
 from ponte.leads.suggestions import do_mark_suggestion_used
 from ponte.marketing.tracking import do_mark_recall_sent
 from ponte.web.erp_context import erp_context
@@ -58,21 +59,39 @@ def history(request: HttpRequest, conversation_id: int) -> HttpResponse:
     chat = chat_or_404(request, conversation_id)
     after = query_id(request.GET.get("after"))
     through = query_id(request.GET.get("through"))
-    has_older = False
+    before = query_id(request.GET.get("before"))
+    has_older, end = False, None
     shown_through = queries.messages_through(chat, through) if through is not None else None
     if after is not None:
         messages = queries.messages_after(chat, after)
+        has_older = True  # live additions: entries from the first new message on
     elif shown_through:
         messages, has_older = shown_through
     else:
-        page = queries.messages_page(chat, before=query_id(request.GET.get("before")), limit=PAGE)
+        page = queries.messages_page(chat, before=before, limit=PAGE)
         has_older = len(page) > PAGE
         messages = list(reversed(page[:PAGE]))
+        key = queries.message_key(chat, before) if before is not None else None
+        end = key[0] if key else None
     prefetch_related_objects(messages, "file")  # each media message shows its stored file
+    start = messages[0].engine_timestamp if messages and has_older else None
     response = render(request, "web/_history.html", {
-        "conversation": chat, "messages": messages, "has_older": has_older})
+        "conversation": chat, "messages": messages,
+        "has_older": has_older and after is None,
+        "items": _with_entries(chat, messages, start=start, end=end,
+                               everything=not has_older and before is None)})
     patch_cache_control(response, private=True, no_cache=True)
     return response
+
+
+def _with_entries(chat: Conversation, messages: list, *, start, end, everything: bool) -> list:
+    """The page's messages and the timeline entries made from `start` to `end` (None: no
+    bound), in time order; `everything`: the page is the whole chat, entries with it."""
+    if not messages and not everything:
+        return []
+    items = [(m.engine_timestamp, 0, m.pk, m) for m in messages]
+    items += [(e.timeline_at, 1, e.pk, e) for e in entries_between(chat, start, end)]
+    return [item for *_, item in sorted(items, key=lambda row: row[:3])]
 
 
 @member_required
