@@ -19,6 +19,7 @@ from ponte.accounts.models import Instance, Member, Organization, Role
 from ponte.accounts.services import do_create_instance, do_set_engine
 from ponte.conversations.models import Message
 from ponte.conversations.storing import do_store_inbound, do_store_inbound_many
+from ponte.desk.demo import seed_desk
 from ponte.engines import InboundMessage
 from ponte.engines.events import Location, SharedContact
 from ponte.erp.services import do_upsert_customers, do_upsert_sales
@@ -349,6 +350,7 @@ def _seed_shop(engine_url: str) -> DemoCredentials:
         do_hide_number(org.pk, family.e164, Actor.member(user),
                        note="Família: não é cliente")
         seed_erp(org)
+        seed_desk(org, user)
     instance = org.instances.get()
     if engine_url:
         do_set_engine(instance, base_url=engine_url)  # the simulator's port changes each run

@@ -137,3 +137,26 @@ def test_seeding_twice_keeps_one_copy_of_each_demo_file(filesystem_media):
     assert MediaFile.objects.count() == 3
     assert not MediaDownload.objects.exists(), "nothing left for the download worker"
     assert Message.objects.filter(file__isnull=False).count() == 3
+
+
+def test_the_demo_desk_has_a_second_attendant_labels_quick_replies_a_note_and_a_waiting_chat(
+        client):
+    from ponte.desk import demo as desk_demo
+    from ponte.desk.models import DeskSettings, QuickReply
+
+    credentials = demo.seed()
+    demo.seed()  # a second start adds nothing
+    org = Organization.objects.get(name=demo.DEMO_ORG)
+    chats = {c.contact.e164: c for c in Conversation.objects.filter(org=org)
+             .select_related("contact", "assignee")}
+
+    assert client.login(username=desk_demo.AGENT_EMAIL, password=desk_demo.AGENT_PASSWORD)
+    assert chats["+5548999990001"].assignee.email == desk_demo.AGENT_EMAIL
+    assert chats["+5511998765432"].status == "pending"
+    assert sorted(chats["+5521991234567"].labels.values_list("name", flat=True)) == [
+        "Atacado", "Pix"]
+    assert QuickReply.objects.filter(org=org).count() == len(desk_demo.QUICK_REPLIES)
+    assert DeskSettings.for_org(org.pk).away_enabled
+    client.login(username=credentials.email, password=credentials.password)
+    history = client.get(f"/conversations/{chats['+5548999990001'].pk}/history/").content.decode()
+    assert "Pedir foto do defeito" in history and 'class="note"' in history
