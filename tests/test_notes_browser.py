@@ -11,7 +11,14 @@ import pytest
 from emulators.wppconnect import Emulator
 from tests.browser import chromium, sign_in
 from tests.procs import Server, isolated_env, ponte_init, wait_for
-from tests.test_workspace_browser import DESKTOP, inbound, open_chat, sends, signed_in_page
+from tests.test_workspace_browser import (
+    ARTIFACTS,
+    DESKTOP,
+    inbound,
+    open_chat,
+    sends,
+    signed_in_page,
+)
 
 pytestmark = pytest.mark.slow
 SECRET = "notes-browser-secret-01"
@@ -84,6 +91,8 @@ def test_a_note_mentioning_a_colleague_shows_live_in_her_chat_and_bell_and_is_ne
             caio.locator("#note-composer textarea").press_sequentially("pode ligar pra ela?")
             caio.keyboard.press("Enter")
             caio.wait_for_selector("#history .note:has-text('pode ligar pra ela?')")
+            ARTIFACTS.mkdir(exist_ok=True)
+            caio.screenshot(path=str(ARTIFACTS / "note-written.png"))
 
             bia.wait_for_selector("#history .note:has-text('pode ligar pra ela?')")
             assert bia.locator("#history .note .mention").inner_text() == "@Bia"
@@ -92,6 +101,7 @@ def test_a_note_mentioning_a_colleague_shows_live_in_her_chat_and_bell_and_is_ne
             assert bia.locator("#bell-count").is_visible()
             bia.click("#bell .bell-button")
             bia.wait_for_selector("#bell-panel li:has-text('mencionou você em Ana Souza')")
+            bia.screenshot(path=str(ARTIFACTS / "note-bell.png"))
             assert caio.locator("#bell-count").is_hidden()  # only Bia's bell rings
 
         assert sends(shop) == []
