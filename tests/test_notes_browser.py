@@ -104,6 +104,11 @@ def test_a_note_mentioning_a_colleague_shows_live_in_her_chat_and_bell_and_is_ne
             bia.screenshot(path=str(ARTIFACTS / "note-bell.png"))
             assert caio.locator("#bell-count").is_hidden()  # only Bia's bell rings
 
+            bia.goto(shop.server.base + "/")
+            bia.wait_for_selector("#live-state[data-live=live]")
+            inbound(shop, "5531911119002", "oi, alguém aí?", "Bruno Lima")
+            bia.wait_for_function("() => document.title.startsWith('(1) ')")
+
         assert sends(shop) == []
         messages = shop.api.get("/api/v1/messages", params={"q": "ligar"}).json()["items"]
         assert messages == []
