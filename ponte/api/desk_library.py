@@ -113,6 +113,8 @@ def create_label(request: HttpRequest, payload: LabelIn):
 
 @router.get("/labels/{label_id}", response=answers({200: LabelOut}, 404))
 def get_label(request: HttpRequest, label_id: int):
+    """One label, with how many conversations carry it; 404 unless it is your
+    organization's."""
     return _label_out(_label_or_404(request, label_id))
 
 
@@ -159,6 +161,7 @@ def create_quick_reply(request: HttpRequest, payload: QuickReplyIn):
 
 @router.get("/quick-replies/{reply_id}", response=answers({200: QuickReplyOut}, 404))
 def get_quick_reply(request: HttpRequest, reply_id: int):
+    """One quick reply, its placeholders unfilled; 404 unless it is your organization's."""
     return _reply_out(_reply_or_404(request, reply_id))
 
 
@@ -171,5 +174,6 @@ def update_quick_reply(request: HttpRequest, reply_id: int, payload: QuickReplyP
 
 @router.delete("/quick-replies/{reply_id}", response=answers({204: None}, 404))
 def delete_quick_reply(request: HttpRequest, reply_id: int):
+    """Delete the quick reply; the composer stops offering it at once."""
     do_delete_quick_reply(_reply_or_404(request, reply_id))
     return Status(204, None)

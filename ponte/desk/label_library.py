@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ponte import realtime
 from ponte.desk.labels import check_label_names
@@ -18,9 +19,11 @@ from ponte.errors import Refused
 
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 # Dark enough for white text (contrast at least 4.5:1), and told apart by name too.
-PALETTE = (("#b91c1c", "vermelho"), ("#c2410c", "laranja"), ("#a16207", "mostarda"),
-           ("#15803d", "verde"), ("#0f766e", "verde-água"), ("#1d4ed8", "azul"),
-           ("#6d28d9", "roxo"), ("#be185d", "rosa"), ("#64748b", "cinza"))
+PALETTE = (("#b91c1c", gettext_lazy("vermelho")), ("#c2410c", gettext_lazy("laranja")),
+           ("#a16207", gettext_lazy("mostarda")), ("#15803d", gettext_lazy("verde")),
+           ("#0f766e", gettext_lazy("verde-água")), ("#1d4ed8", gettext_lazy("azul")),
+           ("#6d28d9", gettext_lazy("roxo")), ("#be185d", gettext_lazy("rosa")),
+           ("#64748b", gettext_lazy("cinza")))
 
 
 class LabelRefused(Refused):

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -88,8 +89,10 @@ def delete_label(request: HttpRequest, label_id: int) -> HttpResponse:
                             confirm_chats=label.conversationlabel_set.count())
     name = label.name
     carried = do_delete_label(label)
-    messages.success(request, _("Etiqueta “%(name)s” excluída de %(n)d conversa(s).")
-                     % {"name": name, "n": carried})
+    messages.success(request, ngettext(
+        "Etiqueta “%(name)s” excluída; ela saiu de %(n)d conversa.",
+        "Etiqueta “%(name)s” excluída; ela saiu de %(n)d conversas.", carried)
+        % {"name": name, "n": carried})
     return redirect("settings_labels")
 
 
