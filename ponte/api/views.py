@@ -21,6 +21,7 @@ from ponte.api import (
 )
 from ponte.api.auth import ApiKeyAuth
 from ponte.api.call_log import diagnostic_item
+from ponte.api.desk_library import router as desk_library_router
 from ponte.api.media import media_out
 from ponte.api.openapi import PonteAPI, answers, docs
 from ponte.api.paging import BEFORE, LIMIT
@@ -57,6 +58,7 @@ api.add_router("", ai_settings.router)
 api.add_router("", erp.router)
 api.add_router("", recall.router)
 api.add_router("", notes.router)
+api.add_router("", desk_library_router)
 
 def _message_out(message: Message) -> dict:
     # An inbound row keeps the model's default status; to an integrator it was received.

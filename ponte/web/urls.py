@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from ponte.web import (
     chat_actions,
+    chat_library,
     erp_panel,
     hiding,
     leads_views,
@@ -36,6 +37,10 @@ urlpatterns = [
          name="send_file"),
     path("conversations/<int:conversation_id>/read/", chat_actions.mark_read, name="mark_read"),
     path("conversations/<int:conversation_id>/assign/", chat_actions.assign, name="assign"),
+    path("conversations/<int:conversation_id>/labels/", chat_library.chat_labels,
+         name="chat_labels"),
+    path("conversations/<int:conversation_id>/quick-replies/", chat_library.quick_replies,
+         name="chat_quick_replies"),
     path("conversations/<int:conversation_id>/hide/", hiding.hide_number, name="hide_number"),
     path("conversations/<int:conversation_id>/notes/", notes_views.add_note, name="add_note"),
     path("notes/<int:note_id>/", notes_views.note, name="note"),
