@@ -2,6 +2,7 @@ from django.urls import path
 
 from ponte.web import (
     ai_settings_views,
+    desk_settings_views,
     engine_settings_views,
     privacy_views,
     settings_views,
@@ -31,4 +32,7 @@ urlpatterns = [
          name="settings_privacy_unhide"),
     path("settings/privacy/export/", privacy_views.export, name="settings_privacy_export"),
     path("settings/privacy/erase/", privacy_views.erase, name="settings_privacy_erase"),
+    path("settings/desk/", desk_settings_views.desk_settings, name="settings_desk"),
+    path("settings/desk/save/", desk_settings_views.save, name="settings_desk_save"),
+    path("settings/desk/holidays/", desk_settings_views.holidays, name="settings_desk_holidays"),
 ]
