@@ -7,7 +7,18 @@ from ninja import Query, Status
 from ninja.errors import HttpError
 
 from ponte.accounts.models import Instance
-from ponte.api import ai_settings, cursors, erp, errors, leads, privacy, recall, schemas, sending
+from ponte.api import (
+    ai_settings,
+    cursors,
+    erp,
+    errors,
+    leads,
+    privacy,
+    recall,
+    reports,
+    schemas,
+    sending,
+)
 from ponte.api.auth import ApiKeyAuth
 from ponte.api.call_log import diagnostic_item
 from ponte.api.media import media_out
@@ -45,6 +56,7 @@ api.add_router("", leads.router)
 api.add_router("", ai_settings.router)
 api.add_router("", erp.router)
 api.add_router("", recall.router)
+api.add_router("", reports.router)
 
 def _message_out(message: Message) -> dict:
     # An inbound row keeps the model's default status; to an integrator it was received.
