@@ -12,6 +12,7 @@ class Bar:
     label: str
     value: int
     words: str  # what a screen reader says: "09h: 2 mensagens"
+    tick: str  # the label under the bar, "" where bars are too many to label each
     x: float
     y: float
     width: float
@@ -47,10 +48,12 @@ def bar_chart(title: str, labels: list[str], values: list[int], words: list[str]
     tallest = max(values, default=0) or 1
     slot = WIDTH / max(len(values), 1)
     room = HEIGHT - TOP - BOTTOM
+    every = 3 if len(values) > 12 else 1
     bars = []
     for n, (label, value, said) in enumerate(zip(labels, values, words, strict=True)):
         height = room * value / tallest
-        bars.append(Bar(label, value, said, x=round(n * slot + slot * 0.15, 2),
+        tick = label if n % every == 0 else ""
+        bars.append(Bar(label, value, said, tick, x=round(n * slot + slot * 0.15, 2),
                         y=round(HEIGHT - BOTTOM - height, 2), width=round(slot * 0.7, 2),
                         height=round(height, 2)))
     return BarChart(title, bars)

@@ -32,12 +32,16 @@ from ponte.desk.preferences import (
 from ponte.web.membership import member_required
 
 SLOTS = ("start1", "end1", "start2", "end2")
+# What the form suggests until a manager first saves: a shop's usual week.
+SUGGESTED_HOURS = {**{str(day): [["09:00", "18:00"]] for day in range(5)},
+                   "5": [["09:00", "13:00"]]}
 
 
 def _stored_days(desk: DeskSettings) -> list[dict]:
+    week = desk.business_hours if desk.pk else SUGGESTED_HOURS
     days = []
     for day in range(7):
-        intervals = (desk.business_hours or {}).get(str(day)) or []
+        intervals = (week or {}).get(str(day)) or []
         flat = [value for pair in intervals[:2] for value in pair] + [""] * 4
         days.append({"index": day, "name": WEEKDAYS[day], "closed": not intervals,
                      **dict(zip(SLOTS, flat[:4], strict=True))})

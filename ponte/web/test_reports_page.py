@@ -28,6 +28,8 @@ def test_the_owner_reads_the_weeks_figures_and_charts(week):  # noqa: F811
     assert 'aria-labelledby="chart-hour-title" data-bars="24"' in page
     assert 'aria-labelledby="chart-weekday-title" data-bars="7"' in page
     assert "<title>09h: 2 mensagens</title>" in page
+    assert 'aria-hidden="true">09h</text>' in page, "every third hour labelled under its bar"
+    assert 'aria-hidden="true">10h</text>' not in page
     assert "<title>Sábado: 1 mensagem</title>" in page
     assert "<th scope=\"row\">Bia Souza</th><td class=\"num\">3</td><td class=\"num\">4</td>" \
            "<td class=\"num\">10 min</td>" in page

@@ -43,7 +43,8 @@ def test_an_admin_sees_the_page_with_the_defaults_and_the_settings_link(make_ten
     assert "Atendentes veem todas as conversas" in page
     assert "Distribuir conversas novas entre atendentes online" in page
     assert '<option value="America/Sao_Paulo" selected>' in page
-    assert 'name="closed-0" value="1" aria-label="Segunda-feira: fechado" checked' in page
+    assert 'name="start1-0" value="09:00"' in page, "a usual week suggested"
+    assert 'name="closed-6" value="1" aria-label="Domingo: fechado" checked' in page
     assert '<a href="/settings/desk/">Atendimento</a>' in owner_of(tenant).get(
         "/settings/ai/").content.decode()
 
