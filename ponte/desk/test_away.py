@@ -122,6 +122,25 @@ def test_a_hidden_number_never_hears_the_away_message(shop):
     assert not Message.objects.filter(direction="out").exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_drainer_answers_a_holiday_message_once_and_the_chat_shows_it(make_tenant, client):
+    tenant = make_tenant()
+    today = timezone.now().astimezone(SP).date().isoformat()
+    DeskSettings.objects.create(org=tenant.org, away_enabled=True, away_text=AWAY,
+                                business_hours=WEEKDAYS_9_TO_6, holidays=[today])
+    for n in range(2):
+        body = wppconnect_text("5531987654321", f"M{n}", "oi", int(time.time()))
+        client.post(tenant.instance.webhook_path, data=json.dumps(body),
+                    content_type="application/json")
+        drain()
+
+    [chat] = Conversation.objects.all()
+    assert away_texts(chat) == [AWAY]
+    client.login(username=tenant.owner_email, password=tenant.owner_password)
+    history = client.get(f"/conversations/{chat.pk}/history/").content.decode()
+    assert "Mensagem de ausência" in history and AWAY in history
+
+
 SECRET = "engine-secret-0001"
 FAST = {"PONTE_SEND_BACKOFF_SECONDS": 0.0, "PONTE_RECONCILE_DELAY_SECONDS": 0.0,
         "PONTE_ENGINE_READ_TIMEOUT": 0.5, "PONTE_ENGINE_CONNECT_TIMEOUT": 1.0}
