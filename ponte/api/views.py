@@ -16,6 +16,7 @@ from ponte.api import (
     notes,
     privacy,
     recall,
+    reports,
     schemas,
     sending,
 )
@@ -59,6 +60,7 @@ api.add_router("", erp.router)
 api.add_router("", recall.router)
 api.add_router("", notes.router)
 api.add_router("", desk_library_router)
+api.add_router("", reports.router)
 
 def _message_out(message: Message) -> dict:
     # An inbound row keeps the model's default status; to an integrator it was received.

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from ponte import realtime
 from ponte.conversations.models import Conversation, Message
+from ponte.desk.away import do_send_away_replies
 from ponte.desk.models import ConversationEvent
 
 WAKING = (Conversation.Status.RESOLVED, Conversation.Status.SNOOZED, Conversation.Status.PENDING)
@@ -17,6 +18,7 @@ def do_after_inbound(org_id, messages: Iterable[Message]) -> None:
     chats = {m.conversation_id for m in messages if m.direction == Message.Direction.INBOUND}
     if chats:
         _reopen(org_id, chats)
+    do_send_away_replies(org_id, messages)
 
 
 def _reopen(org_id, chat_ids: set[int]) -> None:

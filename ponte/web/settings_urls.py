@@ -2,6 +2,7 @@ from django.urls import path
 
 from ponte.web import (
     ai_settings_views,
+    desk_settings_views,
     engine_settings_views,
     library_views,
     privacy_views,
@@ -45,4 +46,7 @@ urlpatterns = [
          name="settings_quick_replies_update"),
     path("settings/quick-replies/<int:reply_id>/delete/", library_views.delete_quick_reply,
          name="settings_quick_replies_delete"),
+    path("settings/desk/", desk_settings_views.desk_settings, name="settings_desk"),
+    path("settings/desk/save/", desk_settings_views.save, name="settings_desk_save"),
+    path("settings/desk/holidays/", desk_settings_views.holidays, name="settings_desk_holidays"),
 ]

@@ -10,6 +10,7 @@ from ponte.web import (
     media_views,
     notes_views,
     notifications_views,
+    reports_views,
     views,
 )
 
@@ -24,6 +25,8 @@ urlpatterns = [
     path("marketing/settings/", marketing_views.save_settings, name="marketing_settings"),
     path("marketing/open/<str:kind>/<int:customer_id>/", marketing_views.open_recall,
          name="open_recall"),
+    path("reports/", reports_views.reports, name="reports"),
+    path("reports/csv/", reports_views.reports_csv, name="reports_csv"),
     path("instance/banner/", views.instance_banner, name="instance_banner"),
     path("conversations/<int:conversation_id>/", views.chat, name="chat"),
     path("conversations/<int:conversation_id>/history/", chat_actions.history, name="history"),
