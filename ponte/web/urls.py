@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from ponte.web import (
     chat_actions,
+    desk_flow_views,
     erp_panel,
     hiding,
     leads_views,
@@ -34,6 +35,13 @@ urlpatterns = [
          name="send_file"),
     path("conversations/<int:conversation_id>/read/", chat_actions.mark_read, name="mark_read"),
     path("conversations/<int:conversation_id>/assign/", chat_actions.assign, name="assign"),
+    path("conversations/<int:conversation_id>/flow/", desk_flow_views.flow_header,
+         name="chat_flow"),
+    path("conversations/<int:conversation_id>/status/", desk_flow_views.change_status,
+         name="chat_status"),
+    path("conversations/<int:conversation_id>/assignee/", desk_flow_views.change_assignee,
+         name="chat_assignee"),
+    path("events/<int:event_id>/", desk_flow_views.timeline_event, name="timeline_event"),
     path("conversations/<int:conversation_id>/hide/", hiding.hide_number, name="hide_number"),
     path("messages/<int:message_id>/", chat_actions.message, name="message"),
     path("messages/<int:message_id>/retry/", chat_actions.retry, name="retry"),
