@@ -63,8 +63,9 @@ def do_assign_to(chat: Conversation, user, actor=None, note: str = "", *,
                 data["note"] = note
             if auto:
                 data["auto"] = True
-        ConversationEvent.objects.create(org_id=chat.org_id, conversation_id=chat.pk, kind=kind,
-                                         actor=actor, actor_name=who, data=data, created_at=now)
+        event = ConversationEvent.objects.create(
+            org_id=chat.org_id, conversation_id=chat.pk, kind=kind, actor=actor,
+            actor_name=who, data=data, created_at=now)
         if user is not None and (actor is None or actor.pk != user.pk):
             Notification.objects.create(org_id=chat.org_id, user=user, conversation_id=chat.pk,
                                         kind=Notification.Kind.ASSIGNED,
@@ -72,7 +73,8 @@ def do_assign_to(chat: Conversation, user, actor=None, note: str = "", *,
                                         created_at=now)
             realtime.publish_on_commit(chat.org_id, "notification.new", {"user_id": user.pk})
         realtime.publish_on_commit(chat.org_id, "conversation.assigned", {
-            "conversation_id": chat.pk, "assignee_id": user.pk if user else None})
+            "conversation_id": chat.pk, "assignee_id": user.pk if user else None,
+            "event_id": event.pk})
     chat.assignee = user
     return True
 

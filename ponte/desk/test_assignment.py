@@ -61,8 +61,8 @@ def test_assigning_a_chat_tells_the_new_attendant_and_every_tab(
     [told] = Notification.objects.filter(user=caio)
     assert (told.kind, told.conversation_id) == ("assigned", chat.pk)
     assert "Bia Souza passou para você a conversa com Ana" in told.text
-    assert ("conversation.assigned", {"conversation_id": chat.pk, "assignee_id": caio.pk}) \
-        in published
+    assert ("conversation.assigned", {"conversation_id": chat.pk, "assignee_id": caio.pk,
+                                      "event_id": event.pk}) in published
     assert ("notification.new", {"user_id": caio.pk}) in published
 
 
@@ -74,7 +74,8 @@ def test_taking_a_chat_oneself_is_no_notification(shop, bia, client):
 
     assert Conversation.objects.get(pk=chat.pk).assignee == bia
     assert not Notification.objects.exists()
-    assert "Bia Souza</bdi> assumiu" in client.get(f"/conversations/{chat.pk}/history/").content.decode()
+    history = client.get(f"/conversations/{chat.pk}/history/").content.decode()
+    assert "Bia Souza</bdi> assumiu" in history
     client.post(f"/conversations/{chat.pk}/assign/")  # "Liberar"
     assert Conversation.objects.get(pk=chat.pk).assignee is None
     assert ConversationEvent.objects.latest("pk").data == {"from_id": bia.pk,
