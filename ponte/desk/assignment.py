@@ -42,8 +42,8 @@ def do_assign_to(chat: Conversation, user, actor=None, note: str = "", *,
     note = " ".join(note.split())[:NOTE_LENGTH] if user is not None else ""
     who = name_of(actor) if actor_name is None else actor_name
     with serialized_writes(), transaction.atomic():
-        current = Conversation.objects.select_for_update().select_related("assignee").get(
-            pk=chat.pk)
+        current = (Conversation.objects.select_for_update(of=("self",))
+                   .select_related("assignee").get(pk=chat.pk))
         before = current.assignee
         if (before.pk if before else None) == (user.pk if user else None) and not note:
             chat.assignee = before
