@@ -9,7 +9,7 @@ from django.utils import timezone
 from ponte.accounts.models import Member
 
 ONLINE = timedelta(minutes=2)
-FRESH = timedelta(seconds=30)  # written at most this often per member: pages and pings are many
+FRESH = timedelta(seconds=60)  # written at most this often per member: pages and pings are many
 
 
 def do_mark_seen(org_id, user_id, now: datetime | None = None) -> None:

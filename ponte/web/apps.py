@@ -16,4 +16,5 @@ class WebConfig(AppConfig):
             for org_id in Member.objects.filter(user=user).values_list("org_id", flat=True):
                 do_mark_seen(org_id, user.pk)
 
-        user_logged_in.connect(seen_signing_in, dispatch_uid="ponte-web-seen-signing-in")
+        user_logged_in.connect(seen_signing_in, weak=False,
+                               dispatch_uid="ponte-web-seen-signing-in")
