@@ -5,6 +5,7 @@ gives to another shows as theirs on the other's open page."""
 import subprocess
 import sys
 from contextlib import contextmanager
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -15,6 +16,7 @@ from tests.procs import Server, isolated_env, ponte_init, wait_for
 from tests.test_workspace_browser import DESKTOP, inbound, open_chat
 
 pytestmark = pytest.mark.slow
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 SECRET = "desk-flow-secret-0001"
 AGENT = ("caio@loja.local", "caio-senha-123")
 
@@ -70,6 +72,8 @@ def test_a_resolved_chat_shows_open_again_live_when_the_customer_writes(shop):
         assert page.inner_text("#chat-flow .status-badge") == "Aberta"
 
         page.click("#chat-flow .status-menu summary")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "desk-flow-status-menu.png")
         page.click("#chat-flow .status-menu button[value=resolved]")
         page.wait_for_selector("#chat-flow .status-badge[data-status=resolved]")
         page.wait_for_selector("#history .timeline-event:has-text('marcou como resolvida')")
@@ -93,6 +97,7 @@ def test_a_chat_given_to_a_colleague_shows_as_theirs_on_their_open_page(shop):
         giver.click("#chat-flow .assign-menu summary")
         giver.select_option("#chat-flow select[name=assignee]", label="Caio")
         giver.fill("#chat-flow input[name=note]", "troca do 42 pelo 43")
+        giver.screenshot(path=ARTIFACTS / "desk-flow-assign-menu.png")
         giver.click("#chat-flow .assign-menu button[type=submit]")
 
         taker.wait_for_selector("#chat-flow .assignee-name:has-text('Caio')")
