@@ -4,13 +4,12 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from ponte.conversations.models import Conversation
 from ponte.desk.assignment import check_assignee, do_assign_to, members_to_assign
 from ponte.desk.models import ConversationEvent
-from ponte.desk.status import SNOOZE_CHOICES, desk_zone, do_change_status, snooze_until
+from ponte.desk.status import SNOOZE_CHOICES, do_change_status, snooze_until
 from ponte.desk.visibility import can_see
 from ponte.errors import Refused
 from ponte.web.chat_actions import chat_or_404
@@ -18,11 +17,8 @@ from ponte.web.membership import member_required
 
 
 def flow_context(request: HttpRequest, chat: Conversation) -> dict:
-    zone = desk_zone(chat.org_id)
-    soon = timezone.now().astimezone(zone).replace(second=0, microsecond=0)
     return {"conversation": chat, "user": request.user, "statuses": Conversation.Status.choices,
-            "members": members_to_assign(chat.org_id),
-            "now_local": soon.strftime("%Y-%m-%dT%H:%M")}
+            "members": members_to_assign(chat.org_id)}
 
 
 def _header(request: HttpRequest, chat: Conversation, error: str = "",
