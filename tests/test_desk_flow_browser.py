@@ -105,3 +105,21 @@ def test_a_chat_given_to_a_colleague_shows_as_theirs_on_their_open_page(shop):
             "#history .timeline-event:has-text('atribuiu a Caio: troca do 42 pelo 43')")
         assert taker.inner_text("#assign button") == "Liberar"  # it is theirs now
         wait_for(lambda: "Caio" in giver.inner_text("#chat-flow .assignee-name"))
+
+
+def test_on_a_phone_the_header_still_shows_the_status_and_its_menu(shop):
+    inbound(shop, "5531911120003", "oi, bom dia", "Carla Celular")
+    with owner_tab(shop) as page:
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_selector(".chat-row:has-text('Carla Celular')")
+        open_chat(page, "Carla Celular")
+        assert page.locator("#chat-flow .status-badge").is_visible()
+
+        page.click("#chat-flow .status-menu summary")
+        page.screenshot(path=ARTIFACTS / "desk-flow-phone.png")
+        page.click("#chat-flow .status-menu button[value=pending]")
+        page.wait_for_selector("#chat-flow .status-badge[data-status=pending]")
+
+        page.click("#chat-flow .assign-menu summary")
+        menu = page.locator("#chat-flow .assign-menu .flow-form").bounding_box()
+        assert menu["x"] >= 0 and menu["x"] + menu["width"] <= 390  # all of it on screen
