@@ -26,7 +26,7 @@ from ponte.conversations.outbound import (
 from ponte.conversations.photos import photo_is_stale, refresh_photo
 from ponte.desk.assignment import do_take
 from ponte.desk.timeline import entries_between
-from ponte.desk.visibility import can_see
+from ponte.desk.visibility import can_see, visibility_filter
 from ponte.leads.suggestions import do_mark_suggestion_used
 from ponte.marketing.tracking import do_mark_recall_sent
 from ponte.web.erp_context import erp_context
@@ -45,7 +45,9 @@ def chat_or_404(request: HttpRequest, conversation_id: int) -> Conversation:
 
 def message_or_404(request: HttpRequest, message_id: int) -> Message:
     found = queries.message_or_none(request.member.org, message_id)
-    if found is None or not can_see(request.member, found.conversation):
+    rule = visibility_filter(request.member)  # None, without a query, for who sees all
+    if found is None or (rule is not None and not Conversation.objects.filter(
+            rule, pk=found.conversation_id).exists()):
         raise Http404
     return found
 
