@@ -25,16 +25,18 @@ def _migrate() -> None:
 
 def _background_loops() -> list:
     """The inbox drainer, the outbound sender, the session supervisor, the sweep, the
-    lead scorer, the media worker and the transcriber of voice notes."""
+    lead scorer, the media worker, the transcriber of voice notes and the desk's timers."""
     from ponte.ai.transcripts import transcribing
     from ponte.conversations.media_downloads import downloading
     from ponte.conversations.sender import sending
+    from ponte.desk.worker import desk_timers
     from ponte.inbox.sweep import sweeper
     from ponte.inbox.worker import drainer
     from ponte.leads.worker import scoring
     from ponte.sessions.supervisor import supervision
 
-    return [drainer, sending, supervision, sweeper, scoring, downloading, transcribing]
+    return [drainer, sending, supervision, sweeper, scoring, downloading, transcribing,
+            desk_timers]
 
 
 def _run_web(host: str, port: int, *, with_worker: bool) -> None:

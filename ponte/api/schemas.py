@@ -83,12 +83,61 @@ class ContactOut(Schema):
     e164: str | None
 
 
+class AssigneeOut(Schema):
+    id: int = Field(description="The member's user id (what `assignee_id` takes).")
+    name: str
+
+
+class LabelOut(Schema):
+    name: str
+    colour: str = Field(description="`#rrggbb`.")
+
+
+CONVERSATION_STATUS = ("`open`, `pending` (waiting for the customer), `snoozed` (until "
+                       "`snoozed_until`, then open again) or `resolved`; any but open opens "
+                       "again when the customer writes.")
+
+
 class ConversationOut(Schema):
     id: int
     contact: ContactOut
     last_message: MessageOut | None
     last_message_at: datetime | None
     unread_count: int
+    status: Literal["open", "pending", "snoozed", "resolved"] = Field(
+        description=CONVERSATION_STATUS)
+    snoozed_until: datetime | None
+    assignee: AssigneeOut | None = Field(description="Who answers it; null: nobody yet.")
+    labels: list[LabelOut]
+
+
+class ConversationUpdateIn(Schema):
+    status: Literal["open", "pending", "snoozed", "resolved"] | None = Field(
+        None, description=CONVERSATION_STATUS)
+    snoozed_until: datetime | None = Field(None, description=(
+        "With `status` `snoozed` (or alone, which snoozes): when it opens again, in the "
+        "future, with its time zone."))
+    assignee_id: int | None = Field(None, description=(
+        "A member's user id; null gives the conversation back to nobody."))
+    note: str = Field("", max_length=500, description="For the new assignee, in the timeline.")
+    labels: list[str] | None = Field(None, max_length=50, description=(
+        "Exactly the conversation's labels, by name; a new name makes a new label."))
+
+
+class ConversationEventOut(Schema):
+    id: int
+    kind: Literal["status", "assigned", "unassigned", "labelled", "away_reply"] | str
+    actor: str = Field(description="Who did it (a member, an API key's name); empty: Ponte.")
+    actor_id: int | None
+    data: dict = Field(description=(
+        "`status`: {from, to, until?, reason?}; `assigned`: {from_id, to_id, to_name, note?, "
+        "auto?}; `unassigned`: {from_id, from_name}; `labelled`: {added, removed}."))
+    created_at: datetime
+
+
+class ConversationEventPage(Schema):
+    items: list[ConversationEventOut]
+    next_before: str | None = Field(description=CURSOR)
 
 
 class ChatCustomerOut(Schema):
@@ -457,4 +506,12 @@ class InvalidAISettingOrFieldsOut(Schema):
         "`invalid_transcription_api_key`, `invalid_transcription_language` (then `detail` "
         "says why, for a person) or `invalid` "
         "(then `detail` lists each field that failed)."))
+    detail: str | list[FieldErrorOut]
+
+
+class InvalidChangeOrFieldsOut(Schema):
+    error: str = Field(description=(
+        "`invalid_status`, `snooze_in_the_past`, `snooze_needs_time`, `snooze_too_far`, "
+        "`invalid_assignee`, `label_blank`, `label_too_long` (then `detail` says why, for a "
+        "person) or `invalid` (then `detail` lists each field that failed)."))
     detail: str | list[FieldErrorOut]

@@ -10,6 +10,7 @@ from ponte.accounts.models import Instance
 from ponte.api import (
     ai_settings,
     cursors,
+    desk,
     erp,
     errors,
     leads,
@@ -61,6 +62,7 @@ api.add_router("", recall.router)
 api.add_router("", notes.router)
 api.add_router("", desk_library_router)
 api.add_router("", reports.router)
+api.add_router("", desk.router)
 
 def _message_out(message: Message) -> dict:
     # An inbound row keeps the model's default status; to an integrator it was received.
@@ -83,7 +85,11 @@ def _conversation_out(chat: Conversation) -> dict:
         "last_message": _message_out(chat.last_message) if chat.last_message else None,
         "last_message_at": chat.last_message_at,
         "unread_count": chat.unread_count,
+        **desk.desk_fields(chat),
     }
+
+
+desk.install(api, _conversation_out)
 
 
 def _phone(raw: str | None) -> str | None:
@@ -106,7 +112,8 @@ def list_conversations(request: HttpRequest, before: str | None = BEFORE, limit:
     chats = queries.conversations_page(request.auth, before=key, limit=limit,
                                        e164=_phone(phone), unread=unread)
     page, next_before = _page(chats, limit, lambda chat: (chat.last_message_at, chat.pk))
-    return {"items": [_conversation_out(chat) for chat in page], "next_before": next_before}
+    return {"items": [_conversation_out(chat) for chat in desk.with_desk(page)],
+            "next_before": next_before}
 
 
 @api.get("/conversations/{conversation_id}",
@@ -118,7 +125,8 @@ def get_conversation(request: HttpRequest, conversation_id: int):
     if chat is None:
         raise HttpError(404, "No such conversation.")
     cards = chat_customers(request.auth.pk, chat.pk, queries.contact_phones(chat.contact))
-    return {**_conversation_out(chat), "customers": [_chat_customer_out(c) for c in cards]}
+    return {**_conversation_out(desk.with_desk([chat])[0]),
+            "customers": [_chat_customer_out(c) for c in cards]}
 
 
 def _chat_customer_out(card: ChatCustomerCard) -> dict:

@@ -88,13 +88,16 @@ SCORE_BANDS = {"hot": (70, 100), "warm": (40, 69), "cold": (0, 39)}
 
 def inbox(org: Organization, *, search: str = "", unread: bool = False, assignee=None,
           band: str = "", limit: int = 100,
-          also_phones: Iterable[str] = ()) -> list[Conversation]:
+          also_phones: Iterable[str] = (), visible: Q | None = None) -> list[Conversation]:
     """The inbox as filtered by an attendant: by name or any phone form, unread, mine, score.
 
-    `also_phones`: numbers the search matched elsewhere (an ERP customer's name).
+    `also_phones`: numbers the search matched elsewhere (an ERP customer's name);
+    `visible`: the chats this member may see, when not all.
     """
     chats = Conversation.objects.for_org(org).select_related("contact", "last_message") \
         .annotate(lead_score=F("contact__lead__score"))
+    if visible is not None:
+        chats = chats.filter(visible)
     search = search.strip()
     if search:
         by_name = Q(contact__name__icontains=search) | Q(contact__push_name__icontains=search)

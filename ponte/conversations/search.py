@@ -10,7 +10,7 @@ can find them.
 import re
 
 from django.db import connection
-from django.db.models import BooleanField, QuerySet
+from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from ponte.conversations.models import Message
@@ -50,9 +50,13 @@ def found_messages(org_id, query: str) -> QuerySet[Message]:
             .select_related("conversation__contact", "file").order_by("-id"))
 
 
-def search_page(org_id, query: str, *, before: int | None, limit: int) -> list[Message]:
-    """A page of `found_messages` below the message id `before`; one extra row."""
+def search_page(org_id, query: str, *, before: int | None, limit: int,
+                visible: Q | None = None) -> list[Message]:
+    """A page of `found_messages` below the message id `before`; one extra row. `visible`:
+    a filter on the messages, for a member who may see only some chats."""
     found = found_messages(org_id, query)
+    if visible is not None:
+        found = found.filter(visible)
     if before is not None:
         found = found.filter(pk__lt=before)
     return list(found[: limit + 1])

@@ -9,15 +9,18 @@ from ponte import realtime
 from ponte.conversations.models import Conversation, Message
 from ponte.desk.away import do_send_away_replies
 from ponte.desk.models import ConversationEvent
+from ponte.desk.roundrobin import do_round_robin
 
 WAKING = (Conversation.Status.RESOLVED, Conversation.Status.SNOOZED, Conversation.Status.PENDING)
 
 
 def do_after_inbound(org_id, messages: Iterable[Message]) -> None:
     """Called by the drainer with each run of newly stored messages, in its transaction."""
+    messages = list(messages)
     chats = {m.conversation_id for m in messages if m.direction == Message.Direction.INBOUND}
     if chats:
         _reopen(org_id, chats)
+        do_round_robin(org_id, messages)
     do_send_away_replies(org_id, messages)
 
 

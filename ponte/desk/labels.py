@@ -39,8 +39,10 @@ def labels_named(org_id, names: list[str]) -> list[Label]:
     return [found[name.lower()] for name in names]
 
 
-def do_set_labels(chat: Conversation, names: list[str], actor=None) -> list[Label]:
-    """Make the chat's labels exactly these (by name); records what changed, tells tabs."""
+def do_set_labels(chat: Conversation, names: list[str], actor=None, *,
+                  actor_name: str | None = None) -> list[Label]:
+    """Make the chat's labels exactly these (by name); records what changed, tells tabs.
+    `actor_name` names an actor that is no user (an API key)."""
     wanted = labels_named(chat.org_id, check_label_names(names))
     with transaction.atomic():
         current = {link.label_id: link.label for link in
@@ -54,14 +56,17 @@ def do_set_labels(chat: Conversation, names: list[str], actor=None) -> list[Labe
         if added or removed:
             ConversationEvent.objects.create(
                 org_id=chat.org_id, conversation=chat, kind=ConversationEvent.Kind.LABELLED,
-                actor=actor, actor_name=actor_name(actor),
+                actor=actor, actor_name=name_of(actor) if actor_name is None else actor_name,
                 data={"added": [a.name for a in added], "removed": [r.name for r in removed]})
             realtime.publish_on_commit(chat.org_id, "conversation.labels",
                                        {"conversation_id": chat.pk})
     return wanted
 
 
-def actor_name(user) -> str:
+def name_of(user) -> str:
     if user is None:
         return ""
     return user.get_full_name() or user.email or user.get_username()
+
+
+actor_name = name_of  # the name others import

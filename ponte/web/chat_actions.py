@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ponte.conversations import queries
-from ponte.conversations.actions import do_assign, do_mark_read
+from ponte.conversations.actions import do_mark_read
 from ponte.conversations.attachments import Attachment
 from ponte.conversations.models import Conversation, Message
 from ponte.conversations.outbound import (
@@ -24,7 +24,9 @@ from ponte.conversations.outbound import (
     do_retry_message,
 )
 from ponte.conversations.photos import photo_is_stale, refresh_photo
+from ponte.desk.assignment import do_take
 from ponte.desk.timeline import entries_between
+from ponte.desk.visibility import can_see, visibility_filter
 from ponte.leads.suggestions import do_mark_suggestion_used
 from ponte.marketing.tracking import do_mark_recall_sent
 from ponte.web.erp_context import erp_context
@@ -36,14 +38,16 @@ PAGE = 50
 
 def chat_or_404(request: HttpRequest, conversation_id: int) -> Conversation:
     chat = queries.conversation_or_none(request.member.org, conversation_id)
-    if chat is None:
+    if chat is None or not can_see(request.member, chat):  # another's, when agents see theirs
         raise Http404
     return chat
 
 
 def message_or_404(request: HttpRequest, message_id: int) -> Message:
     found = queries.message_or_none(request.member.org, message_id)
-    if found is None:
+    rule = visibility_filter(request.member)  # None, without a query, for who sees all
+    if found is None or (rule is not None and not Conversation.objects.filter(
+            rule, pk=found.conversation_id).exists()):
         raise Http404
     return found
 
@@ -231,6 +235,6 @@ def mark_read(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @require_POST
 def assign(request: HttpRequest, conversation_id: int) -> HttpResponse:
     chat = chat_or_404(request, conversation_id)
-    do_assign(chat, None if chat.assignee_id == request.user.pk else request.user)
+    do_take(chat, request.user)
     return render(request, "web/_assign.html", {"conversation": chat, "user": request.user})
 

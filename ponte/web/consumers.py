@@ -1,5 +1,6 @@
 """The live connection each signed-in tab keeps open."""
 
+import time
 from urllib.parse import urlsplit
 
 from channels.db import database_sync_to_async
@@ -7,6 +8,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from ponte import realtime
 from ponte.accounts.models import Member
+from ponte.desk.presence import FRESH, do_mark_seen
 from ponte.web.membership import SESSION_KEY
 
 
@@ -31,6 +33,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     """Forwards the organization's events ({kind, data}); the page fetches what it shows."""
 
     group: str | None = None
+    seen_at = 0.0
 
     async def connect(self) -> None:
         if not same_origin(self.scope):
@@ -45,6 +48,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=4401)
             return
+        self.org_id, self.user_id = org_id, user.pk
+        await self.mark_seen()
         self.group = realtime.org_group(org_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
@@ -57,6 +62,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content, **kwargs) -> None:
         if content == {"kind": "ping"}:
             await self.send_json({"kind": "pong", "data": {}})
+            if self.group and time.monotonic() - self.seen_at >= FRESH.total_seconds():
+                await self.mark_seen()
+
+    async def mark_seen(self) -> None:
+        """An open tab is a member at the desk (automatic assignment counts who is online)."""
+        self.seen_at = time.monotonic()
+        await database_sync_to_async(do_mark_seen)(self.org_id, self.user_id)
 
     async def ponte_event(self, event: dict) -> None:
         await self.send_json({"kind": event["kind"], "data": event["data"]})

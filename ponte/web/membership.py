@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from ponte.accounts.models import Member
+from ponte.desk.presence import do_mark_seen, seen_recently
 
 SESSION_KEY = "ponte_org_id"
 
@@ -48,6 +49,8 @@ def member_required(view=None, *, manage: bool = False):
         @wraps(view_func)
         def wrapper(request: HttpRequest, *args, **kwargs):
             request.member = current_member(request)
+            if not seen_recently(request.member):  # online, for automatic assignment
+                do_mark_seen(request.member.org_id, request.user.pk)
             if manage and not request.member.can_manage:
                 raise PermissionDenied("Only owners and admins can open this page.")
             return view_func(request, *args, **kwargs)

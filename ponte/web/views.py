@@ -13,6 +13,7 @@ from ponte.conversations.actions import do_mark_read
 from ponte.conversations.models import Contact, Conversation
 from ponte.conversations.photos import photo_is_stale
 from ponte.conversations.search import search_page
+from ponte.desk.visibility import visibility_filter
 from ponte.erp.chat import phones_named
 from ponte.identity import canonicalize
 from ponte.leads import queries as lead_queries
@@ -20,6 +21,7 @@ from ponte.privacy.services import is_hidden
 from ponte.text import replace_unstorable
 from ponte.web.chat_actions import chat_or_404
 from ponte.web.context import instance_warnings
+from ponte.web.desk_flow_views import flow_context
 from ponte.web.erp_context import erp_context, with_erp_names
 from ponte.web.excerpts import message_excerpt
 from ponte.web.membership import member_required
@@ -41,8 +43,10 @@ def inbox_context(request: HttpRequest, active_id: int | None = None) -> dict:
     chats = queries.inbox(member.org, search=filters["q"], unread=filters["unread"],
                           assignee=member.user if filters["mine"] else None,
                           band=filters["band"],
-                          also_phones=phones_named(member.org.pk, filters["q"]))
-    found = search_page(member.org.pk, filters["q"], before=None, limit=FOUND_SHOWN)
+                          also_phones=phones_named(member.org.pk, filters["q"]),
+                          visible=visibility_filter(member))
+    found = search_page(member.org.pk, filters["q"], before=None, limit=FOUND_SHOWN,
+                        visible=visibility_filter(member, "conversation__"))
     return {"org": member.org, "member": member,
             "conversations": with_erp_names(member.org.pk, chats),
             "found": [(m, message_excerpt(m, filters["q"])) for m in found[:FOUND_SHOWN]],
@@ -107,6 +111,7 @@ def chat(request: HttpRequest, conversation_id: int) -> HttpResponse:
     if chat.unread_count:
         do_mark_read(chat)
     context = chat_context(request, chat, chat.contact)
+    context.update(flow_context(request, chat))  # the header's status and assignee controls
     context["focus"] = query_id(request.GET.get("m"))  # a message found by the search
     return render(request, "web/chat.html", context)
 
