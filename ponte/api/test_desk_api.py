@@ -10,6 +10,7 @@ from ponte.accounts.models import Member
 from ponte.api.test_privacy_api import Api
 from ponte.conversations.models import Conversation
 from ponte.desk.models import ConversationEvent, Notification
+from ponte.desk.notifications import notification_text
 from ponte.web.test_workspace import add_chat, add_message
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +59,9 @@ def test_one_patch_snoozes_assigns_and_labels_a_conversation(shop, chat):
                               {"name": "Troca", "colour": "#64748b"}]
     assert {e.actor_name for e in ConversationEvent.objects.all()} == {
         "Chave de API “ponte init”"}
-    assert Notification.objects.get(user=user).text.endswith(": ligar depois do almoço")
+    assert notification_text(Notification.objects.get(user=user)).startswith(
+        "Chave de API “ponte init” atribuiu a você")
+    assert ConversationEvent.objects.get(kind="assigned").data["note"] == "ligar depois do almoço"
     assert Api(shop).get(f"/conversations/{chat.pk}").json()["assignee"]["name"] == "Caio"
 
 
