@@ -3,7 +3,8 @@
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import F, Q
+from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 
 from ponte.accounts.models import Organization
 from ponte.conversations.models import Contact, ContactHandle, Conversation, Message
@@ -85,16 +86,27 @@ def message_with_file(org_ids: Iterable, message_id: int) -> Message | None:
 
 SCORE_BANDS = {"hot": (70, 100), "warm": (40, 69), "cold": (0, 39)}
 
+# The inbox's status choices: what an attendant still has to act on is the default.
+STATUSES: dict[str, tuple[str, ...] | None] = {
+    "active": (Conversation.Status.OPEN, Conversation.Status.PENDING),
+    "open": (Conversation.Status.OPEN,), "pending": (Conversation.Status.PENDING,),
+    "snoozed": (Conversation.Status.SNOOZED,), "resolved": (Conversation.Status.RESOLVED,),
+    "all": None,
+}
+QUEUES = ("mine", "unassigned", "all")
+# (last_message_at, last_message_id or 0, id): the inbox's order, and where a page ends.
+InboxKey = tuple[datetime | None, int, int]
 
-def inbox(org: Organization, *, search: str = "", unread: bool = False, assignee=None,
-          band: str = "", limit: int = 100,
-          also_phones: Iterable[str] = ()) -> list[Conversation]:
-    """The inbox as filtered by an attendant: by name or any phone form, unread, mine, score.
+
+def inbox_chats(org: Organization, *, search: str = "", unread: bool = False, band: str = "",
+                status: str = "active", label: int | None = None, instance=None,
+                also_phones: Iterable[str] = ()) -> QuerySet[Conversation]:
+    """Every chat the inbox's filters let through, whoever it is assigned to, unordered.
 
     `also_phones`: numbers the search matched elsewhere (an ERP customer's name).
+    `label`: a label's id (the desk's labels, through the `labels` relation).
     """
-    chats = Conversation.objects.for_org(org).select_related("contact", "last_message") \
-        .annotate(lead_score=F("contact__lead__score"))
+    chats = Conversation.objects.for_org(org)
     search = search.strip()
     if search:
         by_name = Q(contact__name__icontains=search) | Q(contact__push_name__icontains=search)
@@ -111,14 +123,68 @@ def inbox(org: Organization, *, search: str = "", unread: bool = False, assignee
         chats = chats.filter(by_name | by_phone)
     if unread:
         chats = chats.filter(unread_count__gt=0)
-    if assignee is not None:
-        chats = chats.filter(assignee=assignee)
     if band in SCORE_BANDS:
         low, high = SCORE_BANDS[band]
         chats = chats.filter(contact__lead__score__gte=low, contact__lead__score__lte=high)
-    # Within one second (engine timestamps have no finer grain), the latest stored row wins.
-    return list(chats.order_by(F("last_message_at").desc(nulls_last=True), "-last_message_id",
-                               "-id")[:limit])
+    statuses = STATUSES.get(status, STATUSES["active"])
+    if statuses is not None:
+        chats = chats.filter(status__in=statuses)
+    if label is not None:
+        chats = chats.filter(labels__pk=label)
+    if instance is not None:
+        chats = chats.filter(instance=instance)
+    return chats
+
+
+def in_queue(chats: QuerySet[Conversation], queue: str, user) -> QuerySet[Conversation]:
+    """Mine (assigned to `user`), unassigned, or all of them."""
+    if queue == "mine":
+        return chats.filter(assignee=user)
+    if queue == "unassigned":
+        return chats.filter(assignee__isnull=True)
+    return chats
+
+
+def queue_counts(chats: QuerySet[Conversation], user) -> dict[str, int]:
+    """How many of these chats each queue holds, in one query."""
+    return chats.aggregate(mine=Count("pk", filter=Q(assignee=user)),
+                           unassigned=Count("pk", filter=Q(assignee__isnull=True)),
+                           all=Count("pk"))
+
+
+def inbox_page(chats: QuerySet[Conversation], *, after: InboxKey | None,
+               limit: int) -> list[Conversation]:
+    """Latest activity first, `limit + 1` rows after the key; within one second (engine
+    timestamps have no finer grain) the latest stored message wins."""
+    chats = (chats.select_related("contact", "last_message")
+             .annotate(lead_score=F("contact__lead__score"),
+                       last_id=Coalesce("last_message_id", Value(0))))
+    if after is not None:
+        at, last_id, pk = after
+        within = Q(last_id__lt=last_id) | Q(last_id=last_id, pk__lt=pk)
+        if at is None:
+            chats = chats.filter(Q(last_message_at__isnull=True) & within)
+        else:
+            chats = chats.filter(Q(last_message_at__lt=at) | Q(last_message_at__isnull=True)
+                                 | (Q(last_message_at=at) & within))
+    return list(chats.order_by(F("last_message_at").desc(nulls_last=True), "-last_id",
+                               "-id")[: limit + 1])
+
+
+def inbox_key(chat: Conversation) -> InboxKey:
+    return chat.last_message_at, chat.last_message_id or 0, chat.pk
+
+
+def inbox(org: Organization, *, search: str = "", unread: bool = False, assignee=None,
+          band: str = "", limit: int = 100, status: str = "all",
+          also_phones: Iterable[str] = ()) -> list[Conversation]:
+    """The first `limit` chats as filtered by an attendant: by name or any phone form,
+    unread, assigned to `assignee`, score."""
+    chats = inbox_chats(org, search=search, unread=unread, band=band, status=status,
+                        also_phones=also_phones)
+    if assignee is not None:
+        chats = chats.filter(assignee=assignee)
+    return inbox_page(chats, after=None, limit=limit)[:limit]
 
 
 def messages_after(chat: Conversation, after: int) -> list[Message]:
