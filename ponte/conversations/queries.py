@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 
 from ponte.accounts.models import Organization
 from ponte.conversations.models import Contact, ContactHandle, Conversation, Message
+from ponte.conversations.search import found_messages
 from ponte.db import page_after
 from ponte.identity import canonicalize
 
@@ -15,14 +16,35 @@ ConversationKey = tuple[datetime | None, int]
 MessageKey = tuple[datetime, int]
 
 
+NOBODY = "none"  # the assignee of a chat nobody has taken
+
+
 def conversations_page(org: Organization, *, before: ConversationKey | None, limit: int,
-                       e164: str | None = None, unread: bool = False) -> list[Conversation]:
-    """Latest activity first (never-active last), keyset by (last_message_at, id); one extra."""
+                       e164: str | None = None, unread: bool = False,
+                       statuses: Iterable[str] = (), assignee: int | str | None = None,
+                       label: str | None = None, search: str = "") -> list[Conversation]:
+    """Latest activity first (never-active last), keyset by (last_message_at, id); one extra.
+
+    `assignee`: a user id, or NOBODY; `label`: a label's name (case ignored); `search`: the
+    inbox's search, a contact's name or phone or the words of one of the chat's messages.
+    """
     chats = Conversation.objects.for_org(org).select_related("contact", "last_message__file")
     if e164 is not None:
         chats = chats.filter(contact__e164=e164)
     if unread:
         chats = chats.filter(unread_count__gt=0)
+    if statuses:
+        chats = chats.filter(status__in=list(statuses))
+    if assignee == NOBODY:
+        chats = chats.filter(assignee__isnull=True)
+    elif assignee is not None:
+        chats = chats.filter(assignee_id=assignee)
+    if label:
+        chats = chats.filter(labels__name__iexact=label)
+    search = search.strip()
+    if search:
+        said = found_messages(org.pk, search).order_by().values("conversation_id")
+        chats = chats.filter(contact_matching(search) | Q(pk__in=said))
     return page_after(chats, "last_message_at", before, limit)
 
 
@@ -98,6 +120,22 @@ QUEUES = ("mine", "unassigned", "all")
 InboxKey = tuple[datetime | None, int, int]
 
 
+def contact_matching(search: str, also_phones: Iterable[str] = ()) -> Q:
+    """Chats whose contact has this in a name, or is this phone (any form, or 4+ digits)."""
+    by_name = Q(contact__name__icontains=search) | Q(contact__push_name__icontains=search)
+    if also_phones:
+        by_name |= Q(contact__e164__in=list(also_phones))
+    identity = canonicalize(search)
+    digits = "".join(ch for ch in search if ch.isdigit())
+    if identity.kind == "user":
+        by_phone = Q(contact__e164=identity.e164)
+    elif len(digits) >= 4:
+        by_phone = Q(contact__e164__contains=digits)
+    else:
+        by_phone = Q(pk__in=[])
+    return by_name | by_phone
+
+
 def inbox_chats(org: Organization, *, search: str = "", unread: bool = False, band: str = "",
                 status: str = "active", label: int | None = None, instance=None,
                 also_phones: Iterable[str] = ()) -> QuerySet[Conversation]:
@@ -109,18 +147,7 @@ def inbox_chats(org: Organization, *, search: str = "", unread: bool = False, ba
     chats = Conversation.objects.for_org(org)
     search = search.strip()
     if search:
-        by_name = Q(contact__name__icontains=search) | Q(contact__push_name__icontains=search)
-        if also_phones:
-            by_name |= Q(contact__e164__in=list(also_phones))
-        identity = canonicalize(search)
-        digits = "".join(ch for ch in search if ch.isdigit())
-        if identity.kind == "user":
-            by_phone = Q(contact__e164=identity.e164)
-        elif len(digits) >= 4:
-            by_phone = Q(contact__e164__contains=digits)
-        else:
-            by_phone = Q(pk__in=[])
-        chats = chats.filter(by_name | by_phone)
+        chats = chats.filter(contact_matching(search, also_phones))
     if unread:
         chats = chats.filter(unread_count__gt=0)
     if band in SCORE_BANDS:
