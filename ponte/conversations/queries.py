@@ -181,21 +181,32 @@ def queue_counts(chats: QuerySet[Conversation], user) -> dict[str, int]:
 
 def inbox_page(chats: QuerySet[Conversation], *, after: InboxKey | None,
                limit: int) -> list[Conversation]:
-    """Latest activity first, `limit + 1` rows after the key; within one second (engine
-    timestamps have no finer grain) the latest stored message wins."""
+    """Latest activity first, never-active chats last, `limit + 1` rows after the key;
+    within one second (engine timestamps have no finer grain) the latest stored message wins.
+
+    Chats with activity and those without are read apart: PostgreSQL's descending index
+    puts NULLs first, so one "NULLS LAST" query would sort every chat of the organization.
+    """
     chats = (chats.select_related("contact", "last_message")
              .annotate(lead_score=F("contact__lead__score"),
                        last_id=Coalesce("last_message_id", Value(0))))
-    if after is not None:
-        at, last_id, pk = after
-        within = Q(last_id__lt=last_id) | Q(last_id=last_id, pk__lt=pk)
-        if at is None:
-            chats = chats.filter(Q(last_message_at__isnull=True) & within)
-        else:
-            chats = chats.filter(Q(last_message_at__lt=at) | Q(last_message_at__isnull=True)
-                                 | (Q(last_message_at=at) & within))
-    return list(chats.order_by(F("last_message_at").desc(nulls_last=True), "-last_id",
-                               "-id")[: limit + 1])
+    order = ("-last_id", "-id")
+    found: list[Conversation] = []
+    if after is None or after[0] is not None:
+        active = chats.filter(last_message_at__isnull=False)
+        if after is not None:
+            at, last_id, pk = after
+            active = active.filter(Q(last_message_at__lt=at) | Q(
+                last_message_at=at, last_id__lt=last_id) | Q(
+                last_message_at=at, last_id=last_id, pk__lt=pk))
+        found = list(active.order_by("-last_message_at", *order)[: limit + 1])
+    if len(found) <= limit:
+        idle = chats.filter(last_message_at__isnull=True)
+        if after is not None and after[0] is None:
+            _, last_id, pk = after
+            idle = idle.filter(Q(last_id__lt=last_id) | Q(last_id=last_id, pk__lt=pk))
+        found += list(idle.order_by(*order)[: limit + 1 - len(found)])
+    return found
 
 
 def inbox_key(chat: Conversation) -> InboxKey:

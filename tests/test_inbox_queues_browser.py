@@ -1,0 +1,65 @@
+"""Two attendants' inboxes in headless Chromium: a chat one of them takes moves, live, from
+"Sem responsável" to their "Minhas", and every tab's count follows."""
+
+from contextlib import contextmanager
+from pathlib import Path
+from types import SimpleNamespace
+
+import httpx
+import pytest
+
+from emulators.wppconnect import Emulator
+from tests.procs import Server, isolated_env, ponte_init, wait_for
+from tests.test_settings_browser import AGENT, add_agent
+from tests.test_workspace_browser import SECRET, browser, inbound, signed_in_page  # noqa: F401
+
+pytestmark = pytest.mark.slow
+
+
+@contextmanager
+def shop_with_two_attendants(data_dir: Path, browser):  # noqa: F811
+    emulator = Emulator(secrets=[SECRET], logged_in=True, auto_ack=False).start()
+    try:
+        with isolated_env(data_dir) as env:
+            made = ponte_init(env, "wppconnect", "Loja Centro", "--engine-url",
+                              emulator.base_url, "--secret", SECRET)
+            add_agent(env, made["organization_id"])
+            with Server(env) as server:
+                api = httpx.Client(base_url=server.base, timeout=10,
+                                   headers={"Authorization": f"Bearer {made['api_key']}"})
+                yield SimpleNamespace(server=server, made=made, api=api, browser=browser)
+    finally:
+        emulator.stop()
+
+
+def count(page, queue: str) -> str:
+    return page.locator(f".queue-tab [data-count={queue}]").inner_text()
+
+
+def test_a_chat_taken_by_one_attendant_moves_live_between_both_inboxes(tmp_path, browser):  # noqa: F811
+    with shop_with_two_attendants(tmp_path, browser) as shop:
+        inbound(shop, "5531922220001", "quero trocar o tênis", "Carla Fila")
+        chat_id = wait_for(lambda: next(iter(
+            shop.api.get("/api/v1/conversations").json()["items"]), {}).get("id"))
+        agent = {"owner_email": AGENT[0], "owner_password": AGENT[1]}
+        base = shop.server.base
+        with signed_in_page(browser, base, shop.made) as a, \
+                signed_in_page(browser, base, agent) as b:
+            b.click(".queue-tab[data-queue=unassigned]")
+            b.wait_for_selector(".queue-tab[data-queue=unassigned][aria-pressed=true]")
+            row = f".chat-row[data-conversation-id='{chat_id}']"
+            b.wait_for_selector(row)
+            assert count(b, "unassigned") == "1"
+
+            a.goto(f"{base}/conversations/{chat_id}/?queue=mine")
+            a.wait_for_selector("#live-state[data-live=live]")
+            assert a.locator(f"#inbox-list {row}").count() == 0
+            assert count(a, "mine") == "0"
+            a.click("#assign button:has-text('Assumir')")
+
+            a.wait_for_selector(f"#inbox-list {row}")
+            wait_for(lambda: count(a, "mine") == "1")
+            assert count(a, "unassigned") == "0"
+            b.wait_for_selector(row, state="detached")
+            wait_for(lambda: count(b, "unassigned") == "0")
+            assert count(b, "mine") == "0" and count(b, "all") == "1"
