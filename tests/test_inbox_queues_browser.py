@@ -36,30 +36,58 @@ def count(page, queue: str) -> str:
     return page.locator(f".queue-tab [data-count={queue}]").inner_text()
 
 
-def test_a_chat_taken_by_one_attendant_moves_live_between_both_inboxes(tmp_path, browser):  # noqa: F811
-    with shop_with_two_attendants(tmp_path, browser) as shop:
-        inbound(shop, "5531922220001", "quero trocar o tênis", "Carla Fila")
-        chat_id = wait_for(lambda: next(iter(
-            shop.api.get("/api/v1/conversations").json()["items"]), {}).get("id"))
-        agent = {"owner_email": AGENT[0], "owner_password": AGENT[1]}
-        base = shop.server.base
-        with signed_in_page(browser, base, shop.made) as a, \
-                signed_in_page(browser, base, agent) as b:
-            b.click(".queue-tab[data-queue=unassigned]")
-            b.wait_for_selector(".queue-tab[data-queue=unassigned][aria-pressed=true]")
-            row = f".chat-row[data-conversation-id='{chat_id}']"
-            b.wait_for_selector(row)
-            assert count(b, "unassigned") == "1"
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory, browser):  # noqa: F811
+    with shop_with_two_attendants(tmp_path_factory.mktemp("queues"), browser) as shop:
+        yield shop
 
-            a.goto(f"{base}/conversations/{chat_id}/?queue=mine")
-            a.wait_for_selector("#live-state[data-live=live]")
-            assert a.locator(f"#inbox-list {row}").count() == 0
-            assert count(a, "mine") == "0"
-            a.click("#assign button:has-text('Assumir')")
 
-            a.wait_for_selector(f"#inbox-list {row}")
-            wait_for(lambda: count(a, "mine") == "1")
-            assert count(a, "unassigned") == "0"
-            b.wait_for_selector(row, state="detached")
-            wait_for(lambda: count(b, "unassigned") == "0")
-            assert count(b, "mine") == "0" and count(b, "all") == "1"
+def test_a_chat_taken_by_one_attendant_moves_live_between_both_inboxes(shop):
+    inbound(shop, "5531922220001", "quero trocar o tênis", "Carla Fila")
+    chat_id = wait_for(lambda: next((c["id"] for c in shop.api.get(
+        "/api/v1/conversations").json()["items"] if c["contact"]["e164"] == "+5531922220001"),
+        None))
+    agent = {"owner_email": AGENT[0], "owner_password": AGENT[1]}
+    base = shop.server.base
+    with signed_in_page(shop.browser, base, shop.made) as a, \
+            signed_in_page(shop.browser, base, agent) as b:
+        b.click(".queue-tab[data-queue=unassigned]")
+        b.wait_for_selector(".queue-tab[data-queue=unassigned][aria-pressed=true]")
+        row = f".chat-row[data-conversation-id='{chat_id}']"
+        b.wait_for_selector(row)
+        assert count(b, "unassigned") == "1"
+
+        a.goto(f"{base}/conversations/{chat_id}/?queue=mine")
+        a.wait_for_selector("#live-state[data-live=live]")
+        assert a.locator(f"#inbox-list {row}").count() == 0
+        assert count(a, "mine") == "0"
+        a.click("#assign button:has-text('Assumir')")
+
+        a.wait_for_selector(f"#inbox-list {row}")
+        wait_for(lambda: count(a, "mine") == "1")
+        assert count(a, "unassigned") == "0"
+        b.wait_for_selector(row, state="detached")
+        wait_for(lambda: count(b, "unassigned") == "0")
+        assert count(b, "mine") == "0" and count(b, "all") == "1"
+
+
+def test_chosen_rows_get_a_label_at_once_and_show_it_as_a_chip(shop):
+    inbound(shop, "5531922220002", "oi, tem desconto?", "Davi Lote")
+    inbound(shop, "5531922220003", "bom dia", "Eva Lote")
+    with signed_in_page(shop.browser, shop.server.base, shop.made) as page:
+        page.wait_for_selector(".chat-row:has-text('Eva Lote')")
+        page.click(".select-toggle")
+        page.wait_for_selector("#bulk-labels:not([hidden])")
+        page.click(".chat-row:has-text('Davi Lote')")
+        page.click(".chat-row:has-text('Eva Lote')")
+        assert page.locator("#chat").count() == 0  # ticking is not opening
+        assert page.locator(".row-select:checked").count() == 2
+        page.fill("#bulk-labels input[name=label]", "Atacado")
+        page.click("#bulk-labels button[value=add]")
+        page.wait_for_selector("#bulk-result .ok")
+        for name in ("Davi Lote", "Eva Lote"):
+            page.wait_for_selector(f".chat-row:has-text('{name}') .label-chip:has-text('Atacado')")
+        assert page.locator(".row-select:checked").count() == 2  # kept across the refresh
+        page.click("#bulk-labels button[value=remove]")
+        page.wait_for_selector(".chat-row:has-text('Eva Lote') .label-chip", state="detached")
+        page.wait_for_selector(".chat-row:has-text('Davi Lote') .label-chip", state="detached")
