@@ -145,3 +145,11 @@ def test_bulk_label_refuses_blank_names_and_ignores_other_shops_chats(desk, clie
     answer = client.post("/inbox/labels/", {"chat": [theirs.pk], "label": "X"})
     assert 'class="error"' in answer.content.decode()
     assert not Label.objects.filter(name="X").exists()
+
+
+@pytest.mark.parametrize("after", ["x", "||", "2026-01-01T00:00:00|1", "nope|1|2",
+                                   f"2026-01-01T00:00:00+00:00|{'9' * 40}|1",
+                                   "2026-01-01T00:00:00|1|2"])
+def test_a_garbled_load_more_link_shows_the_first_page(desk, client, after):
+    _, chats = desk
+    assert len(rows(listing(client, after=after))) == 3

@@ -99,9 +99,13 @@ def inbox_after(raw: str | None) -> queries.InboxKey | None:
     """The key a "load more" link carries; None (the first page) when it cannot be read."""
     try:
         at, last_id, pk = (raw or "").split("|")
-        return (datetime.fromisoformat(at) if at else None), int(last_id), int(pk)
+        moment = datetime.fromisoformat(at) if at else None
     except ValueError:
         return None
+    last_id, pk = query_id(last_id), query_id(pk)
+    if last_id is None or pk is None or (moment and moment.tzinfo is None):
+        return None
+    return moment, last_id, pk
 
 
 @member_required
