@@ -11,7 +11,13 @@ import pytest
 from emulators.wppconnect import Emulator
 from tests.procs import Server, isolated_env, ponte_init, wait_for
 from tests.test_settings_browser import AGENT, add_agent
-from tests.test_workspace_browser import SECRET, browser, inbound, signed_in_page  # noqa: F401
+from tests.test_workspace_browser import (  # noqa: F401 (browser: a fixture)
+    SECRET,
+    VIOLATION,
+    browser,
+    inbound,
+    signed_in_page,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -75,6 +81,9 @@ def test_chosen_rows_get_a_label_at_once_and_show_it_as_a_chip(shop):
     inbound(shop, "5531922220002", "oi, tem desconto?", "Davi Lote")
     inbound(shop, "5531922220003", "bom dia", "Eva Lote")
     with signed_in_page(shop.browser, shop.server.base, shop.made) as page:
+        refused = []
+        page.on("console", lambda message: VIOLATION in message.text
+                and refused.append(message.text))
         page.wait_for_selector(".chat-row:has-text('Eva Lote')")
         page.click(".select-toggle")
         page.wait_for_selector("#bulk-labels:not([hidden])")
@@ -88,6 +97,9 @@ def test_chosen_rows_get_a_label_at_once_and_show_it_as_a_chip(shop):
         for name in ("Davi Lote", "Eva Lote"):
             page.wait_for_selector(f".chat-row:has-text('{name}') .label-chip:has-text('Atacado')")
         assert page.locator(".row-select:checked").count() == 2  # kept across the refresh
+        chip = page.locator(".chat-row:has-text('Eva Lote') .label-chip")
+        assert chip.evaluate("chip => chip.style.getPropertyValue('--chip')") == "#64748b"
         page.click("#bulk-labels button[value=remove]")
         page.wait_for_selector(".chat-row:has-text('Eva Lote') .label-chip", state="detached")
         page.wait_for_selector(".chat-row:has-text('Davi Lote') .label-chip", state="detached")
+        assert refused == []

@@ -61,12 +61,25 @@
     }
   }, true);
 
+  // The page's CSP refuses style attributes: a label's colour is set from its data here.
+  function paintChips(root) {
+    root.querySelectorAll(".label-chip[data-colour]").forEach((chip) => {
+      if (/^#[0-9a-fA-F]{6}$/.test(chip.dataset.colour)) {
+        chip.style.setProperty("--chip", chip.dataset.colour);
+      }
+      delete chip.dataset.colour;
+    });
+  }
+
   function watchList() {
     const list = document.getElementById("inbox-list");
     if (!list || list.dataset.watched) return;
     list.dataset.watched = "1";
-    new MutationObserver(() => { if (chosen.size) showChosen(); })
-      .observe(list, { childList: true, subtree: true });
+    paintChips(list);
+    new MutationObserver(() => {
+      paintChips(list);
+      if (chosen.size) showChosen();
+    }).observe(list, { childList: true, subtree: true });
   }
 
   document.addEventListener("DOMContentLoaded", watchList);
