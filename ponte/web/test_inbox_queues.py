@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 
 def rows(html: str) -> list[int]:
-    return [int(pk) for pk in re.findall(r'data-conversation-id="(\d+)"', html)]
+    return [int(pk) for pk in re.findall(
+        r'class="chat-row[^"]*" href="[^"]*" data-conversation-id="(\d+)"', html)]
 
 
 def counts(html: str) -> dict[str, int]:
@@ -153,3 +154,13 @@ def test_bulk_label_refuses_blank_names_and_ignores_other_shops_chats(desk, clie
 def test_a_garbled_load_more_link_shows_the_first_page(desk, client, after):
     _, chats = desk
     assert len(rows(listing(client, after=after))) == 3
+
+
+def test_opening_a_chat_from_a_queue_keeps_the_queue_and_filters(desk, client):
+    _, chats = desk
+    page = listing(client, queue="mine", status="open", q="mine")
+    link = re.search(rf'href="(/conversations/{chats["mine"].pk}/[^"]*)"', page).group(1)
+    assert "queue=mine" in link and "status=open" in link and "q=" not in link
+    opened = client.get(link.replace("&amp;", "&")).content.decode()
+    assert 'data-queue="mine" aria-pressed="true"' in opened
+    assert rows(opened) == [chats["mine"].pk]

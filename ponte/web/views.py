@@ -74,7 +74,11 @@ def inbox_context(request: HttpRequest, active_id: int | None = None) -> dict:
                "next_after": (inbox_cursor(chats[INBOX_PAGE - 1])
                               if len(chats) > INBOX_PAGE else ""),
                "more_query": urlencode({k: v for k, v in request.GET.items()
-                                        if k in FILTER_NAMES})}
+                                        if k in FILTER_NAMES}),
+               # Opening a chat keeps the queue and the filters (not the search: a chat
+               # found is where the search ends).
+               "row_query": urlencode({k: v for k, v in request.GET.items()
+                                       if k in FILTER_NAMES and k != "q" and v})}
     if after is not None:  # a further page: rows only
         return context
     found = search_page(member.org.pk, filters["q"], before=None, limit=FOUND_SHOWN)
