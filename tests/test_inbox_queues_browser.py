@@ -103,3 +103,19 @@ def test_chosen_rows_get_a_label_at_once_and_show_it_as_a_chip(shop):
         page.wait_for_selector(".chat-row:has-text('Eva Lote') .label-chip", state="detached")
         page.wait_for_selector(".chat-row:has-text('Davi Lote') .label-chip", state="detached")
         assert refused == []
+
+
+def test_scrolling_the_inbox_loads_the_next_page_of_chats(shop):
+    for n in range(52):
+        inbound(shop, f"55319333{n:05d}", f"mensagem {n}", f"Cliente Página {n}")
+    wait_for(lambda: len(shop.api.get("/api/v1/conversations", params={
+        "limit": 200, "q": "Página"}).json()["items"]) == 52)
+    with signed_in_page(shop.browser, shop.server.base, shop.made) as page:
+        rows = page.locator("#inbox-list .chat-row")
+        total = int(page.locator(".queue-tab [data-count=all]").inner_text())
+        assert total >= 52 and rows.count() == 50
+        page.locator("#inbox-list .more-chats").scroll_into_view_if_needed()
+        wait_for(lambda: rows.count() == total)
+        ids = rows.evaluate_all("rows => rows.map(row => row.dataset.conversationId)")
+        assert len(set(ids)) == total
+        assert page.locator("#inbox-list .more-chats").count() == 0
