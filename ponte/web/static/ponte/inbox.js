@@ -83,12 +83,9 @@
   }
 
   document.addEventListener("DOMContentLoaded", watchList);
+  // A boosted navigation (another chat) draws a new pane, not in "Selecionar" mode.
   document.addEventListener("htmx:afterSettle", () => {
     watchList();
-    const form = document.getElementById("inbox-filters");
-    if (form && !pane()?.classList.contains("selecting")) {
-      const bar = document.getElementById("bulk-labels");
-      if (bar) bar.hidden = true;
-    }
+    if (!pane()?.classList.contains("selecting")) chosen.clear();
   });
 })();
