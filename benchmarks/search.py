@@ -8,7 +8,8 @@ SQLite and on PostgreSQL (run with DATABASE_URL set: a database of its own is ma
 dropped). Messages of everyday shop Portuguese are bulk-inserted in a temporary data dir;
 then 200 searches of common and rare words, as the inbox's search box runs them
 (`found_messages(...)[:30]`), and the baseline: 200 lookups of one message by id, in the
-same run. The inbox page (GET /, signed in, 10,000 open chats) is timed 30 times.
+same run. The inbox page (GET /, signed in, 10,000 open chats) and the API's first page
+of conversations (GET /api/v1/conversations?status=open) are timed 30 times each.
 """
 
 import argparse
@@ -177,6 +178,14 @@ def explain(made) -> None:
         print(f"{float(query['time']) * 1000:8.1f} ms  {query['sql'][:160]}")
 
 
+def api_list(made, runs: int) -> list[float]:
+    from django.test import Client
+
+    client = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {made.api_key}")
+    assert client.get("/api/v1/conversations").status_code == 200
+    return timed(lambda: client.get("/api/v1/conversations", {"status": "open"}), runs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=200_000)
@@ -195,6 +204,7 @@ def main() -> None:
         analyse()
         figures = searches(seeded["org_id"], args.messages, args.runs)
         figures["inbox page (GET /)"] = inbox_page(seeded["made"], 30)
+        figures["API conversations, 50"] = api_list(seeded["made"], 30)
         if args.explain:
             explain(seeded["made"])
         setup = setup_label(env)
