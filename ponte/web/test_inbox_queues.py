@@ -164,3 +164,10 @@ def test_opening_a_chat_from_a_queue_keeps_the_queue_and_filters(desk, client):
     opened = client.get(link.replace("&amp;", "&")).content.decode()
     assert 'data-queue="mine" aria-pressed="true"' in opened
     assert rows(opened) == [chats["mine"].pk]
+
+
+def test_a_chat_page_ignores_a_load_more_key(desk, client):
+    _, chats = desk
+    page = client.get(f"/conversations/{chats['mine'].pk}/", {"after": "|0|1"})
+    assert page.status_code == 200
+    assert 'data-count="all">3<' in page.content.decode()

@@ -55,14 +55,16 @@ def _instance_id(raw: str | None) -> str | None:
         return None
 
 
-def inbox_context(request: HttpRequest, active_id: int | None = None) -> dict:
+def inbox_context(request: HttpRequest, active_id: int | None = None,
+                  further: bool = False) -> dict:
+    """The inbox pane's context; `further`: a "load more" request, whose `after` is read."""
     member: Member = request.member
     filters = inbox_filters(request)
     filtered = queries.inbox_chats(
         member.org, search=filters["q"], unread=filters["unread"], band=filters["band"],
         status=filters["status"], label=filters["label"], instance=filters["instance"],
         also_phones=phones_named(member.org.pk, filters["q"]))
-    after = inbox_after(request.GET.get("after"))
+    after = inbox_after(request.GET.get("after")) if further else None
     chats = queries.inbox_page(queries.in_queue(filtered, filters["queue"], member.user),
                                after=after, limit=INBOX_PAGE)
     shown = with_erp_names(member.org.pk, chats[:INBOX_PAGE])
@@ -128,8 +130,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @member_required
 @require_GET
 def inbox_list(request: HttpRequest) -> HttpResponse:
-    context = inbox_context(request, query_id(request.GET.get("active")))
-    if "counts" not in context:
+    context = inbox_context(request, query_id(request.GET.get("active")), further=True)
+    if context["more_page"]:
         return render(request, "web/_inbox_rows.html", context)
     return render(request, "web/_inbox_list.html", context)
 
