@@ -12,6 +12,7 @@ from emulators.wppconnect import Emulator
 from tests.procs import Server, isolated_env, ponte_init, wait_for
 from tests.test_settings_browser import AGENT, add_agent
 from tests.test_workspace_browser import (  # noqa: F401 (browser: a fixture)
+    ARTIFACTS,
     SECRET,
     VIOLATION,
     browser,
@@ -97,6 +98,8 @@ def test_chosen_rows_get_a_label_at_once_and_show_it_as_a_chip(shop):
         for name in ("Davi Lote", "Eva Lote"):
             page.wait_for_selector(f".chat-row:has-text('{name}') .label-chip:has-text('Atacado')")
         assert page.locator(".row-select:checked").count() == 2  # kept across the refresh
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "inbox-queues.png"))
         chip = page.locator(".chat-row:has-text('Eva Lote') .label-chip")
         assert chip.evaluate("chip => chip.style.getPropertyValue('--chip')") == "#64748b"
         page.click("#bulk-labels button[value=remove]")
