@@ -275,12 +275,20 @@ def _converter(field):
 
 def page_after(rows: QuerySet, field: str, after: tuple | None, limit: int) -> list:
     """Keyset paging by `field` descending (rows without it last), then id descending:
-    `limit + 1` rows from just after the key `(value, id)`, the extra one saying more follow."""
-    if after is not None:
-        value, pk = after
-        if value is None:
-            rows = rows.filter(**{f"{field}__isnull": True, "pk__lt": pk})
-        else:
-            rows = rows.filter(Q(**{f"{field}__lt": value}) | Q(**{field: value, "pk__lt": pk})
-                               | Q(**{f"{field}__isnull": True}))
-    return list(rows.order_by(F(field).desc(nulls_last=True), "-pk")[: limit + 1])
+    `limit + 1` rows from just after the key `(value, id)`, the extra one saying more follow.
+
+    Rows with a value and rows without are read apart: PostgreSQL's descending index keeps
+    NULLs first, so one "NULLS LAST" query would sort every row before the first page."""
+    found: list = []
+    if after is None or after[0] is not None:
+        valued = rows.filter(**{f"{field}__isnull": False})
+        if after is not None:
+            value, pk = after
+            valued = valued.filter(Q(**{f"{field}__lt": value}) | Q(**{field: value, "pk__lt": pk}))
+        found = list(valued.order_by(F(field).desc(), "-pk")[: limit + 1])
+    if len(found) <= limit:
+        empty = rows.filter(**{f"{field}__isnull": True})
+        if after is not None and after[0] is None:
+            empty = empty.filter(pk__lt=after[1])
+        found += list(empty.order_by("-pk")[: limit + 1 - len(found)])
+    return found

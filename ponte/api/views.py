@@ -90,6 +90,24 @@ def _conversation_out(chat: Conversation) -> dict:
 
 
 desk.install(api, _conversation_out)
+def _statuses(raw: str | None) -> list[str]:
+    wanted = [part.strip() for part in (raw or "").split(",") if part.strip()]
+    unknown = [part for part in wanted if part not in Conversation.Status.values]
+    if unknown:
+        raise errors.Refused("invalid_status", (
+            f"`{unknown[0][:40]}` is not a conversation status: use "
+            f"{', '.join(Conversation.Status.values)}."))
+    return wanted
+
+
+def _assignee(raw: str | None) -> int | str | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    if raw == queries.NOBODY or (raw.isdigit() and len(raw) <= 18):
+        return raw if raw == queries.NOBODY else int(raw)
+    raise errors.Refused("invalid_assignee",
+                         f"`{raw[:40]}` is not a user id: use a member's user id or `none`.")
 
 
 def _phone(raw: str | None) -> str | None:
@@ -106,11 +124,27 @@ def list_conversations(request: HttpRequest, before: str | None = BEFORE, limit:
                        phone: str | None = Query(None, description=(
                            "Only the contact with this number, in any form: "
                            "`(31) 98765-4321`, `+55 31 …`, a WhatsApp id.")),
-                       unread: bool = Query(False, description="Only chats with unread messages.")):
+                       unread: bool = Query(False, description="Only chats with unread messages."),
+                       status: str | None = Query(None, description=(
+                           "Only chats in these states, comma separated: `open`, `pending` "
+                           "(waiting for the customer), `snoozed`, `resolved`. "
+                           "Example: `open,pending`.")),
+                       assignee: str | None = Query(None, description=(
+                           "Only chats assigned to this member (their user `id`), or `none` "
+                           "for chats nobody has taken.")),
+                       label: str | None = Query(None, description=(
+                           "Only chats with the label of this name (capitals ignored).")),
+                       q: str | None = Query(None, max_length=100, description=(
+                           "Search as in the inbox: a contact's name or phone, or words of one "
+                           "of the chat's messages (accents and capitals ignored; each word "
+                           "may be the start of a word)."))):
     """Conversations with their contact, last message and unread count, latest activity first."""
     key = cursors.decode(before, (datetime, int), nullable=frozenset({0})) if before else None
     chats = queries.conversations_page(request.auth, before=key, limit=limit,
-                                       e164=_phone(phone), unread=unread)
+                                       e164=_phone(phone), unread=unread,
+                                       statuses=_statuses(status), assignee=_assignee(assignee),
+                                       label=(label or "").strip() or None,
+                                       search=replace_unstorable(q or ""))
     page, next_before = _page(chats, limit, lambda chat: (chat.last_message_at, chat.pk))
     return {"items": [_conversation_out(chat) for chat in desk.with_desk(page)],
             "next_before": next_before}

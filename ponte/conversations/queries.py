@@ -3,10 +3,12 @@
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import F, Q
+from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 
 from ponte.accounts.models import Organization
 from ponte.conversations.models import Contact, ContactHandle, Conversation, Message
+from ponte.conversations.search import found_messages
 from ponte.db import page_after
 from ponte.identity import canonicalize
 
@@ -14,14 +16,35 @@ ConversationKey = tuple[datetime | None, int]
 MessageKey = tuple[datetime, int]
 
 
+NOBODY = "none"  # the assignee of a chat nobody has taken
+
+
 def conversations_page(org: Organization, *, before: ConversationKey | None, limit: int,
-                       e164: str | None = None, unread: bool = False) -> list[Conversation]:
-    """Latest activity first (never-active last), keyset by (last_message_at, id); one extra."""
+                       e164: str | None = None, unread: bool = False,
+                       statuses: Iterable[str] = (), assignee: int | str | None = None,
+                       label: str | None = None, search: str = "") -> list[Conversation]:
+    """Latest activity first (never-active last), keyset by (last_message_at, id); one extra.
+
+    `assignee`: a user id, or NOBODY; `label`: a label's name (case ignored); `search`: the
+    inbox's search, a contact's name or phone or the words of one of the chat's messages.
+    """
     chats = Conversation.objects.for_org(org).select_related("contact", "last_message__file")
     if e164 is not None:
         chats = chats.filter(contact__e164=e164)
     if unread:
         chats = chats.filter(unread_count__gt=0)
+    if statuses:
+        chats = chats.filter(status__in=list(statuses))
+    if assignee == NOBODY:
+        chats = chats.filter(assignee__isnull=True)
+    elif assignee is not None:
+        chats = chats.filter(assignee_id=assignee)
+    if label:
+        chats = chats.filter(labels__name__iexact=label)
+    search = search.strip()
+    if search:
+        said = found_messages(org.pk, search).order_by().values("conversation_id")
+        chats = chats.filter(contact_matching(search) | Q(pk__in=said))
     return page_after(chats, "last_message_at", before, limit)
 
 
@@ -85,43 +108,109 @@ def message_with_file(org_ids: Iterable, message_id: int) -> Message | None:
 
 SCORE_BANDS = {"hot": (70, 100), "warm": (40, 69), "cold": (0, 39)}
 
+# The inbox's status choices: what an attendant still has to act on is the default.
+STATUSES: dict[str, tuple[str, ...] | None] = {
+    "active": (Conversation.Status.OPEN, Conversation.Status.PENDING),
+    "open": (Conversation.Status.OPEN,), "pending": (Conversation.Status.PENDING,),
+    "snoozed": (Conversation.Status.SNOOZED,), "resolved": (Conversation.Status.RESOLVED,),
+    "all": None,
+}
+QUEUES = ("mine", "unassigned", "all")
+# (last_message_at, last_message_id or 0, id): the inbox's order, and where a page ends.
+InboxKey = tuple[datetime | None, int, int]
 
-def inbox(org: Organization, *, search: str = "", unread: bool = False, assignee=None,
-          band: str = "", limit: int = 100,
-          also_phones: Iterable[str] = (), visible: Q | None = None) -> list[Conversation]:
-    """The inbox as filtered by an attendant: by name or any phone form, unread, mine, score.
 
-    `also_phones`: numbers the search matched elsewhere (an ERP customer's name);
-    `visible`: the chats this member may see, when not all.
+def contact_matching(search: str, also_phones: Iterable[str] = ()) -> Q:
+    """Chats whose contact has this in a name, or is this phone (any form, or 4+ digits)."""
+    by_name = Q(contact__name__icontains=search) | Q(contact__push_name__icontains=search)
+    if also_phones:
+        by_name |= Q(contact__e164__in=list(also_phones))
+    identity = canonicalize(search)
+    digits = "".join(ch for ch in search if ch.isdigit())
+    if identity.kind == "user":
+        by_phone = Q(contact__e164=identity.e164)
+    elif len(digits) >= 4:
+        by_phone = Q(contact__e164__contains=digits)
+    else:
+        by_phone = Q(pk__in=[])
+    return by_name | by_phone
+
+
+def inbox_chats(org: Organization, *, search: str = "", unread: bool = False, band: str = "",
+                status: str = "active", label: int | None = None, instance=None,
+                also_phones: Iterable[str] = ()) -> QuerySet[Conversation]:
+    """Every chat the inbox's filters let through, whoever it is assigned to, unordered.
+
+    `also_phones`: numbers the search matched elsewhere (an ERP customer's name).
+    `label`: a label's id (the desk's labels, through the `labels` relation).
     """
-    chats = Conversation.objects.for_org(org).select_related("contact", "last_message") \
-        .annotate(lead_score=F("contact__lead__score"))
-    if visible is not None:
-        chats = chats.filter(visible)
+    chats = Conversation.objects.for_org(org)
     search = search.strip()
     if search:
-        by_name = Q(contact__name__icontains=search) | Q(contact__push_name__icontains=search)
-        if also_phones:
-            by_name |= Q(contact__e164__in=list(also_phones))
-        identity = canonicalize(search)
-        digits = "".join(ch for ch in search if ch.isdigit())
-        if identity.kind == "user":
-            by_phone = Q(contact__e164=identity.e164)
-        elif len(digits) >= 4:
-            by_phone = Q(contact__e164__contains=digits)
-        else:
-            by_phone = Q(pk__in=[])
-        chats = chats.filter(by_name | by_phone)
+        chats = chats.filter(contact_matching(search, also_phones))
     if unread:
         chats = chats.filter(unread_count__gt=0)
-    if assignee is not None:
-        chats = chats.filter(assignee=assignee)
     if band in SCORE_BANDS:
         low, high = SCORE_BANDS[band]
         chats = chats.filter(contact__lead__score__gte=low, contact__lead__score__lte=high)
-    # Within one second (engine timestamps have no finer grain), the latest stored row wins.
-    return list(chats.order_by(F("last_message_at").desc(nulls_last=True), "-last_message_id",
-                               "-id")[:limit])
+    statuses = STATUSES.get(status, STATUSES["active"])
+    if statuses is not None:
+        chats = chats.filter(status__in=statuses)
+    if label is not None:
+        chats = chats.filter(labels__pk=label)
+    if instance is not None:
+        chats = chats.filter(instance=instance)
+    return chats
+
+
+def in_queue(chats: QuerySet[Conversation], queue: str, user) -> QuerySet[Conversation]:
+    """Mine (assigned to `user`), unassigned, or all of them."""
+    if queue == "mine":
+        return chats.filter(assignee=user)
+    if queue == "unassigned":
+        return chats.filter(assignee__isnull=True)
+    return chats
+
+
+def queue_counts(chats: QuerySet[Conversation], user) -> dict[str, int]:
+    """How many of these chats each queue holds, in one query."""
+    return chats.aggregate(mine=Count("pk", filter=Q(assignee=user)),
+                           unassigned=Count("pk", filter=Q(assignee__isnull=True)),
+                           all=Count("pk"))
+
+
+def inbox_page(chats: QuerySet[Conversation], *, after: InboxKey | None,
+               limit: int) -> list[Conversation]:
+    """Latest activity first, never-active chats last, `limit + 1` rows after the key;
+    within one second (engine timestamps have no finer grain) the latest stored message wins.
+
+    Chats with activity and those without are read apart: PostgreSQL's descending index
+    puts NULLs first, so one "NULLS LAST" query would sort every chat of the organization.
+    """
+    chats = (chats.select_related("contact", "last_message")
+             .annotate(lead_score=F("contact__lead__score"),
+                       last_id=Coalesce("last_message_id", Value(0))))
+    order = ("-last_id", "-id")
+    found: list[Conversation] = []
+    if after is None or after[0] is not None:
+        active = chats.filter(last_message_at__isnull=False)
+        if after is not None:
+            at, last_id, pk = after
+            active = active.filter(Q(last_message_at__lt=at) | Q(
+                last_message_at=at, last_id__lt=last_id) | Q(
+                last_message_at=at, last_id=last_id, pk__lt=pk))
+        found = list(active.order_by("-last_message_at", *order)[: limit + 1])
+    if len(found) <= limit:
+        idle = chats.filter(last_message_at__isnull=True)
+        if after is not None and after[0] is None:
+            _, last_id, pk = after
+            idle = idle.filter(Q(last_id__lt=last_id) | Q(last_id=last_id, pk__lt=pk))
+        found += list(idle.order_by(*order)[: limit + 1 - len(found)])
+    return found
+
+
+def inbox_key(chat: Conversation) -> InboxKey:
+    return chat.last_message_at, chat.last_message_id or 0, chat.pk
 
 
 def messages_after(chat: Conversation, after: int) -> list[Message]:

@@ -70,3 +70,38 @@ def name_of(user) -> str:
 
 
 actor_name = name_of  # the name others import
+def org_labels(org_id) -> list[Label]:
+    return list(Label.objects.filter(org_id=org_id))
+
+
+def labels_of(chat_ids: list[int]) -> dict[int, list[Label]]:
+    """Each chat's labels by name, for a page of rows, in one query."""
+    found: dict[int, list[Label]] = {}
+    for link in (ConversationLabel.objects.filter(conversation_id__in=chat_ids)
+                 .select_related("label").order_by(Lower("label__name"))):
+        found.setdefault(link.conversation_id, []).append(link.label)
+    return found
+
+
+def _current_names(chat: Conversation) -> list[str]:
+    return list(ConversationLabel.objects.filter(conversation=chat)
+                .values_list("label__name", flat=True))
+
+
+def do_add_label(chats: list[Conversation], name: str, actor=None) -> None:
+    """Put one label (created on first use) on each of these chats; their others stay."""
+    (name,) = check_label_names([name])
+    for chat in chats:
+        names = _current_names(chat)
+        if name.lower() not in {n.lower() for n in names}:
+            do_set_labels(chat, [*names, name], actor)
+
+
+def do_remove_label(chats: list[Conversation], name: str, actor=None) -> None:
+    """Take the label by this name (case ignored) off each of these chats."""
+    (name,) = check_label_names([name])
+    for chat in chats:
+        names = _current_names(chat)
+        kept = [n for n in names if n.lower() != name.lower()]
+        if len(kept) != len(names):
+            do_set_labels(chat, kept, actor)
