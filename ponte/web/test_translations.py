@@ -12,7 +12,8 @@ MESSAGES = Path(ponte.__file__).parent / "locale" / "en" / "LC_MESSAGES"
 def catalogue() -> list[dict]:
     """Each entry of django.po as {field: text, "fuzzy": bool}, the header left out.
 
-    Fields: msgid, msgstr; plural entries have msgid_plural, msgstr[0] and msgstr[1].
+    Fields: msgid, msgstr; plural entries have msgid_plural, msgstr[0] and msgstr[1]; an
+    entry with a context (one Portuguese word, two English ones) has msgctxt.
     """
     entries, current, field = [], {"fuzzy": False}, None
     for line in [*(MESSAGES / "django.po").read_text().splitlines(), ""]:
@@ -46,6 +47,8 @@ def test_the_compiled_catalogue_matches_the_source():
         english = gettext.GNUTranslations(compiled)
 
     def compiled_as(entry: dict) -> list[str]:
+        if "msgctxt" in entry:
+            return [english.pgettext(entry["msgctxt"], entry["msgid"])]
         if "msgid_plural" in entry:
             return [english.ngettext(entry["msgid"], entry["msgid_plural"], n) for n in (1, 2)]
         return [english.gettext(entry["msgid"])]
