@@ -71,11 +71,14 @@
   });
 
   // ---- @mentions ----
+  // One request for the page, shared by every keystroke that waits for it.
   let members = null;
-  async function loadMembers(form) {
-    if (members) return members;
-    const response = await fetch(form.dataset.mentionsUrl, { credentials: "same-origin" });
-    members = response.ok ? (await response.json()).members : [];
+  function loadMembers(form) {
+    if (!members) {
+      members = fetch(form.dataset.mentionsUrl, { credentials: "same-origin" })
+        .then((response) => (response.ok ? response.json().then((body) => body.members) : []))
+        .catch(() => { members = null; return []; });
+    }
     return members;
   }
 
@@ -95,9 +98,10 @@
   async function offerMentions(textarea) {
     const form = textarea.form;
     const list = form.querySelector("#mention-list");
-    const typed = typedMention(textarea);
-    if (!typed) { closeList(list); return; }
+    if (!typedMention(textarea)) { closeList(list); return; }
     const people = await loadMembers(form);
+    const typed = typedMention(textarea);  // what is typed now, once the members came
+    if (!typed) { closeList(list); return; }
     const wanted = fold(typed.word);
     const found = people.filter((person) => fold(person.handle).startsWith(wanted) ||
       fold(person.name).split(/\s+/).some((part) => part.startsWith(wanted)) ||
