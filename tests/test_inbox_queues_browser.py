@@ -126,3 +126,33 @@ def test_scrolling_the_inbox_loads_the_next_page_of_chats(shop):
 
         ids = wait_for(scrolled_to_the_end)
         assert len(set(ids)) == total
+
+
+def test_a_chat_one_attendant_assigns_to_the_other_appears_live_in_their_minhas(shop):
+    inbound(shop, "5531922220009", "vocês têm a bolsa preta?", "Rita Transfere")
+    chat_id = wait_for(lambda: next((c["id"] for c in shop.api.get(
+        "/api/v1/conversations").json()["items"] if c["contact"]["e164"] == "+5531922220009"),
+        None))
+    agent = {"owner_email": AGENT[0], "owner_password": AGENT[1]}
+    base = shop.server.base
+    row = f".chat-row[data-conversation-id='{chat_id}']"
+    with signed_in_page(shop.browser, base, shop.made) as giver, \
+            signed_in_page(shop.browser, base, agent) as taker:
+        taker.click(".queue-tab[data-queue=mine]")
+        taker.wait_for_selector(".queue-tab[data-queue=mine][aria-pressed=true]")
+        assert taker.locator(row).count() == 0
+        mine_before = int(count(taker, "mine"))
+
+        giver.goto(f"{base}/conversations/{chat_id}/")
+        giver.wait_for_selector("#live-state[data-live=live]")
+        giver.wait_for_selector("#history .msg")
+        giver.click("#chat-flow .assign-menu summary")
+        giver.select_option("#chat-flow select[name=assignee]", label=AGENT[0])
+        giver.fill("#chat-flow input[name=note]", "cliente quer a bolsa preta")
+        giver.click("#chat-flow .assign-menu button[type=submit]")
+
+        taker.wait_for_selector(row)
+        wait_for(lambda: int(count(taker, "mine")) == mine_before + 1)
+        taker.click(row)
+        taker.wait_for_selector("#history .timeline-event:has-text('cliente quer a bolsa preta')")
+        assert taker.locator("#bell-count").inner_text().strip() == "1"
