@@ -145,7 +145,6 @@ def test_a_chat_one_attendant_assigns_to_the_other_appears_live_in_their_minhas(
 
         giver.goto(f"{base}/conversations/{chat_id}/")
         giver.wait_for_selector("#live-state[data-live=live]")
-        giver.wait_for_selector("#history .msg")
         giver.click("#chat-flow .assign-menu summary")
         giver.select_option("#chat-flow select[name=assignee]", label=AGENT[0])
         giver.fill("#chat-flow input[name=note]", "cliente quer a bolsa preta")

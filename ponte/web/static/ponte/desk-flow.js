@@ -28,6 +28,8 @@
       template.innerHTML = (await fetchHtml(`/conversations/${chatId}/flow/`)).trim();
       const fresh = template.content.firstElementChild;
       const now = document.getElementById("chat-flow");
+      // A menu opened while the header was on its way: redraw once it closes.
+      if (busy()) { held = true; return; }
       if (fresh && now && openChatId() === chatId) {
         now.replaceWith(fresh);
         if (window.htmx) htmx.process(fresh);
