@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from emulators.wppconnect import Emulator
 from tests.browser import chromium
@@ -106,8 +107,17 @@ def page(shop):
 
 
 def open_chat(page, name: str) -> None:
-    page.click(f".chat-row:has-text('{name}')")
-    page.wait_for_selector(f".chat-head:has-text('{name}')")
+    """Click the person's row; a click that lands as a live refresh redraws the list (the
+    row it hit is gone) is clicked again, as a person would."""
+    head = page.locator(f".chat-head:has-text('{name}')")
+    for _ in range(3):
+        page.click(f".chat-row:has-text('{name}')")
+        try:
+            head.wait_for(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    head.wait_for()
     page.wait_for_selector("#history .msg")
     page.wait_for_selector("#live-state[data-live=live]")
 
