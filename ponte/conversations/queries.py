@@ -7,6 +7,7 @@ from django.db.models import Count, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from ponte.accounts.models import Organization
+from ponte.conversations.contact_search import name_matching, phone_matching
 from ponte.conversations.models import Contact, ContactHandle, Conversation, Message
 from ponte.conversations.search import found_messages
 from ponte.db import page_after
@@ -122,7 +123,7 @@ InboxKey = tuple[datetime | None, int, int]
 
 def contact_matching(search: str, also_phones: Iterable[str] = ()) -> Q:
     """Chats whose contact has this in a name, or is this phone (any form, or 4+ digits)."""
-    by_name = Q(contact__name__icontains=search) | Q(contact__push_name__icontains=search)
+    by_name = name_matching(search)
     if also_phones:
         by_name |= Q(contact__e164__in=list(also_phones))
     identity = canonicalize(search)
@@ -130,7 +131,7 @@ def contact_matching(search: str, also_phones: Iterable[str] = ()) -> Q:
     if identity.kind == "user":
         by_phone = Q(contact__e164=identity.e164)
     elif len(digits) >= 4:
-        by_phone = Q(contact__e164__contains=digits)
+        by_phone = phone_matching(digits)
     else:
         by_phone = Q(pk__in=[])
     return by_name | by_phone
