@@ -3,6 +3,7 @@
 from contextlib import contextmanager
 
 from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -33,3 +34,18 @@ def sign_in(page, base: str, email: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_selector(".topbar nav")
+
+
+def click_until(page, target: str, appears: str, tries: int = 3) -> None:
+    """Click `target` until `appears` shows: a click that lands as a live refresh redraws
+    the inbox (the row it hit is gone) is clicked again, as a person would."""
+    shown = page.locator(appears).first
+    for _ in range(tries - 1):
+        page.click(target)
+        try:
+            shown.wait_for(timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    page.click(target)
+    shown.wait_for()

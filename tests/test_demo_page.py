@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.browser import chromium, sign_in
+from tests.browser import chromium, click_until, sign_in
 from tests.procs import PONTE, Server, free_port, isolated_env, ponte_init
 
 pytestmark = pytest.mark.slow
@@ -74,8 +74,7 @@ def test_hostile_message_text_shows_as_text(tmp_path, chromium_path, hostile):
             page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
             sign_in(page, server.base, made["owner_email"], made["owner_password"])
             page.wait_for_selector(".chat-row", timeout=10_000)
-            page.click(".chat-row")
-            page.wait_for_selector(".msg")
+            click_until(page, ".chat-row", ".msg")
             assert page.locator(".msg").first.inner_text().startswith(hostile)
             assert page.locator(".msg img, .msg script").count() == 0
             page.goto(server.base + "/leads/")

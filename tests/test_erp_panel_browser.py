@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import chromium, sign_in
+from tests.browser import chromium, click_until, sign_in
 from tests.procs import free_port, isolated_env
 from tests.test_demo_page import start_demo
 
@@ -23,7 +23,8 @@ def test_the_chat_shows_the_erp_customer_and_a_virtual_chat_shows_one_at_once(tm
                 context = browser.new_context(viewport={"width": 1280, "height": 900})
                 page = context.new_page()
                 sign_in(page, base, "demo@ponte.local", "demo-ponte")
-                page.click(".chat-row:has-text('Ana Souza')")
+                click_until(page, ".chat-row:has-text('Ana Souza')",
+                            ".chat-head:has-text('Ana Souza')")
                 card = page.locator(".erp-customer")
                 card.wait_for()
                 assert card.locator(".erp-name").inner_text() == "Ana Souza"
@@ -32,8 +33,8 @@ def test_the_chat_shows_the_erp_customer_and_a_virtual_chat_shows_one_at_once(tm
                 ARTIFACTS.mkdir(exist_ok=True)
                 page.screenshot(path=str(ARTIFACTS / "erp-panel.png"), full_page=True)
 
-                page.click(".chat-row:has-text('Bruno Lima')")  # his wife's record shares it
-                page.wait_for_selector(".erp-shared")
+                click_until(page, ".chat-row:has-text('Bruno Lima')",  # his wife's record
+                            ".erp-shared")
                 assert page.locator(".erp-customer").count() == 2
                 other_tab = context.new_page()  # the same attendant, a second tab
                 other_tab.goto(page.url)

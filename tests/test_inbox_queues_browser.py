@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from emulators.wppconnect import Emulator
+from tests.browser import click_until
 from tests.procs import Server, isolated_env, ponte_init, wait_for
 from tests.test_settings_browser import AGENT, add_agent
 from tests.test_workspace_browser import (  # noqa: F401 (browser: a fixture)
@@ -152,6 +153,6 @@ def test_a_chat_one_attendant_assigns_to_the_other_appears_live_in_their_minhas(
 
         taker.wait_for_selector(row)
         wait_for(lambda: int(count(taker, "mine")) == mine_before + 1)
-        taker.click(row)
+        click_until(taker, row, "#history .msg")
         taker.wait_for_selector("#history .timeline-event:has-text('cliente quer a bolsa preta')")
         assert taker.locator("#bell-count").inner_text().strip() == "1"

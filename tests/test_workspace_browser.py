@@ -9,10 +9,9 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from emulators.wppconnect import Emulator
-from tests.browser import chromium
+from tests.browser import chromium, click_until
 from tests.netproxy import Relay
 from tests.procs import Server, isolated_env, ponte_init, wait_for
 from tests.support import wppconnect_text
@@ -107,17 +106,7 @@ def page(shop):
 
 
 def open_chat(page, name: str) -> None:
-    """Click the person's row; a click that lands as a live refresh redraws the list (the
-    row it hit is gone) is clicked again, as a person would."""
-    head = page.locator(f".chat-head:has-text('{name}')")
-    for _ in range(3):
-        page.click(f".chat-row:has-text('{name}')")
-        try:
-            head.wait_for(timeout=10_000)
-            break
-        except PlaywrightTimeout:
-            continue
-    head.wait_for()
+    click_until(page, f".chat-row:has-text('{name}')", f".chat-head:has-text('{name}')")
     page.wait_for_selector("#history .msg")
     page.wait_for_selector("#live-state[data-live=live]")
 
@@ -328,7 +317,7 @@ def test_inbox_and_chat_are_usable_on_desktop_and_phone_widths(shop, page):
     assert no_horizontal_scroll(page)
     assert page.locator("input[name=q]").is_visible()
     page.screenshot(path=str(ARTIFACTS / "inbox-phone.png"))
-    page.click(".chat-row:has-text('Fábio Largura')")
+    click_until(page, ".chat-row:has-text('Fábio Largura')", ".chat-head:has-text('Fábio')")
     page.click(".panel-toggle")
     page.wait_for_selector(".customer-panel:visible")
     page.screenshot(path=str(ARTIFACTS / "customer-phone.png"))

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.browser import click_until
 from tests.test_workspace_browser import (  # noqa: F401 (fixtures)
     ARTIFACTS,
     PHONE,
@@ -113,8 +114,7 @@ def test_on_a_phone_the_demo_banner_is_one_line_and_the_chat_header_shows_the_wh
     inbound(shop, "5531911120002", "oi", "Maria Aparecida dos Santos Nogueira")
     page.set_viewport_size(PHONE)
     page.reload()
-    page.click(".chat-row:has-text('Maria Aparecida')")
-    page.wait_for_selector("#history .msg")
+    click_until(page, ".chat-row:has-text('Maria Aparecida')", "#history .msg")
 
     assert page.locator(".demo-banner").is_visible()
     assert one_line(page, ".demo-banner")

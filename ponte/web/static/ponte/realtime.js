@@ -145,6 +145,7 @@
   let inboxBusy = false;
   let inboxDirty = false;
   let inboxFailures = 0;
+  let lastInboxHtml = "";
   async function refreshInbox() {
     const list = $("#inbox-list");
     if (!list) return;
@@ -155,7 +156,9 @@
       params.set("active", openChatId());
       const html = await fetchHtml(`/inbox/list/?${params}`);
       const target = $("#inbox-list");
-      if (target) {
+      // The same list again is left alone: a click on a row stays on the row it hit.
+      if (target && html !== lastInboxHtml) {
+        lastInboxHtml = html;
         target.innerHTML = html;
         markActiveRow(target);
         if (window.htmx) htmx.process(target);
