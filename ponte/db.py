@@ -292,3 +292,12 @@ def page_after(rows: QuerySet, field: str, after: tuple | None, limit: int) -> l
             empty = empty.filter(pk__lt=after[1])
         found += list(empty.order_by("-pk")[: limit + 1 - len(found)])
     return found
+
+
+def sql_by_vendor(*, sqlite: list[str], postgresql: list[str]):
+    """A migration step running one list of statements on SQLite, the other on PostgreSQL
+    (indexes Django's schema API cannot describe: FTS5 tables, expression GIN indexes)."""
+    def run(apps, schema_editor) -> None:
+        for statement in sqlite if schema_editor.connection.vendor == "sqlite" else postgresql:
+            schema_editor.execute(statement, params=None)
+    return run

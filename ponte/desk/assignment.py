@@ -10,7 +10,7 @@ from ponte import realtime
 from ponte.accounts.models import Member
 from ponte.conversations.models import Conversation
 from ponte.db import serialized_writes
-from ponte.desk.labels import actor_name as name_of
+from ponte.desk.labels import name_of
 from ponte.desk.models import ConversationEvent, Notification
 from ponte.desk.notifications import do_notify
 from ponte.errors import Refused

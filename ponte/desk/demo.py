@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ponte.accounts.models import Member, Organization, Role
 from ponte.conversations.models import Conversation
-from ponte.desk.labels import do_set_labels
+from ponte.desk.labels import do_set_labels, name_of
 from ponte.desk.models import ConversationEvent, DeskSettings, Note, QuickReply
 
 AGENT_EMAIL = "caio@ponte.local"
@@ -49,21 +49,17 @@ def seed_desk(org: Organization, owner) -> None:
     _assign(chats["+5521991234567"], owner, owner, now)
     _status(chats["+5511998765432"], Conversation.Status.PENDING, owner, now)
     Note.objects.create(org=org, conversation=chats["+5548999990001"], author=owner,
-                        author_name=_name(owner), created_at=now - timedelta(minutes=10),
+                        author_name=name_of(owner), created_at=now - timedelta(minutes=10),
                         text="Comprou na Loja Centro há 10 dias. Pedir foto do defeito antes "
                              "de aprovar a troca, @Caio.")
-
-
-def _name(user) -> str:
-    return user.get_full_name() or user.email
 
 
 def _assign(chat: Conversation, to, actor, now, note: str = "") -> None:
     Conversation.objects.filter(pk=chat.pk).update(assignee=to)
     ConversationEvent.objects.create(
         org_id=chat.org_id, conversation=chat, kind=ConversationEvent.Kind.ASSIGNED, actor=actor,
-        actor_name=_name(actor), created_at=now - timedelta(minutes=12),
-        data={"from_id": None, "to_id": to.pk, "to_name": _name(to)} | ({"note": note}
+        actor_name=name_of(actor), created_at=now - timedelta(minutes=12),
+        data={"from_id": None, "to_id": to.pk, "to_name": name_of(to)} | ({"note": note}
                                                                        if note else {}))
 
 
@@ -71,5 +67,5 @@ def _status(chat: Conversation, status: str, actor, now) -> None:
     Conversation.objects.filter(pk=chat.pk).update(status=status, status_changed_at=now)
     ConversationEvent.objects.create(
         org_id=chat.org_id, conversation=chat, kind=ConversationEvent.Kind.STATUS, actor=actor,
-        actor_name=_name(actor), created_at=now - timedelta(minutes=5),
+        actor_name=name_of(actor), created_at=now - timedelta(minutes=5),
         data={"from": Conversation.Status.OPEN, "to": status})

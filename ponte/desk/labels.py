@@ -69,7 +69,6 @@ def name_of(user) -> str:
     return user.get_full_name() or user.email or user.get_username()
 
 
-actor_name = name_of  # the name others import
 def org_labels(org_id) -> list[Label]:
     return list(Label.objects.filter(org_id=org_id))
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from ponte import realtime
 from ponte.conversations.models import Conversation
-from ponte.desk.labels import actor_name
+from ponte.desk.labels import name_of
 from ponte.desk.models import Note, Notification
 from ponte.desk.notifications import do_notify
 from ponte.errors import Refused
@@ -74,7 +74,7 @@ def do_add_note(chat: Conversation, author_user, text: str, *, author_name: str 
     """Store the note, mark who it mentions, tell them; other tabs of the chat show it."""
     text = check_note_text(text)
     mentioned = mentioned_in(text, org_members(chat.org_id))
-    name = author_name or actor_name(author_user)
+    name = author_name or name_of(author_user)
     with transaction.atomic():
         note = Note.objects.create(org_id=chat.org_id, conversation=chat, author=author_user,
                                    author_name=name, text=text)

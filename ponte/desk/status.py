@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ponte import realtime
 from ponte.conversations.models import Conversation
 from ponte.db import serialized_writes
-from ponte.desk.labels import actor_name as name_of
+from ponte.desk.labels import name_of
 from ponte.desk.models import ConversationEvent, DeskSettings
 from ponte.errors import Refused
 

@@ -11,6 +11,8 @@ it: a later migration that alters `conversations_message` must create them again
 
 from django.db import migrations
 
+from ponte.db import sql_by_vendor
+
 SQLITE_TABLE = "conversations_message_search"
 SQLITE_TRIGGERS = [
     f"""CREATE TRIGGER IF NOT EXISTS {SQLITE_TABLE}_insert
@@ -63,24 +65,8 @@ POSTGRES_DROP = [
 ]
 
 
-def _run(schema_editor, statements: list[str]) -> None:
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
-
-
-def create(apps, schema_editor) -> None:
-    sqlite = schema_editor.connection.vendor == "sqlite"
-    _run(schema_editor, SQLITE_CREATE if sqlite else POSTGRES_CREATE)
-
-
-def drop(apps, schema_editor) -> None:
-    sqlite = schema_editor.connection.vendor == "sqlite"
-    _run(schema_editor, SQLITE_DROP if sqlite else POSTGRES_DROP)
-
-
-def create_sqlite_triggers(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor == "sqlite":
-        _run(schema_editor, SQLITE_TRIGGERS)
+# For a later migration that alters the table on SQLite (its rebuild drops the triggers).
+create_sqlite_triggers = sql_by_vendor(sqlite=SQLITE_TRIGGERS, postgresql=[])
 
 
 class Migration(migrations.Migration):
@@ -89,4 +75,6 @@ class Migration(migrations.Migration):
         ("conversations", "0007_message_voice_to_transcribe"),
     ]
 
-    operations = [migrations.RunPython(create, drop)]
+    operations = [migrations.RunPython(
+        sql_by_vendor(sqlite=SQLITE_CREATE, postgresql=POSTGRES_CREATE),
+        sql_by_vendor(sqlite=SQLITE_DROP, postgresql=POSTGRES_DROP))]

@@ -10,6 +10,8 @@ SQLite must create the triggers again (`create_sqlite_triggers`).
 
 from django.db import migrations
 
+from ponte.db import sql_by_vendor
+
 TABLE = "conversations_contact_search"
 COLUMNS = "name, push_name, e164"
 SQLITE_TRIGGERS = [
@@ -48,24 +50,8 @@ POSTGRES_DROP = [f"DROP INDEX IF EXISTS conversations_contact_{name}_trgm"
                  for name in ("name", "push_name", "e164")]
 
 
-def _run(schema_editor, statements: list[str]) -> None:
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
-
-
-def create(apps, schema_editor) -> None:
-    sqlite = schema_editor.connection.vendor == "sqlite"
-    _run(schema_editor, SQLITE_CREATE if sqlite else POSTGRES_CREATE)
-
-
-def drop(apps, schema_editor) -> None:
-    sqlite = schema_editor.connection.vendor == "sqlite"
-    _run(schema_editor, SQLITE_DROP if sqlite else POSTGRES_DROP)
-
-
-def create_sqlite_triggers(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor == "sqlite":
-        _run(schema_editor, SQLITE_TRIGGERS)
+# For a later migration that alters the table on SQLite (its rebuild drops the triggers).
+create_sqlite_triggers = sql_by_vendor(sqlite=SQLITE_TRIGGERS, postgresql=[])
 
 
 class Migration(migrations.Migration):
@@ -74,4 +60,6 @@ class Migration(migrations.Migration):
         ("conversations", "0009_conversation_status"),
     ]
 
-    operations = [migrations.RunPython(create, drop)]
+    operations = [migrations.RunPython(
+        sql_by_vendor(sqlite=SQLITE_CREATE, postgresql=POSTGRES_CREATE),
+        sql_by_vendor(sqlite=SQLITE_DROP, postgresql=POSTGRES_DROP))]

@@ -4,14 +4,14 @@ from datetime import datetime
 
 from django import template
 
-from ponte.desk.labels import actor_name
+from ponte.desk.labels import name_of
 
 register = template.Library()
 
 
 @register.filter
 def person(user) -> str:
-    return actor_name(user)
+    return name_of(user)
 
 
 @register.filter
